@@ -1,0 +1,1 @@
+"""Halo's HTTP API: a thin FastAPI layer over SQL functions and views."""

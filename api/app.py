@@ -1,0 +1,62 @@
+"""The FastAPI application: settings, connection pool in the lifespan, routes, error mapping."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from psycopg_pool import AsyncConnectionPool
+
+from api.errors import install_error_handlers
+from api.routes import health
+from config.settings import Settings, get_settings
+
+log = logging.getLogger("halo.api")
+
+
+def open_pool(settings: Settings) -> AsyncConnectionPool:
+    """The API role's pool; every checkout is checked, statements are time-limited."""
+    return AsyncConnectionPool(
+        settings.api_database_url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        timeout=settings.pool_timeout_s,
+        check=AsyncConnectionPool.check_connection,
+        kwargs={
+            "autocommit": True,
+            "application_name": "halo-api",
+            "options": f"-c statement_timeout={settings.statement_timeout_ms}",
+        },
+        open=False,
+        name="halo-api",
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; uvicorn calls this with --factory."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = open_pool(settings)
+        # Do not fail startup when the database is down: /health/ready reports it.
+        await pool.open(wait=False)
+        app.state.pool = pool
+        app.state.settings = settings
+        log.info("halo api started (env=%s)", settings.env)
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="Halo",
+        summary="Open personal-safety risk map: risk tiles, neighborhoods, incident reports.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app

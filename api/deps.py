@@ -1,0 +1,25 @@
+"""Request dependencies: a pooled database connection and the settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from psycopg import AsyncConnection
+
+from config.settings import Settings
+
+
+async def _connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with request.app.state.pool.connection() as conn:
+        yield conn
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+Conn = Annotated[AsyncConnection, Depends(_connection)]
+AppSettings = Annotated[Settings, Depends(_settings)]

@@ -1,0 +1,88 @@
+"""The one place where exceptions and SQLSTATEs become HTTP answers (RFC 7807 bodies)."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
+from starlette.exceptions import HTTPException
+
+log = logging.getLogger("halo.api.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+# SQLSTATE -> (HTTP status, title). Anything else from the database is a 500.
+SQLSTATE_STATUS: dict[str, tuple[int, str]] = {
+    "22P02": (422, "Invalid value"),
+    "22003": (422, "Value out of range"),
+    "22007": (422, "Invalid date or time"),
+    "23502": (422, "Missing value"),
+    "23503": (422, "Unknown reference"),
+    "23514": (422, "Value violates a constraint"),
+    "23505": (409, "Conflict with an existing record"),
+    "42501": (403, "Not permitted"),
+    "25006": (403, "Read-only access"),
+    "57014": (503, "The query took too long"),
+    "08006": (503, "Database unavailable"),
+    "57P01": (503, "Database restarting"),
+}
+RETRY_AFTER_S = "5"
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: object) -> JSONResponse:
+    """An RFC 7807 problem response."""
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    headers = {"Retry-After": RETRY_AFTER_S} if status == 503 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    title = HTTPStatus(exc.status_code).phrase
+    response = problem(exc.status_code, title, str(exc.detail) if exc.detail else None)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    return problem(422, "Invalid request", "The request did not validate.", errors=errors)
+
+
+async def _database_error(request: Request, exc: psycopg.Error) -> JSONResponse:
+    sqlstate = exc.sqlstate or ""
+    status, title = SQLSTATE_STATUS.get(sqlstate, (500, "Internal error"))
+    if status >= 500 and status != 503:
+        log.exception("database error %s on %s", sqlstate, request.url.path)
+        return problem(500, title)
+    detail = exc.diag.message_primary if status < 500 else None
+    return problem(status, title, detail)
+
+
+async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+    return problem(503, "Database unavailable", "No database connection could be had in time.")
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s", request.url.path)
+    return problem(500, "Internal error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register every mapping on the app."""
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(psycopg.Error, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(PoolTimeout, _pool_timeout)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,94 @@
+"""Liveness and readiness: database, extensions, migrations, age of the last nightly run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from psycopg.rows import dict_row
+from psycopg_pool import PoolTimeout
+
+from api.deps import AppSettings
+from api.errors import RETRY_AFTER_S
+
+router = APIRouter(tags=["health"])
+
+REQUIRED_EXTENSIONS = ("postgis", "h3", "h3_postgis")
+
+READINESS_SQL = """
+SELECT
+    (SELECT json_object_agg(extname, extversion) FROM pg_extension) AS extensions,
+    (SELECT version_num FROM public.alembic_version LIMIT 1) AS migration,
+    (SELECT max(finished_at) FROM ops.job_runs
+      WHERE kind = 'nightly' AND status = 'success') AS last_nightly_success,
+    (SELECT status FROM ops.job_runs WHERE kind = 'nightly'
+      ORDER BY started_at DESC LIMIT 1) AS last_nightly_status
+"""
+
+
+@lru_cache
+def migration_head() -> str | None:
+    """The head revision of the repository's migrations."""
+    from alembic.script import ScriptDirectory
+
+    from migrations.schema import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("postgresql://unused")).get_current_head()
+
+
+@router.get("/health", summary="Liveness: the process answers")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/health/ready", summary="Readiness: database, extensions, migrations, nightly job")
+async def ready(request: Request, settings: AppSettings) -> JSONResponse:
+    row = await _read_state(request)
+    if row is None:
+        body = {"status": "unavailable", "checks": {"database": {"ok": False}}}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER_S})
+    checks = evaluate_readiness(row, settings.nightly_stale_after_hours)
+    failing = {name for name, check in checks.items() if not check["ok"]}
+    if failing & {"database", "extensions", "migrations"}:
+        body = {"status": "unavailable", "checks": checks}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER_S})
+    return JSONResponse({"status": "degraded" if failing else "ok", "checks": checks})
+
+
+async def _read_state(request: Request) -> dict[str, Any] | None:
+    """The readiness facts in one query; None when the database cannot be reached."""
+    try:
+        async with request.app.state.pool.connection(timeout=2.0) as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(READINESS_SQL)
+            row: dict[str, Any] | None = await cur.fetchone()
+            return row
+    except (psycopg.OperationalError, PoolTimeout):
+        return None
+
+
+def evaluate_readiness(row: dict[str, Any], stale_after_hours: float) -> dict[str, dict[str, Any]]:
+    """Turn the readiness facts into named checks, each with `ok`."""
+    extensions = row["extensions"] or {}
+    missing = [name for name in REQUIRED_EXTENSIONS if name not in extensions]
+    head = migration_head()
+    last = row["last_nightly_success"]
+    age_h = (datetime.now(UTC) - last).total_seconds() / 3600 if last else None
+    nightly_ok = (
+        age_h is not None and age_h <= stale_after_hours and row["last_nightly_status"] != "failed"
+    )
+    return {
+        "database": {"ok": True},
+        "extensions": {"ok": not missing, "versions": extensions, "missing": missing},
+        "migrations": {"ok": row["migration"] == head, "current": row["migration"], "head": head},
+        "nightly": {
+            "ok": nightly_ok,
+            "last_success_age_hours": round(age_h, 2) if age_h is not None else None,
+            "last_status": row["last_nightly_status"],
+            "stale_after_hours": stale_after_hours,
+        },
+    }

@@ -1,0 +1,1 @@
+"""Halo's configuration: settings read from the environment (prefix HALO_)."""

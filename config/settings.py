@@ -1,0 +1,69 @@
+"""Settings from the environment (HALO_ prefix) and, locally, the generated local.env file."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def halo_home() -> Path:
+    """Folder for local state outside the repository (root filesystem, local.env)."""
+    if os.environ.get("HALO_HOME"):
+        return Path(os.environ["HALO_HOME"])
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "halo"
+
+
+# Passwords that must never reach a production configuration.
+_WEAK_PASSWORDS = {"", "postgres", "password", "changeme", "halo", "secret"}
+
+
+class Settings(BaseSettings):
+    """Everything Halo reads from its environment; see README "Configuration"."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HALO_",
+        env_file=halo_home() / "local.env",
+        extra="ignore",
+    )
+
+    env: Literal["local", "test", "production"] = "local"
+    # The owner's connection: migrations, refresh, batch jobs.
+    database_url: str = Field(validation_alias=AliasChoices("DATABASE_URL", "HALO_DATABASE_URL"))
+    # The API's least-privilege role, and the analysts' read-only role.
+    api_database_url: str
+    analyst_database_url: str | None = None
+
+    pool_min_size: int = Field(1, ge=0, le=100)
+    pool_max_size: int = Field(10, ge=1, le=200)
+    pool_timeout_s: float = Field(5.0, gt=0)
+    statement_timeout_ms: int = Field(5000, ge=100, le=600_000)
+
+    data_dir: Path = REPO_ROOT.parent / "shared" / "data"
+    nightly_stale_after_hours: float = Field(30.0, gt=0)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_weak_secrets_outside_local(self) -> Settings:
+        if self.env != "production":
+            return self
+        from psycopg.conninfo import conninfo_to_dict
+
+        for name in ("database_url", "api_database_url"):
+            password = conninfo_to_dict(getattr(self, name)).get("password") or ""
+            if str(password).lower() in _WEAK_PASSWORDS or len(str(password)) < 12:
+                raise ValueError(f"{name}: a strong password is required in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()  # type: ignore[call-arg]

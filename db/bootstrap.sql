@@ -1,0 +1,40 @@
+-- Cluster bootstrap for Halo, run by the superuser (db/init-cluster.sh provision); idempotent.
+-- Creates the three login roles with passwords from psql variables, the extensions in
+-- template1 (so every database the owner creates, test clones included, has them: PostGIS
+-- and h3 are not trusted extensions, the owner could not create them) and the database.
+-- Schemas, tables and grants belong to the alembic migrations, not to this file.
+SET client_min_messages = warning;
+
+SELECT format('CREATE ROLE %I', r)
+FROM unnest(ARRAY['halo_owner', 'halo_api', 'halo_analyst']) AS r
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r)
+\gexec
+
+-- The owner runs migrations, creates test databases and manages the two app roles.
+SELECT format('ALTER ROLE halo_owner LOGIN CREATEDB CREATEROLE PASSWORD %L', :'owner_pw') \gexec
+SELECT format('ALTER ROLE halo_api LOGIN NOCREATEDB NOCREATEROLE PASSWORD %L', :'api_pw') \gexec
+SELECT format('ALTER ROLE halo_analyst LOGIN NOCREATEDB NOCREATEROLE PASSWORD %L',
+              :'analyst_pw') \gexec
+-- The owner administers the app roles (grants and timeouts in the migrations).
+GRANT halo_api, halo_analyst TO halo_owner WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;
+
+\connect template1
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE EXTENSION IF NOT EXISTS h3;
+CREATE EXTENSION IF NOT EXISTS h3_postgis CASCADE;
+
+\connect postgres
+SET client_min_messages = warning;
+SELECT format('CREATE DATABASE %I OWNER halo_owner', :'db_name')
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db_name')
+\gexec
+
+\connect :db_name
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE EXTENSION IF NOT EXISTS h3;
+CREATE EXTENSION IF NOT EXISTS h3_postgis CASCADE;
+-- pg_cron lives in the main database only (cron.database_name); the owner may schedule.
+CREATE EXTENSION IF NOT EXISTS pg_cron;
+GRANT USAGE ON SCHEMA cron TO halo_owner;

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Local Halo database without Docker: PostgreSQL 17 + PostGIS + h3-pg + pg_cron from Debian 13,
+# in a root filesystem built by mmdebstrap from db/packages.txt and run under chroot as the
+# `postgres` user on 127.0.0.1:$HALO_LOCAL_DB_PORT. Debian 12 hosts have no h3-pg, hence this.
+#
+#   db/localdb.sh up | down | status | psql [ARGS] | env | logs
+#
+# State lives outside the repository in $HALO_HOME (default ~/.cache/halo): the root filesystem
+# (rebuilt only when the package list changes; the data directory is carried over) and
+# local.env with generated passwords and the connection URLs. When DATABASE_URL is set, Halo
+# uses that server instead and `up` does nothing.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+HALO_HOME=${HALO_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/halo}
+PORT=${HALO_LOCAL_DB_PORT:-55432}
+MIRROR=${HALO_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+ROOTFS=$HALO_HOME/pg-rootfs
+ENV_FILE=$HALO_HOME/local.env
+DATA=/var/lib/halo/pgdata            # inside the root filesystem
+LOG=/var/lib/halo/postgres.log       # inside the root filesystem
+PG_BIN=/usr/lib/postgresql/17/bin
+
+say() { printf 'localdb: %s\n' "$*" >&2; }
+
+need_root() {
+    [ "$(id -u)" -eq 0 ] || { say "needs root (chroot); run with sudo"; exit 1; }
+}
+
+packages_hash() { grep -v '^#' "$here/packages.txt" | sha256sum | cut -c1-16; }
+
+in_root() {  # run a command in the root filesystem as postgres, with a clean environment
+    chroot --userspec=postgres:postgres "$ROOTFS" /usr/bin/env -i \
+        PATH="$PG_BIN:/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 HOME=/var/lib/postgresql "$@"
+}
+
+build_rootfs() {
+    local want; want=$(packages_hash)
+    if [ -f "$ROOTFS/.halo-packages" ] && [ "$(cat "$ROOTFS/.halo-packages")" = "$want" ]; then
+        return 0
+    fi
+    command -v mmdebstrap >/dev/null || {
+        say "installing mmdebstrap (apt-get)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null
+    }
+    local pkgs; pkgs=$(grep -v '^#' "$here/packages.txt" | grep -v '^$' | paste -sd, -)
+    say "building the Debian 13 root filesystem ($pkgs) in $ROOTFS.new (about 30 s, 1 GB)"
+    rm -rf "$ROOTFS.new"
+    mkdir -p "$HALO_HOME"
+    mmdebstrap --quiet --variant=apt --include="$pkgs" trixie "$ROOTFS.new" "$MIRROR"
+    if [ -d "$ROOTFS/var/lib/halo" ]; then
+        say "package list changed: keeping the data directory"
+        stop_server || true
+        mv "$ROOTFS/var/lib/halo" "$ROOTFS.new/var/lib/halo"
+    fi
+    echo "$want" >"$ROOTFS.new/.halo-packages"
+    rm -rf "$ROOTFS.old"; [ -d "$ROOTFS" ] && mv "$ROOTFS" "$ROOTFS.old"
+    mv "$ROOTFS.new" "$ROOTFS"; rm -rf "$ROOTFS.old"
+}
+
+ensure_env_file() {
+    [ -f "$ENV_FILE" ] && return 0
+    say "generating local passwords in $ENV_FILE"
+    mkdir -p "$HALO_HOME"
+    gen() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-24; }
+    (umask 077; cat >"$ENV_FILE" <<ENV
+HALO_DB_OWNER_PASSWORD=$(gen)
+HALO_DB_API_PASSWORD=$(gen)
+HALO_DB_ANALYST_PASSWORD=$(gen)
+ENV
+    )
+}
+
+write_urls() {  # (re)write the URL lines so a changed port takes effect
+    # shellcheck disable=SC1090
+    . "$ENV_FILE"
+    local base="127.0.0.1:$PORT/halo"
+    (umask 077; grep -v -E '^(DATABASE_URL|HALO_API_DATABASE_URL|HALO_ANALYST_DATABASE_URL)=' \
+        "$ENV_FILE" >"$ENV_FILE.tmp" || true
+     cat >>"$ENV_FILE.tmp" <<ENV
+DATABASE_URL=postgresql://halo_owner:$HALO_DB_OWNER_PASSWORD@$base
+HALO_API_DATABASE_URL=postgresql://halo_api:$HALO_DB_API_PASSWORD@$base
+HALO_ANALYST_DATABASE_URL=postgresql://halo_analyst:$HALO_DB_ANALYST_PASSWORD@$base
+ENV
+     mv "$ENV_FILE.tmp" "$ENV_FILE")
+}
+
+is_running() {
+    [ -d "$ROOTFS$DATA" ] && in_root pg_ctl -D "$DATA" status >/dev/null 2>&1
+}
+
+clear_stale_pid() {  # a crash leaves postmaster.pid behind; its pid may now be another process
+    local pidfile="$ROOTFS$DATA/postmaster.pid"
+    [ -f "$pidfile" ] || return 0
+    local pid; pid=$(head -1 "$pidfile")
+    if ! [ -r "/proc/$pid/comm" ] || [ "$(cat "/proc/$pid/comm")" != "postgres" ]; then
+        say "removing stale postmaster.pid (pid $pid is not a running postgres)"
+        rm -f "$pidfile"
+    fi
+}
+
+stop_server() {
+    is_running || return 0
+    in_root pg_ctl -D "$DATA" -m fast -w stop >/dev/null
+}
+
+cmd_up() {
+    if [ -n "${DATABASE_URL:-}" ]; then
+        say "DATABASE_URL is set: using that server, not starting a local one"
+        return 0
+    fi
+    need_root
+    build_rootfs
+    if is_running; then
+        say "already running on 127.0.0.1:$PORT"
+    else
+        mkdir -p "$ROOTFS/var/lib/halo" "$ROOTFS/run/postgresql"
+        chroot "$ROOTFS" chown postgres:postgres /var/lib/halo /run/postgresql
+        [ -e "$ROOTFS/var/run/postgresql" ] || ln -s /run/postgresql "$ROOTFS/var/run/postgresql"
+        install -m 0755 "$here/init-cluster.sh" "$ROOTFS/usr/local/bin/halo-init-cluster"
+        in_root halo-init-cluster init "$DATA" "$PORT" 127.0.0.1
+        clear_stale_pid
+        say "starting PostgreSQL 17 on 127.0.0.1:$PORT"
+        in_root pg_ctl -D "$DATA" -l "$LOG" -o "-p $PORT -c listen_addresses=127.0.0.1" -w -t 60 start >/dev/null
+    fi
+    ensure_env_file
+    write_urls
+    install -m 0644 "$here/bootstrap.sql" "$ROOTFS/usr/local/bin/bootstrap.sql"
+    install -m 0755 "$here/init-cluster.sh" "$ROOTFS/usr/local/bin/halo-init-cluster"
+    # shellcheck disable=SC1090
+    set -a; . "$ENV_FILE"; set +a
+    chroot --userspec=postgres:postgres "$ROOTFS" /usr/bin/env -i PATH="$PG_BIN:/usr/local/bin:/usr/bin:/bin" \
+        LANG=C.UTF-8 PGPORT="$PORT" HALO_DB_OWNER_PASSWORD="$HALO_DB_OWNER_PASSWORD" \
+        HALO_DB_API_PASSWORD="$HALO_DB_API_PASSWORD" \
+        HALO_DB_ANALYST_PASSWORD="$HALO_DB_ANALYST_PASSWORD" halo-init-cluster provision
+    say "ready: connection settings in $ENV_FILE"
+}
+
+cmd_down() {
+    need_root
+    if is_running; then say "stopping"; stop_server; else say "not running"; fi
+}
+
+cmd_status() {
+    if [ -n "${DATABASE_URL:-}" ]; then echo "external server (DATABASE_URL)"; return 0; fi
+    if [ ! -d "$ROOTFS" ]; then echo "not built ($ROOTFS)"; return 3; fi
+    if is_running; then echo "running on 127.0.0.1:$PORT, data $ROOTFS$DATA"; else echo "stopped"; return 3; fi
+}
+
+cmd_psql() {
+    need_root
+    chroot --userspec=postgres:postgres "$ROOTFS" /usr/bin/env -i PATH="$PG_BIN:/usr/local/bin:/usr/bin:/bin" \
+        LANG=C.UTF-8 TERM="${TERM:-dumb}" psql -h /run/postgresql -p "$PORT" -d halo "$@"
+}
+
+case "${1:-}" in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    psql) shift; cmd_psql "$@" ;;
+    env) cat "$ENV_FILE" ;;
+    logs) tail -n "${2:-50}" "$ROOTFS$LOG" ;;
+    *) echo "usage: $0 up|down|status|psql [ARGS]|env|logs [N]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,1 @@
+-- 0002_ingestion: frozen upgrade SQL (a copy of the sql/ files this revision adds or changes).

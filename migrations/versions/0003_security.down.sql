@@ -1,0 +1,1 @@
+-- 0003_security: downgrade.

@@ -1,0 +1,1 @@
+-- 0004_reports: frozen upgrade SQL (a copy of the sql/ files this revision adds or changes).

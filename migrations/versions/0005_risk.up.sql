@@ -1,0 +1,1 @@
+-- 0005_risk: frozen upgrade SQL (a copy of the sql/ files this revision adds or changes).

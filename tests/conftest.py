@@ -1,0 +1,67 @@
+"""Fixtures: one database server per run, a migrated template, an isolated clone per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from config.settings import Settings, get_settings
+from tests.dbtools import DatabaseFactory, ScratchDatabase
+from tests.live_server import live_server
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def db_factory(settings: Settings) -> DatabaseFactory:
+    if not settings.analyst_database_url:
+        pytest.exit("HALO_ANALYST_DATABASE_URL is not set: run the tests through `make test`")
+    return DatabaseFactory(
+        settings.database_url, settings.api_database_url, settings.analyst_database_url
+    )
+
+
+@pytest.fixture(scope="session")
+def template_db(db_factory: DatabaseFactory) -> Iterator[ScratchDatabase]:
+    db = db_factory.migrated_template()
+    yield db
+    db_factory.drop(db.name)
+
+
+@pytest.fixture
+def db(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[ScratchDatabase]:
+    """A fresh clone of the migrated template, dropped after the test."""
+    clone = db_factory.create(template=template_db.name)
+    yield clone
+    db_factory.drop(clone.name)
+
+
+@pytest.fixture
+def empty_db(db_factory: DatabaseFactory) -> Iterator[ScratchDatabase]:
+    """A database with the extensions only, no Halo schema."""
+    empty = db_factory.create()
+    yield empty
+    db_factory.drop(empty.name)
+
+
+def settings_for(settings: Settings, db: ScratchDatabase) -> Settings:
+    """The run's settings pointed at one test database."""
+    return settings.model_copy(
+        update={
+            "database_url": db.owner_url,
+            "api_database_url": db.api_url,
+            "analyst_database_url": db.analyst_url,
+        }
+    )
+
+
+@pytest.fixture
+def api(settings: Settings, db: ScratchDatabase) -> Iterator[httpx.Client]:
+    """An HTTP client of a live Halo API serving the test's own database."""
+    with live_server(settings_for(settings, db)) as client:
+        yield client
