@@ -3,7 +3,7 @@
 # in a root filesystem built by mmdebstrap from db/packages.txt and run under chroot as the
 # `postgres` user on 127.0.0.1:$HALO_LOCAL_DB_PORT. Debian 12 hosts have no h3-pg, hence this.
 #
-#   db/localdb.sh up | down | status | psql [ARGS] | env | logs
+#   db/localdb.sh up | down | status | psql [ARGS] | env | logs | tool pg_dump|pg_restore ARGS
 #
 # State lives outside the repository in $HALO_HOME (default ~/.cache/halo): the root filesystem
 # (rebuilt only when the package list changes; the data directory is carried over) and
@@ -153,12 +153,21 @@ cmd_psql() {
         LANG=C.UTF-8 TERM="${TERM:-dumb}" psql -h /run/postgresql -p "$PORT" -d halo "$@"
 }
 
+cmd_tool() {  # a PostgreSQL 17 client tool (pg_dump, pg_restore, psql) over TCP; stdin/stdout pass through
+    need_root
+    local tool=$1; shift
+    case "$tool" in pg_dump|pg_restore|psql|pg_dumpall) ;; *) say "not a client tool: $tool"; exit 2 ;; esac
+    chroot --userspec=postgres:postgres "$ROOTFS" /usr/bin/env -i PATH="$PG_BIN:/usr/bin:/bin" \
+        LANG=C.UTF-8 PGPASSWORD="${PGPASSWORD:-}" "$tool" "$@"
+}
+
 case "${1:-}" in
     up) cmd_up ;;
+    tool) shift; cmd_tool "$@" ;;
     down) cmd_down ;;
     status) cmd_status ;;
     psql) shift; cmd_psql "$@" ;;
     env) cat "$ENV_FILE" ;;
     logs) tail -n "${2:-50}" "$ROOTFS$LOG" ;;
-    *) echo "usage: $0 up|down|status|psql [ARGS]|env|logs [N]" >&2; exit 2 ;;
+    *) echo "usage: $0 up|down|status|psql [ARGS]|env|logs [N]|tool NAME [ARGS]" >&2; exit 2 ;;
 esac

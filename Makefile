@@ -1,0 +1,74 @@
+# Halo: the two commands a newcomer needs (see README).
+#   make run   install everything, start the local database, migrate, load the bundled
+#              Stockholm data when ../shared/data is present, serve on http://127.0.0.1:8000
+#   make test  install everything, start the local database, run ruff, mypy and pytest
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .make
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Debian packages the tests and tools need beside Python (mmdebstrap builds the database).
+SYSTEM_PACKAGES := mmdebstrap gdal-bin
+
+.PHONY: run test install system-packages db-up db-down migrate demo-data serve lint pytest clean
+
+run: install db-up migrate serve
+
+test: install db-up lint pytest
+
+$(STAMPS)/system.stamp: Makefile
+	@echo "==> Debian packages: $(SYSTEM_PACKAGES)"
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "need root to install: $$missing"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@mkdir -p $(STAMPS) && touch $@
+
+system-packages: $(STAMPS)/system.stamp
+
+$(STAMPS)/python.stamp: pyproject.toml constraints.txt
+	@echo "==> Python environment in $(VENV) (pinned by constraints.txt)"
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@mkdir -p $(STAMPS) && touch $@
+
+install: system-packages $(STAMPS)/python.stamp
+
+db-up: system-packages
+	@echo "==> Local database (PostgreSQL 17 + PostGIS + h3-pg in a Debian 13 chroot)"
+	@db/localdb.sh up
+
+db-down:
+	@db/localdb.sh down
+
+migrate: install
+	@echo "==> Migrations (alembic upgrade head)"
+	@$(BIN)/halo db migrate
+
+demo-data: install
+	@if [ -d ../shared/data ]; then \
+	  echo "==> Stockholm data from ../shared/data"; \
+	  $(BIN)/halo demo load; \
+	else echo "==> ../shared/data not found: starting without data"; fi
+
+serve: install
+	@echo "==> Serving Halo on http://$(HOST):$(PORT) (docs at /docs)"
+	@$(BIN)/halo serve --host $(HOST) --port $(PORT)
+
+lint: install
+	@echo "==> ruff (lint, format) and mypy"
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy .
+
+pytest: install
+	@echo "==> pytest against the real database"
+	@$(BIN)/pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) $(STAMPS)

@@ -1,0 +1,1 @@
+"""Batch jobs: ingest, geocode, retrain, refresh, backtest, backup."""
