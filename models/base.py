@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.dialects.postgresql.base import ischema_names
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import UserDefinedType
 
 
