@@ -14,7 +14,6 @@ from models import Base
 config = context.config
 
 
-
 def run_migrations_online() -> None:
     url = config.attributes.get("url") or sqlalchemy_url()
     connection = config.attributes.get("connection")
