@@ -42,7 +42,7 @@ class DatabaseFactory:
         self.prefix = f"halo_test_{os.getpid()}"
         self.maintenance_url = with_database(owner_url, "postgres")
 
-    def _admin(self, statement: sql.Composable) -> None:
+    def _admin(self, statement: sql.Composed) -> None:
         with psycopg.connect(self.maintenance_url, autocommit=True) as conn:
             conn.execute(statement)
 
