@@ -16,4 +16,5 @@ RUN pip install --no-cache-dir -c constraints.txt . \
 USER halo
 ENV HALO_ENV=production
 EXPOSE 8000
-CMD ["uvicorn", "api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+# `halo serve` leaves proxy headers to HALO_TRUSTED_PROXIES and logs JSON.
+CMD ["halo", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -10,10 +10,12 @@ BIN := $(VENV)/bin
 STAMPS := .make
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Debian packages the tests and tools need beside Python (mmdebstrap builds the database).
-SYSTEM_PACKAGES := mmdebstrap gdal-bin
+# Debian packages the tests and tools need beside Python: mmdebstrap builds the database,
+# gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test.
+SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium
 
-.PHONY: run test install system-packages db-up db-down migrate demo-data serve lint pytest clean
+.PHONY: run test install system-packages web-assets db-up db-down migrate demo-data serve lint \
+	pytest clean
 
 run: install db-up migrate serve
 
@@ -37,7 +39,15 @@ $(STAMPS)/python.stamp: pyproject.toml constraints.txt
 	@$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@mkdir -p $(STAMPS) && touch $@
 
-install: system-packages $(STAMPS)/python.stamp
+$(STAMPS)/web.stamp: web/package.json web/package-lock.json
+	@echo "==> Web map assets (MapLibre GL JS from npm, served by Halo: no CDN)"
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	@npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+web-assets: $(STAMPS)/web.stamp
+
+install: system-packages $(STAMPS)/python.stamp web-assets
 
 db-up: system-packages
 	@echo "==> Local database (PostgreSQL 17 + PostGIS + h3-pg in a Debian 13 chroot)"

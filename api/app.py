@@ -6,11 +6,18 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from psycopg_pool import AsyncConnectionPool
 
-from api.errors import install_error_handlers
-from api.routes import health
+from api import metrics
+from api.errors import COMMON_RESPONSES, install_error_handlers
+from api.map_api import close_map, install_map
+from api.middleware import install_middleware
+from api.routes import admin, health, model
+from api.security import enforce_rate_limit
+from api.security.rate_limit import LeaseBook
+from api.sentry import init_sentry
+from config.logging import configure_logging
 from config.settings import Settings, get_settings
 
 log = logging.getLogger("halo.api")
@@ -37,6 +44,8 @@ def open_pool(settings: Settings) -> AsyncConnectionPool:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; uvicorn calls this with --factory."""
     settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.monitoring.log_format)
+    init_sentry(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await close_map(app)
             await pool.close()
 
     app = FastAPI(
@@ -56,7 +66,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Open personal-safety risk map: risk tiles, neighborhoods, incident reports.",
         version="0.1.0",
         lifespan=lifespan,
+        # Every API route is rate limited by its class (tiles, reads, reports).
+        dependencies=[Depends(enforce_rate_limit)],
+        responses=COMMON_RESPONSES,
     )
+    app.state.settings = settings
+    app.state.rate_leases = LeaseBook()
     install_error_handlers(app)
+    install_middleware(app, settings)
     app.include_router(health.router)
+    app.include_router(admin.router)
+    app.include_router(model.router)
+    app.include_router(metrics.router)
+    install_map(app, settings)
     return app

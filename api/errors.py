@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger("halo.api.errors")
@@ -32,6 +33,73 @@ SQLSTATE_STATUS: dict[str, tuple[int, str]] = {
     "57P01": (503, "Database restarting"),
 }
 RETRY_AFTER_S = "5"
+
+
+class ProblemError(Exception):
+    """An error the API answers with the status EXCEPTION_STATUS gives its class."""
+
+    def __init__(self, detail: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class MissingApiKey(ProblemError):
+    """The route needs an X-API-Key header and the request has none."""
+
+
+class InvalidApiKey(ProblemError):
+    """The X-API-Key is unknown or revoked."""
+
+
+class InsufficientScope(ProblemError):
+    """The key is valid but lacks the scope the route needs."""
+
+
+class RateLimited(ProblemError):
+    """The client used up its requests for the current window."""
+
+
+class PayloadTooLarge(ProblemError):
+    """The request body is larger than the configured limit."""
+
+
+# Halo's own exceptions -> (HTTP status, title).
+EXCEPTION_STATUS: dict[type[ProblemError], tuple[int, str]] = {
+    MissingApiKey: (401, "API key required"),
+    InvalidApiKey: (401, "Invalid or revoked API key"),
+    InsufficientScope: (403, "Insufficient scope"),
+    PayloadTooLarge: (413, "Request body too large"),
+    RateLimited: (429, "Too many requests"),
+}
+
+
+class Problem(BaseModel):
+    """An RFC 7807 problem document, as every error of the API is answered."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+
+
+def problem_response(description: str) -> dict[str, object]:
+    """An OpenAPI `responses` entry for a problem document."""
+    return {"description": description, "model": Problem, "content": {PROBLEM_JSON: {}}}
+
+
+# Answers any route may give; declared app-wide so the OpenAPI schema says what clients get.
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    422: problem_response("Invalid request"),
+    429: problem_response("Too many requests; see Retry-After"),
+}
+# Answers of routes that need an API key.
+KEY_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: problem_response("API key missing, unknown or revoked"),
+    403: problem_response("The key lacks the scope this route needs"),
+}
 
 
 def problem(status: int, title: str, detail: str | None = None, **extra: object) -> JSONResponse:
@@ -70,12 +138,26 @@ async def _database_error(request: Request, exc: psycopg.Error) -> JSONResponse:
     return problem(status, title, detail)
 
 
+async def _problem_error(request: Request, exc: ProblemError) -> JSONResponse:
+    status, title = next(
+        (EXCEPTION_STATUS[cls] for cls in type(exc).__mro__ if cls in EXCEPTION_STATUS),
+        (500, "Internal error"),
+    )
+    response = problem(status, title, exc.detail)
+    response.headers.update(exc.headers)
+    return response
+
+
 async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
     return problem(503, "Database unavailable", "No database connection could be had in time.")
 
 
-async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s", request.url.path)
+async def unhandled(request: Request, exc: Exception) -> JSONResponse:
+    """A 500 without any detail of the failure: the trace goes to the log and Sentry only."""
+    log.error("unhandled error on %s", request.url.path, exc_info=exc)
+    import sentry_sdk
+
+    sentry_sdk.capture_exception(exc)  # a no-op unless Sentry is configured
     return problem(500, "Internal error")
 
 
@@ -85,4 +167,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(psycopg.Error, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(PoolTimeout, _pool_timeout)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unhandled)
+    app.add_exception_handler(ProblemError, _problem_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, unhandled)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import database
+from cli import backup, database, ingest, keys, load, risk
 
 app = typer.Typer(
     help="Halo: the risk-map server's operations.",
@@ -12,6 +12,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(database.app, name="db")
+app.add_typer(ingest.app, name="ingest")
+app.add_typer(load.app, name="load")
+app.add_typer(keys.app, name="keys")
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
+app.add_typer(risk.app)  # refresh, retrain, backtest, nightly, scheduler: top-level
 
 
 @app.command()
@@ -23,7 +29,19 @@ def serve(
     """Serve the API with uvicorn."""
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # Halo applies HALO_TRUSTED_PROXIES itself and writes its own JSON access log; uvicorn's
+        # own lines go through Halo's JSON handler too (no log config of its own).
+        proxy_headers=False,
+        access_log=False,
+        log_config=None,
+        server_header=False,
+    )
 
 
 if __name__ == "__main__":

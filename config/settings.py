@@ -10,6 +10,11 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.backup import BackupSettings
+from config.map import MapSettings
+from config.monitoring import MonitoringSettings
+from config.security import RateLimitSettings, SecuritySettings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,6 +54,18 @@ class Settings(BaseSettings):
     data_dir: Path = REPO_ROOT.parent / "shared" / "data"
     nightly_stale_after_hours: float = Field(30.0, gt=0)
     log_level: str = "INFO"
+
+    # Operations and security, each a small class of its own (config/security.py, ...).
+    security: SecuritySettings = Field(default_factory=lambda: SecuritySettings())
+    rate_limits: RateLimitSettings = Field(default_factory=lambda: RateLimitSettings())
+    monitoring: MonitoringSettings = Field(default_factory=lambda: MonitoringSettings())
+    backup: BackupSettings = Field(default_factory=lambda: BackupSettings())
+    map: MapSettings = Field(default_factory=lambda: MapSettings())
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_outside_local(self) -> Settings:
+        self.security.refuse_unsafe(self.env)
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_secrets_outside_local(self) -> Settings:

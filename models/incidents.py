@@ -63,6 +63,8 @@ class Incident(Base):
     )
     county_code: Mapped[str | None] = mapped_column(Text)
     raw_payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    location_evidence: Mapped[str | None] = mapped_column(Text)
+    page_text: Mapped[str | None] = mapped_column(Text)
 
 
 class UserReport(Base):

@@ -7,16 +7,7 @@ GRANT SELECT ON raw.incidents TO halo_api;
 GRANT SELECT, INSERT ON raw.user_reports TO halo_api;
 GRANT UPDATE (moderation_status, moderated_at) ON raw.user_reports TO halo_api;
 GRANT SELECT ON ops.job_runs TO halo_api;
-GRANT SELECT, UPDATE (last_used_at) ON ops.api_keys TO halo_api;
 GRANT SELECT ON public.alembic_version TO halo_api;
 
 GRANT USAGE ON SCHEMA ref, risk, analytics TO halo_analyst;
 GRANT SELECT ON ALL TABLES IN SCHEMA ref, risk, analytics TO halo_analyst;
-
--- Tables and views the owner adds later in these schemas are readable the same way.
-ALTER DEFAULT PRIVILEGES IN SCHEMA ref, risk
-    GRANT SELECT ON TABLES TO halo_api, halo_analyst;
-ALTER DEFAULT PRIVILEGES IN SCHEMA analytics
-    GRANT SELECT ON TABLES TO halo_analyst;
-ALTER DEFAULT PRIVILEGES IN SCHEMA tiles
-    GRANT EXECUTE ON FUNCTIONS TO halo_api;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -65,7 +66,18 @@ class DatabaseFactory:
         return self.database(name)
 
     def drop(self, name: str) -> None:
-        self._admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        """Drop a database; waits for sessions of other roles that are still closing."""
+        statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self._admin(statement)
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                # FORCE may not end other roles' sessions (a test server's pool, just closed).
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def migrated_template(self) -> ScratchDatabase:
         """The run's template: an empty database upgraded to head by the migrations."""

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
 from config.settings import Settings
@@ -23,11 +24,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(settings: Settings) -> Iterator[httpx.Client]:
-    """Serve the app built from `settings`; yields an HTTP client bound to its base URL."""
+def live_server(settings: Settings, app: FastAPI | None = None) -> Iterator[httpx.Client]:
+    """Serve `app` (default: the app built from `settings`); yields a client bound to its URL."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        app or create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        # The app applies HALO_TRUSTED_PROXIES itself; uvicorn must not trust anyone first.
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

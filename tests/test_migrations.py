@@ -14,6 +14,12 @@ from migrations.schema import alembic_config, install_fresh, sqlalchemy_url
 from models import Base
 from tests.dbtools import HALO_SCHEMAS_SQL, ScratchDatabase
 
+
+def sorted_acl(column: str) -> str:
+    """An ACL column as sorted text: grant order differs between the two install paths."""
+    return f"(SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest({column}) a)"
+
+
 SCHEMA_SNAPSHOT_SQL = f"""
 SELECT 'column', table_schema || '.' || table_name || '.' || column_name,
        concat_ws('|', data_type, udt_name, is_nullable, column_default,
@@ -30,12 +36,14 @@ UNION ALL
 SELECT 'view', schemaname || '.' || viewname, definition
   FROM pg_views WHERE schemaname IN {HALO_SCHEMAS_SQL}
 UNION ALL
-SELECT 'function', p.oid::regprocedure::text, md5(pg_get_functiondef(p.oid))
+SELECT 'function', p.oid::regprocedure::text,
+       md5(pg_get_functiondef(p.oid)) || '|'
+       || coalesce({sorted_acl("p.proacl")}, '')
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname IN {HALO_SCHEMAS_SQL} AND p.prokind IN ('f', 'p')
 UNION ALL
 SELECT 'relation', n.nspname || '.' || c.relname,
-       concat_ws('|', c.relkind, c.relacl::text, obj_description(c.oid, 'pg_class'))
+       concat_ws('|', c.relkind, {sorted_acl("c.relacl")}, obj_description(c.oid, 'pg_class'))
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname IN {HALO_SCHEMAS_SQL} OR (n.nspname = 'public' AND c.relname = 'alembic_version')
 UNION ALL
@@ -44,11 +52,12 @@ SELECT 'column_comment', c.oid::regclass::text || '.' || a.attname, col_descript
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
  WHERE n.nspname IN {HALO_SCHEMAS_SQL} AND col_description(c.oid, a.attnum) IS NOT NULL
 UNION ALL
-SELECT 'schema', nspname, concat_ws('|', nspacl::text, obj_description(oid, 'pg_namespace'))
+SELECT 'schema', nspname,
+       concat_ws('|', {sorted_acl("nspacl")}, obj_description(oid, 'pg_namespace'))
   FROM pg_namespace WHERE nspname IN {HALO_SCHEMAS_SQL}
 UNION ALL
 SELECT 'default_acl', defaclnamespace::regnamespace::text || '.' || defaclobjtype::text,
-       defaclacl::text
+       {sorted_acl("defaclacl")}
   FROM pg_default_acl
 UNION ALL
 SELECT 'geometry', f_table_schema || '.' || f_table_name || '.' || f_geometry_column,

@@ -1,4 +1,4 @@
-"""Security and operations: API keys, rate limits.
+"""Security and operations: API key lookup, rate limits, base analytics views for QGIS.
 
 Revision ID: 0003_security
 Revises: 0002_ingestion

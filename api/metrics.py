@@ -1,0 +1,228 @@
+"""Prometheus metrics: requests and latencies by route, pool usage, tile cache, nightly job age.
+
+Request metrics are counted by a middleware under the route *template* (never the raw path,
+which would make a series per tile). Database-derived values are read at scrape time.
+With several uvicorn workers set PROMETHEUS_MULTIPROC_DIR (prometheus_client multiprocess mode).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import os
+import time
+from typing import Any
+
+import psycopg
+from fastapi import APIRouter, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+from psycopg_pool import PoolTimeout
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import problem
+
+log = logging.getLogger("halo.api.metrics")
+
+REGISTRY = CollectorRegistry()
+
+REQUESTS = Counter(
+    "halo_http_requests",
+    "HTTP requests answered, by method, route template and status code.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "halo_http_request_duration_seconds",
+    "Time to answer an HTTP request, by method and route template.",
+    ["method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
+RATE_LIMITED = Counter(
+    "halo_rate_limited_requests",
+    "Requests refused with 429, by route class.",
+    ["route_class"],
+    registry=REGISTRY,
+)
+TILE_CACHE_HITS = Counter(
+    "halo_tile_cache_hits", "Tiles served from the server-side cache.", ["layer"], registry=REGISTRY
+)
+TILE_CACHE_MISSES = Counter(
+    "halo_tile_cache_misses", "Tiles rendered by the database.", ["layer"], registry=REGISTRY
+)
+POOL_CONNECTIONS = Gauge(
+    "halo_db_pool_connections",
+    "Connections of the API's pool, by state (in_use, idle).",
+    ["state"],
+    multiprocess_mode="livesum",
+    registry=REGISTRY,
+)
+POOL_MAX = Gauge(
+    "halo_db_pool_max_connections",
+    "Largest size of the API's pool.",
+    multiprocess_mode="livesum",
+    registry=REGISTRY,
+)
+POOL_WAITING = Gauge(
+    "halo_db_pool_requests_waiting",
+    "Requests waiting for a pool connection.",
+    multiprocess_mode="livesum",
+    registry=REGISTRY,
+)
+DATABASE_UP = Gauge(
+    "halo_database_up",
+    "1 if the scrape could read the database, else 0.",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+NIGHTLY_AGE = Gauge(
+    "halo_nightly_last_success_age_seconds",
+    "Seconds since the last successful nightly run finished (+Inf if none).",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+JOB_LAST_SUCCESS = Gauge(
+    "halo_job_last_success_timestamp_seconds",
+    "End of the last successful run, by job kind (Unix time).",
+    ["kind"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+JOB_FAILURES = Gauge(
+    "halo_job_failed_runs",
+    "Runs recorded as failed in ops.job_runs, by job kind.",
+    ["kind"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+JOB_LAST_FAILURE = Gauge(
+    "halo_job_last_failure_timestamp_seconds",
+    "End of the last failed run, by job kind (Unix time).",
+    ["kind"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+
+JOBS_SQL = """
+SELECT kind,
+       extract(epoch FROM max(finished_at) FILTER (WHERE status = 'success'))::float8,
+       count(*) FILTER (WHERE status = 'failed'),
+       extract(epoch FROM max(finished_at) FILTER (WHERE status = 'failed'))::float8
+  FROM ops.job_runs
+ GROUP BY kind
+"""
+
+router = APIRouter()
+
+
+class MetricsMiddleware:
+    """Count every HTTP request and its duration under the matched route template."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = route_label(scope)
+            method = scope["method"]
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+
+
+def route_label(scope: Scope) -> str:
+    """The route template of a request, the app's own doc pages by path, else "unmatched"."""
+    route = getattr(scope.get("route"), "path", None)
+    if route:
+        return str(route)
+    app = scope.get("app")
+    own_pages = {getattr(app, name, None) for name in ("docs_url", "redoc_url", "openapi_url")}
+    if scope["path"] in own_pages - {None}:
+        return str(scope["path"])
+    return "unmatched"
+
+
+def client_allowed(host: str | None, networks: list[str]) -> bool:
+    """Whether a client address lies in one of the allowed networks."""
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """The Prometheus text exposition; only for clients in HALO_METRICS_ALLOWED_NETWORKS."""
+    settings = request.app.state.settings
+    host = request.client.host if request.client else None
+    if not client_allowed(host, settings.security.metrics_allowed_networks):
+        return problem(403, "Forbidden", "Metrics are not served to this address.")
+    _read_pool(request.app.state.pool)
+    await _read_jobs(request)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+def exposition() -> bytes:
+    """This process's metrics, or all workers' in multiprocess mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def _read_pool(pool: Any) -> None:
+    stats = pool.get_stats()
+    size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
+    POOL_CONNECTIONS.labels("in_use").set(size - idle)
+    POOL_CONNECTIONS.labels("idle").set(idle)
+    POOL_MAX.set(stats.get("pool_max", 0))
+    POOL_WAITING.set(stats.get("requests_waiting", 0))
+
+
+async def _read_jobs(request: Request) -> None:
+    """Job facts from ops.job_runs; a database outage shows as halo_database_up 0."""
+    try:
+        async with request.app.state.pool.connection(timeout=2.0) as conn:
+            cur = await conn.execute(JOBS_SQL)
+            rows = await cur.fetchall()
+    except (psycopg.Error, PoolTimeout):
+        log.warning("metrics: database not readable")
+        DATABASE_UP.set(0)
+        return
+    DATABASE_UP.set(1)
+    now = time.time()
+    NIGHTLY_AGE.set(math.inf)
+    for kind, last_success, failures, last_failure in rows:
+        JOB_FAILURES.labels(kind).set(failures)
+        if last_success is not None:
+            JOB_LAST_SUCCESS.labels(kind).set(last_success)
+            if kind == "nightly":
+                NIGHTLY_AGE.set(max(0.0, now - last_success))
+        if last_failure is not None:
+            JOB_LAST_FAILURE.labels(kind).set(last_failure)

@@ -1,0 +1,129 @@
+"""Rate limits per API key or client address, counted in the database so all workers share them.
+
+Fixed windows per route class (tiles, reads, reports). A worker reserves `lease` requests per
+database round trip and serves them from memory, and once a subject is over its limit the
+worker answers 429 without asking the database until the window ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import time
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from api.errors import RateLimited
+from api.metrics import RATE_LIMITED
+from api.security.auth import authenticate
+from config.security import RateLimitSettings, RouteLimit
+
+COUNT_SQL = "SELECT hits, reset_after_s FROM ops.count_requests(%s::text, %s, %s::int, %s::int)"
+# Never limited: probes of load balancers and Prometheus must get through.
+EXEMPT_PREFIXES = ("/health", "/metrics")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_ENTRIES = 50_000
+
+
+def route_class(method: str, path_template: str) -> str | None:
+    """The limit class of a route: tiles, reports (writes), reads, or None (not limited)."""
+    if path_template.startswith(EXEMPT_PREFIXES):
+        return None
+    if path_template.startswith("/tiles/"):
+        return "tiles"
+    if method in WRITE_METHODS:
+        return "reports"
+    return "reads"
+
+
+def subject_digest(salt: bytes, subject: str) -> bytes:
+    """HMAC-SHA-256 of a subject ("key:12", "addr:203.0.113.9"): no address is stored in clear."""
+    return hmac.new(salt, subject.encode("utf-8"), hashlib.sha256).digest()
+
+
+@dataclass
+class _Lease:
+    remaining: int
+    denied: bool
+    expires_at: float  # time.monotonic() at the end of the window
+
+
+class LeaseBook:
+    """This worker's reserved requests and known denials, per (route class, subject)."""
+
+    def __init__(self) -> None:
+        self._leases: dict[tuple[str, bytes], _Lease] = {}
+
+    def take(self, key: tuple[str, bytes]) -> int | None:
+        """0 when a reserved request is used; the seconds to wait when denied; None if unknown."""
+        lease = self._leases.get(key)
+        now = time.monotonic()
+        if lease is None or lease.expires_at <= now:
+            return None
+        if lease.denied:
+            return max(1, math.ceil(lease.expires_at - now))
+        if lease.remaining > 0:
+            lease.remaining -= 1
+            return 0
+        return None
+
+    def store(self, key: tuple[str, bytes], remaining: int, denied: bool, reset_s: int) -> None:
+        """Remember a reservation (or a denial) until the window ends."""
+        if len(self._leases) >= MAX_ENTRIES:
+            self._forget_expired()
+        self._leases[key] = _Lease(remaining, denied, time.monotonic() + reset_s)
+
+    def _forget_expired(self) -> None:
+        now = time.monotonic()
+        self._leases = {k: v for k, v in self._leases.items() if v.expires_at > now}
+        if len(self._leases) >= MAX_ENTRIES:
+            self._leases.clear()
+
+
+async def enforce_rate_limit(request: Request) -> None:
+    """App-wide dependency: count the request against its class's limit; 429 past it."""
+    settings: RateLimitSettings = request.app.state.settings.rate_limits
+    route = request.scope.get("route")
+    cls = route_class(request.method, getattr(route, "path", request.url.path))
+    if not settings.enabled or cls is None:
+        return
+    limit = settings.limit(cls)
+    principal = await authenticate(request)
+    if principal is not None:
+        subject = f"key:{principal.key_id}"
+        allowed = limit.requests * settings.keyed_factor
+    else:
+        subject = f"addr:{request.client.host if request.client else 'unknown'}"
+        allowed = limit.requests
+    salt = request.app.state.settings.security.client_hash_salt.get_secret_value().encode()
+    key = (cls, subject_digest(salt, subject))
+    book: LeaseBook = request.app.state.rate_leases
+    wait_s = book.take(key)
+    if wait_s is None:
+        wait_s = await _reserve(request, book, key, limit, allowed)
+    if wait_s:
+        RATE_LIMITED.labels(route_class=cls).inc()
+        raise RateLimited(
+            f"Limit of {allowed} {cls} requests per {limit.window_s} s reached.",
+            {"Retry-After": str(wait_s)},
+        )
+
+
+async def _reserve(
+    request: Request, book: LeaseBook, key: tuple[str, bytes], limit: RouteLimit, allowed: int
+) -> int:
+    """Reserve a lease in the database; 0 if this request may go on, else seconds to wait."""
+    async with request.app.state.pool.connection() as conn:
+        cur = await conn.execute(COUNT_SQL, (key[0], key[1], limit.window_s, limit.lease))
+        row = await cur.fetchone()
+    assert row is not None
+    hits, reset_s = row
+    # Of the `lease` requests just counted, those within the limit may be served.
+    granted = max(0, min(limit.lease, allowed - (hits - limit.lease)))
+    if granted == 0:
+        book.store(key, 0, True, reset_s)
+        return int(reset_s)
+    book.store(key, granted - 1, False, reset_s)
+    return 0

@@ -1,0 +1,88 @@
+"""The allow-list of tile layers: SQL function, zoom range and fields of each (for TileJSON)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psycopg import sql
+
+# Zoom limits of the tile matrix itself; beyond these no layer has tiles.
+MAX_ZOOM = 22
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One vector tile layer, served by tiles.tile_<name>(z, x, y)."""
+
+    name: str
+    minzoom: int
+    maxzoom: int
+    description: str
+    fields: dict[str, str]
+
+    @property
+    def query(self) -> sql.Composed:
+        """SELECT of the layer's tile function, z/x/y bound as parameters."""
+        function = sql.Identifier("tiles", f"tile_{self.name}")
+        return sql.SQL("SELECT {}(%s, %s, %s)").format(function)
+
+    def has_tile(self, z: int, x: int, y: int) -> bool:
+        """Whether z/x/y is a tile of this layer's zoom range and of the tile matrix."""
+        return self.minzoom <= z <= self.maxzoom and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+RISK_FIELDS = {
+    "h3": "H3 cell index (hex text); the feature id is the same cell as a 64-bit integer",
+    "resolution": "H3 resolution: 7 up to zoom 9, 8 at zoom 10-11, 9 from zoom 12",
+    "risk_score": "RR_lo / (1 + RR_lo) in [0, 1]; 0.6 = at least 1.5x the city rate, confidently",
+    "relative_risk": "Reported incident rate against the city-wide rate (1 = the city rate)",
+    "rr_lower": "Lower bound of the relative risk (5%)",
+    "rr_upper": "Upper bound of the relative risk (95%)",
+    "evidence": "point (exactly located incidents), inferred (spread from district-level "
+    "locations) or none",
+    "district_id": "Neighbourhood (district) id",
+    "trend": "Recent against previous incident mass (1 = flat)",
+}
+DISTRICT_FIELDS = {
+    "name": "Neighbourhood (stadsdel) name",
+    "risk_score": "District risk score, same meaning as in the risk layer",
+    "relative_risk": "Reported incident rate against the city-wide rate",
+    "rr_lower": "Lower bound of the relative risk (5%)",
+    "rr_upper": "Upper bound of the relative risk (95%)",
+    "evidence": "point, inferred or none",
+    "incidents": "Located incidents in the risk window",
+    "trend": "Recent against previous incident mass (1 = flat)",
+}
+INCIDENT_FIELDS = {
+    "category": "Incident category (violent, theft, ...)",
+    "week": "ISO week of the incident, Europe/Stockholm (e.g. 2025-W26)",
+    "month": "Month of the incident, Europe/Stockholm (e.g. 2025-06)",
+    "precision": "point (exact position) or place (a named place's position; see radius_m)",
+    "radius_m": "Uncertainty radius in metres (0 if unknown)",
+}
+
+LAYERS: dict[str, Layer] = {
+    layer.name: layer
+    for layer in (
+        Layer(
+            "risk",
+            8,
+            16,
+            "Risk per H3 cell: higher reported incident rate than the city, with an interval",
+            RISK_FIELDS,
+        ),
+        Layer("districts", 6, 16, "Neighbourhoods (stadsdelar) with their risk", DISTRICT_FIELDS),
+        Layer(
+            "incidents",
+            13,
+            16,
+            "Located incidents of the risk window: category, week, month and precision only",
+            INCIDENT_FIELDS,
+        ),
+    )
+}
+
+
+def layer_named(name: str) -> Layer | None:
+    """The allow-listed layer of this name, or None."""
+    return LAYERS.get(name)

@@ -1,0 +1,75 @@
+"""`halo load`: reference data — boundaries (districts, municipalities) and the gazetteer."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import psycopg
+import typer
+
+from config.settings import get_settings
+
+app = typer.Typer(
+    help="Load reference data: boundaries and the place gazetteer.", no_args_is_help=True
+)
+
+
+@app.callback()
+def _configure_logging() -> None:
+    """Log lines with time, level and logger name."""
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+
+@app.command()
+def boundaries(
+    districts: str = typer.Option(
+        None, help="Districts GeoJSON, path or URL (default: the data dir's simplified file)."
+    ),
+    municipalities: str = typer.Option(
+        None, help="Municipalities GeoJSON (SCB KnKod/KnNamn), path or URL."
+    ),
+) -> None:
+    """Load Stockholm's districts and Sweden's municipalities; a re-run replaces them."""
+    from pipeline.ingest.boundaries import (
+        DISTRICTS_FILE,
+        MUNICIPALITIES_FILE,
+        BoundaryError,
+        load_boundaries,
+    )
+
+    settings = get_settings()
+    try:
+        counts = load_boundaries(
+            settings.database_url,
+            districts or settings.data_dir / DISTRICTS_FILE,
+            municipalities or settings.data_dir / MUNICIPALITIES_FILE,
+        )
+    except (BoundaryError, OSError, psycopg.Error) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"municipalities {counts.municipalities}, districts {counts.districts}, "
+        f"gazetteer rows {counts.places}, stale districts kept {counts.stale_kept}"
+    )
+
+
+@app.command()
+def gazetteer(
+    places: Path = typer.Option(None, help="Curated places CSV (default: Halo's Stockholm list)."),
+) -> None:
+    """Load the curated Stockholm places (squares, stations, streets, areas, aliases)."""
+    from pipeline.ingest.gazetteer import (
+        CURATED_PLACES_FILE,
+        GazetteerError,
+        load_curated_gazetteer,
+    )
+
+    try:
+        counts = load_curated_gazetteer(get_settings().database_url, places or CURATED_PLACES_FILE)
+    except (GazetteerError, OSError, psycopg.Error) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(", ".join(f"{name} {n}" for name, n in counts.items()))

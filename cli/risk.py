@@ -1,0 +1,74 @@
+"""`halo refresh | retrain | backtest | nightly | scheduler`: the risk pipeline's jobs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import typer
+
+from config.settings import get_settings
+
+app = typer.Typer()
+
+
+def _owner_url() -> str:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return get_settings().database_url
+
+
+@app.command()
+def refresh(
+    as_of: datetime | None = typer.Option(None, help="As-of time (default: the data's latest)."),
+) -> None:
+    """Rebuild the risk tables in one transaction (a new tile generation)."""
+    from pipeline.risk.refresh import refresh_risk
+
+    g = refresh_risk(_owner_url(), as_of)
+    share = f"{g.located_share:.1%}" if g.located_share is not None else "n/a"
+    typer.echo(
+        f"generation {g.id} as of {g.as_of:%Y-%m-%d %H:%M} UTC: {g.cells} cells,"
+        f" {g.districts} districts, {g.located_incidents} located incidents"
+        f" (located share {share})"
+    )
+
+
+@app.command()
+def retrain() -> None:
+    """Train the statsmodels GLM and the hour-of-week profile on the current data."""
+    from pipeline.risk.model import retrain as train
+
+    typer.echo(f"trained model {train(_owner_url())}")
+
+
+@app.command()
+def backtest(
+    origins: int = typer.Option(52, min=4, max=260, help="Weekly origins (test weeks)."),
+) -> None:
+    """Rolling-origin backtest of the model against the baselines; prints the table."""
+    from pipeline.risk.backtest import format_report, run_backtest
+
+    report = run_backtest(_owner_url(), n_origins=origins)
+    typer.echo(f"model {report.model_version}, {report.origins} weekly origins")
+    typer.echo(format_report(report))
+
+
+@app.command()
+def nightly(
+    backtest_origins: int = typer.Option(52, min=0, help="Origins of the nightly backtest."),
+) -> None:
+    """Run the nightly pipeline now: retrain, refresh, backtest."""
+    from pipeline.nightly import run_nightly
+
+    r = run_nightly(_owner_url(), backtest_origins=backtest_origins)
+    typer.echo(f"nightly run {r.run_id}: model {r.model_version}, generation {r.generation}")
+
+
+@app.command()
+def scheduler(
+    hour_utc: int = typer.Option(2, min=0, max=23, help="Daily run hour (UTC)."),
+) -> None:
+    """Run the nightly pipeline every day at hour_utc and whenever an admin queues one."""
+    from pipeline.nightly import run_scheduler
+
+    run_scheduler(_owner_url(), hour_utc)

@@ -1,0 +1,35 @@
+"""Map API settings: tile caching, HTTP cache lifetimes, request limits, the web map's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+class MapSettings(BaseSettings):
+    """Tiles, TileJSON, neighbourhoods, alert zones and the web map (HALO_MAP_ prefix)."""
+
+    model_config = SettingsConfigDict(env_prefix="HALO_MAP_", extra="ignore")
+
+    # In-process LRU of rendered tiles, per worker; 0 turns the server-side cache off.
+    tile_cache_max_bytes: int = Field(default=64 * 2**20, ge=0)
+    # How long a worker trusts the generation it read before asking the database again.
+    generation_check_s: float = Field(default=1.0, ge=0, le=60)
+    # Optional shared second-level tile cache (redis://host:port/db); keys carry the generation.
+    redis_url: str | None = None
+    redis_ttl_s: int = Field(default=86_400, ge=1, le=30 * 86_400)
+    # Browser/CDN lifetimes: URLs carrying the current ?v=<generation> never change content.
+    versioned_max_age_s: int = Field(default=86_400, ge=0)
+    unversioned_max_age_s: int = Field(default=60, ge=0)
+    gzip_level: int = Field(default=6, ge=1, le=9)
+    # Stockholm; the TileJSON bounds and the web map's initial view.
+    bounds: tuple[float, float, float, float] = (17.75, 59.22, 18.21, 59.45)
+    center: tuple[float, float, int] = (18.07, 59.33, 11)
+    # Largest alert-zone box a client may ask for, degrees in longitude and latitude.
+    alert_zones_max_bbox_deg: float = Field(default=1.0, gt=0, le=10)
+    # The web map: web/public (the page) and web/node_modules (maplibre-gl, `npm ci --prefix web`).
+    web_dir: Path = WEB_DIR

@@ -1,0 +1,1 @@
+"""Ingestion: boundaries, the gazetteer, polisen.se events and generic incident point files."""

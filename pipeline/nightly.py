@@ -1,0 +1,105 @@
+"""The nightly pipeline (02:00 UTC and on demand): retrain -> refresh -> backtest; the
+refresh's new generation is the new tile generation. Never two at once."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from pipeline.jobs import JobAlreadyRunning, exclusive, recorded_job
+from pipeline.risk.backtest import run_backtest
+from pipeline.risk.model import retrain
+from pipeline.risk.refresh import refresh_risk
+
+log = logging.getLogger("halo.nightly")
+
+QUEUED_RUN_SQL = (
+    "SELECT id FROM ops.job_runs WHERE kind = 'nightly' AND status = 'queued' ORDER BY id LIMIT 1"
+)
+
+
+@dataclass(frozen=True)
+class NightlyResult:
+    """What one nightly run produced."""
+
+    run_id: int
+    model_version: str
+    generation: int
+
+
+def run_nightly(
+    owner_url: str, run_id: int | None = None, backtest_origins: int = 52
+) -> NightlyResult:
+    """Retrain, refresh and backtest under the nightly lock, recorded as one 'nightly' run.
+
+    A failure leaves the previous risk tables serving (the refresh is one transaction) and
+    the failed run makes /health/ready report 'degraded'.
+    """
+    with exclusive(owner_url), recorded_job(owner_url, "nightly", run_id) as run:
+        version = retrain(owner_url)
+        generation = refresh_risk(owner_url)
+        if backtest_origins > 0:
+            run_backtest(owner_url, n_origins=backtest_origins, progress=False)
+        run.rows = generation.cells
+        run.details = {"model_version": version, "generation": generation.id}
+        return NightlyResult(run.id, version, generation.id)
+
+
+def next_daily_time(now: datetime, hour_utc: int, minute: int = 0) -> datetime:
+    """The next hour_utc:minute UTC strictly after now."""
+    candidate = now.astimezone(UTC).replace(hour=hour_utc, minute=minute, second=0, microsecond=0)
+    return candidate if candidate > now else candidate + timedelta(days=1)
+
+
+def run_scheduler(owner_url: str, hour_utc: int = 2, poll_s: float = 5.0) -> None:
+    """Run the nightly pipeline daily at hour_utc and whenever a run is queued (admin
+    trigger); stop cleanly on SIGTERM or SIGINT."""
+    stopping = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        log.info("scheduler stopping (signal %s)", signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    due = next_daily_time(datetime.now(UTC), hour_utc)
+    log.info("scheduler started; next nightly run at %s", due.isoformat())
+    while not stopping:
+        queued = _queued_run(owner_url)
+        if queued is not None or datetime.now(UTC) >= due:
+            _run_logged(owner_url, queued)
+            if queued is None:
+                due = next_daily_time(datetime.now(UTC), hour_utc)
+                log.info("next nightly run at %s", due.isoformat())
+        time.sleep(poll_s)
+
+
+def _queued_run(owner_url: str) -> int | None:
+    try:
+        with psycopg.connect(owner_url, connect_timeout=5) as conn:
+            row = conn.execute(QUEUED_RUN_SQL).fetchone()
+    except psycopg.OperationalError as exc:
+        log.warning("scheduler cannot reach the database: %s", exc)
+        return None
+    return row[0] if row else None
+
+
+def _run_logged(owner_url: str, run_id: int | None) -> None:
+    try:
+        result = run_nightly(owner_url, run_id)
+        log.info(
+            "nightly run %s done: model %s, generation %s",
+            result.run_id,
+            result.model_version,
+            result.generation,
+        )
+    except JobAlreadyRunning:
+        log.info("nightly run skipped: another one holds the lock")
+    except Exception:
+        log.exception("nightly run failed")

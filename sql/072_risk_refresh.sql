@@ -1,0 +1,379 @@
+-- The risk pipeline in SQL: rebuild the risk tables in dependency order inside one
+-- transaction (readers see the previous generation until commit and never block: rows are
+-- replaced with DELETE + INSERT, no TABLE lock), ANALYZE each, record a new generation.
+-- Entry point: SELECT risk.refresh_all([as_of]). Idempotent definitions.
+
+-- Base-resolution cells of every district (centroid containment; a district too small to
+-- hold a centroid gets the cell of its point on surface), and their parents at the two
+-- coarser resolutions with the in-district area. VOLATILE (writes).
+CREATE OR REPLACE FUNCTION risk.rebuild_cells(base_res integer) RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
+BEGIN
+    DELETE FROM risk.cells;
+    INSERT INTO risk.cells (cell, resolution, district_id, area_km2, geom)
+    SELECT DISTINCT ON (cell) cell, base_res, district_id, h3_cell_area(cell, 'km^2'),
+           risk.cell_polygon(cell)
+    FROM (
+        SELECT h3_polygon_to_cells(d.geom, base_res) AS cell, d.id AS district_id
+        FROM ref.districts d
+        UNION ALL
+        SELECT h3_lat_lng_to_cell(ST_PointOnSurface(d.geom), base_res), d.id
+        FROM ref.districts d
+    ) AS candidates
+    ORDER BY cell, district_id;
+    -- Parents: area is the sum of the in-district children; district is the majority one.
+    FOR parent_res IN REVERSE base_res - 1 .. base_res - 2 LOOP
+        INSERT INTO risk.cells (cell, resolution, district_id, area_km2, geom)
+        SELECT parent, parent_res,
+               mode() WITHIN GROUP (ORDER BY c.district_id), sum(c.area_km2),
+               risk.cell_polygon(parent)
+        FROM risk.cells c, h3_cell_to_parent(c.cell, parent_res) AS parent
+        WHERE c.resolution = base_res
+        GROUP BY parent;
+    END LOOP;
+    PERFORM risk.rebuild_place_cells(base_res);
+    RETURN (SELECT count(*) FROM risk.cells);
+END;
+$$;
+
+-- The base cells of every named place: those whose centre lies in the place's polygon, or
+-- within its radius of its point; a place smaller than a cell gets the cell that holds it.
+-- VOLATILE (writes).
+CREATE OR REPLACE FUNCTION risk.rebuild_place_cells(base_res integer) RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    DELETE FROM risk.place_cells;
+    INSERT INTO risk.place_cells (place_id, cell)
+    SELECT pl.id, c.cell
+    FROM ref.places pl
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN pl.radius_m > 0
+                    THEN ST_Buffer(pl.geom::geography, pl.radius_m)::geometry
+                    ELSE pl.geom END AS area
+    ) AS covered
+    JOIN risk.cells c ON c.resolution = base_res AND c.geom && covered.area
+     AND ST_Intersects(covered.area, ST_Centroid(c.geom));
+    INSERT INTO risk.place_cells (place_id, cell)
+    SELECT pl.id, c.cell
+    FROM ref.places pl
+    JOIN risk.cells c ON c.resolution = base_res
+     AND c.cell = h3_lat_lng_to_cell(ST_PointOnSurface(pl.geom), base_res)
+    WHERE NOT EXISTS (SELECT 1 FROM risk.place_cells pc WHERE pc.place_id = pl.id);
+    RETURN (SELECT count(*) FROM risk.place_cells);
+END;
+$$;
+
+-- Every incident that counts for risk, first seen by `cutoff` and happening in
+-- (occurred_from, occurred_until], with the base cells of its support and its share of each
+-- (1 for a point; 1/n over the n cells of a place or district). Municipality- and
+-- county-only incidents have no cell and are not returned. STABLE.
+CREATE OR REPLACE FUNCTION risk.incident_shares(
+    cutoff timestamptz, occurred_from timestamptz, occurred_until timestamptz
+) RETURNS TABLE (incident_id bigint, category text, severity real, occurred timestamptz,
+                 first_seen_at timestamptz, cell h3index, share double precision,
+                 precise boolean)
+LANGUAGE sql STABLE SET search_path = public, pg_temp
+BEGIN ATOMIC
+    WITH params AS (SELECT base_resolution AS res FROM risk.parameters),
+    base_cells AS (
+        SELECT c.cell, c.district_id, c.geom FROM risk.cells c, params
+        WHERE c.resolution = params.res
+    ),
+    incidents AS (
+        SELECT i.id, i.category, i.severity, i.location_support, i.h3_cell, i.place_id,
+               i.district_id, i.first_seen_at,
+               risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at) AS occurred
+        FROM raw.incidents i
+        JOIN ref.incident_categories k ON k.code = i.category AND k.counts_for_risk
+        WHERE i.first_seen_at <= cutoff
+          AND risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at)
+              > occurred_from
+          AND risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at)
+              <= occurred_until
+          AND i.location_support IN ('point', 'place', 'district')
+    ),
+    place_cell_sets AS (
+        SELECT place_id, array_agg(cell) AS cells FROM risk.place_cells GROUP BY place_id
+    ),
+    district_cells AS (
+        SELECT district_id, array_agg(cell) AS cells FROM base_cells GROUP BY district_id
+    )
+    SELECT i.id, i.category, i.severity, i.occurred, i.first_seen_at, b.cell, 1.0, true
+    FROM incidents i
+    CROSS JOIN params
+    JOIN base_cells b ON b.cell = h3_cell_to_parent(i.h3_cell, params.res)
+    WHERE i.location_support = 'point'
+    UNION ALL
+    -- A place of up to 7 cells (a square, a station) is precise; a larger one (an area such
+    -- as Järva) is not.
+    SELECT i.id, i.category, i.severity, i.occurred, i.first_seen_at, u.cell,
+           1.0 / cardinality(pc.cells), cardinality(pc.cells) <= 7
+    FROM incidents i
+    JOIN place_cell_sets pc ON pc.place_id = i.place_id
+    CROSS JOIN LATERAL unnest(pc.cells) AS u(cell)
+    WHERE i.location_support = 'place'
+    UNION ALL
+    SELECT i.id, i.category, i.severity, i.occurred, i.first_seen_at, u.cell,
+           1.0 / cardinality(dc.cells), false
+    FROM incidents i
+    JOIN district_cells dc ON dc.district_id = i.district_id
+    CROSS JOIN LATERAL unnest(dc.cells) AS u(cell)
+    WHERE i.location_support = 'district';
+END;
+
+-- Incident mass per base cell for the window ending at as_of: each incident's weight
+-- (severity x decay) times its share of the cell. Leaves the temp table incident_cells
+-- (incident, cell, share) for the later steps of the same transaction. Returns the located
+-- share of the city's incidents (located / (located + Stockholm-municipality-only)).
+-- VOLATILE (writes).
+CREATE OR REPLACE FUNCTION risk.rebuild_cell_mass(as_of timestamptz) RETURNS real
+LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
+DECLARE
+    p risk.parameters;
+    located integer;
+    unlocated integer;
+BEGIN
+    SELECT * INTO p FROM risk.parameters;
+    DROP TABLE IF EXISTS incident_cells;
+    CREATE TEMP TABLE incident_cells ON COMMIT DROP AS
+    SELECT s.incident_id AS id, s.category, s.cell, s.share, s.precise,
+           risk.incident_weight(s.severity, s.occurred, as_of, p.half_life_days) AS weight,
+           s.occurred > as_of - make_interval(days => p.trend_days) AS recent,
+           s.occurred <= as_of - make_interval(days => p.trend_days)
+             AND s.occurred > as_of - make_interval(days => 2 * p.trend_days) AS previous
+    FROM risk.incident_shares(as_of, as_of - make_interval(days => p.window_days), as_of) s;
+
+    DELETE FROM risk.cell_mass;
+    INSERT INTO risk.cell_mass (cell, mass, mass_precise, category_mass, recent_mass,
+                                previous_mass)
+    SELECT c.cell, coalesce(m.mass, 0), coalesce(m.mass_precise, 0),
+           coalesce(k.category_mass, '{}'), coalesce(m.recent_mass, 0),
+           coalesce(m.previous_mass, 0)
+    FROM risk.cells c
+    LEFT JOIN (
+        SELECT cell, sum(weight * share) AS mass,
+               sum(weight * share) FILTER (WHERE precise) AS mass_precise,
+               sum(share) FILTER (WHERE recent) AS recent_mass,
+               sum(share) FILTER (WHERE previous) AS previous_mass
+        FROM incident_cells GROUP BY cell
+    ) m ON m.cell = c.cell
+    LEFT JOIN (
+        SELECT cell, jsonb_object_agg(category, round(n::numeric, 3)) AS category_mass
+        FROM (SELECT cell, category, sum(share) AS n FROM incident_cells
+              GROUP BY cell, category) per_category
+        GROUP BY cell
+    ) k ON k.cell = c.cell
+    WHERE c.resolution = p.base_resolution;
+
+    SELECT count(DISTINCT id) INTO located FROM incident_cells;
+    SELECT count(*) INTO unlocated
+    FROM raw.incidents i JOIN ref.incident_categories k ON k.code = i.category
+    WHERE k.counts_for_risk AND i.first_seen_at <= as_of
+      AND i.location_support = 'municipality' AND i.municipality_code = '0180'
+      AND risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at)
+          BETWEEN as_of - make_interval(days => p.window_days) AND as_of;
+    RETURN CASE WHEN located + unlocated > 0
+                THEN located::real / (located + unlocated) END;
+END;
+$$;
+
+-- Risk per cell at the base resolution and its two parents: observed mass against the
+-- city rate, a leave-one-out prior from the neighbour rings (weights risk.parameters
+-- .ring_weights), the empirical-Bayes posterior and its bounds. VOLATILE (writes).
+CREATE OR REPLACE FUNCTION risk.rebuild_cell_risk(model text) RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
+DECLARE
+    p risk.parameters;
+    rate double precision;
+BEGIN
+    SELECT * INTO p FROM risk.parameters;
+    SELECT sum(m.mass) / sum(c.area_km2) INTO rate
+    FROM risk.cell_mass m JOIN risk.cells c USING (cell);
+    rate := greatest(coalesce(rate, 0), 1e-9);
+
+    -- Each base cell counted into itself and its parents (a hash join, not a scan per cell).
+    DROP TABLE IF EXISTS cell_observed;
+    CREATE TEMP TABLE cell_observed ON COMMIT DROP AS
+    WITH base_predicted AS (
+        -- The model predicts resolution-8 cells; a base cell gets its area's share.
+        SELECT b.cell, mp.expected_count * b.area_km2 / p8.area_km2 AS expected_week
+        FROM risk.cells b
+        JOIN risk.cells p8 ON p8.cell = h3_cell_to_parent(b.cell, 8)
+        JOIN risk.model_predictions mp ON mp.cell = p8.cell AND mp.model_version = model
+        WHERE b.resolution = p.base_resolution
+    ),
+    base_to_target AS (
+        SELECT m.*, bp.expected_week, h3_cell_to_parent(m.cell, r) AS target
+        FROM risk.cell_mass m
+        LEFT JOIN base_predicted bp ON bp.cell = m.cell
+        CROSS JOIN generate_series(p.base_resolution - 2, p.base_resolution) AS r
+    )
+    SELECT c.cell, c.resolution, c.district_id, c.area_km2, c.geom,
+           coalesce(sum(t.mass), 0) AS observed, coalesce(sum(t.mass_precise), 0) AS precise,
+           c.area_km2 * rate AS expected, sum(t.recent_mass) AS recent,
+           sum(t.previous_mass) AS previous, sum(t.expected_week) AS expected_week
+    FROM risk.cells c
+    LEFT JOIN base_to_target t ON t.target = c.cell
+    GROUP BY c.cell;
+    CREATE INDEX ON cell_observed (cell);
+    ANALYZE cell_observed;
+
+    DROP TABLE IF EXISTS cell_categories;
+    CREATE TEMP TABLE cell_categories ON COMMIT DROP AS
+    SELECT target AS cell, jsonb_object_agg(key, round(total, 3)) AS category_mass
+    FROM (SELECT h3_cell_to_parent(m.cell, r) AS target, e.key, sum(e.value::numeric) AS total
+          FROM risk.cell_mass m
+          CROSS JOIN generate_series(p.base_resolution - 2, p.base_resolution) AS r
+          CROSS JOIN LATERAL jsonb_each_text(m.category_mass) e
+          GROUP BY 1, 2) per_category
+    GROUP BY target;
+
+    -- Neighbours in rings 1..n (not the cell itself, so its own count is not counted twice),
+    -- shrunk toward the city rate by one prior's worth of pseudo-observations.
+    DROP TABLE IF EXISTS cell_prior;
+    CREATE TEMP TABLE cell_prior ON COMMIT DROP AS
+    SELECT o.cell,
+           (coalesce(sum(p.ring_weights[x.distance] * n.observed), 0) + p.prior_strength)
+           / (coalesce(sum(p.ring_weights[x.distance] * n.expected), 0) + p.prior_strength)
+           AS rr
+    FROM cell_observed o
+    CROSS JOIN LATERAL h3_grid_disk_distances(o.cell, cardinality(p.ring_weights)) AS x
+    LEFT JOIN cell_observed n ON n.cell = x.index AND x.distance > 0
+    GROUP BY o.cell;
+
+    DELETE FROM risk.cell_risk;
+    INSERT INTO risk.cell_risk (cell, resolution, district_id, area_km2, observed, expected,
+        prior_rr, relative_risk, rr_lower, rr_upper, risk_score, evidence, category_mass,
+        trend, expected_week, geom)
+    SELECT o.cell, o.resolution, o.district_id, o.area_km2, o.observed, o.expected,
+           prior.rr, post.rr, post.rr_lower, post.rr_upper, risk.score_of(post.rr_lower),
+           CASE WHEN o.observed <= 0 THEN 'none'
+                WHEN o.precise >= 0.5 * o.observed THEN 'point' ELSE 'inferred' END,
+           coalesce(cat.category_mass, '{}'),
+           (coalesce(o.recent, 0) + 1) / (coalesce(o.previous, 0) + 1),
+           o.expected_week, o.geom
+    FROM cell_observed o
+    JOIN cell_prior prior ON prior.cell = o.cell
+    CROSS JOIN LATERAL risk.posterior_rr(o.observed, o.expected, prior.rr, p.prior_strength,
+                                         p.lower_quantile) post
+    LEFT JOIN cell_categories cat ON cat.cell = o.cell;
+    RETURN (SELECT count(*) FROM risk.cell_risk);
+END;
+$$;
+
+-- Risk per district: located mass against the city rate, prior centred on the city rate.
+-- VOLATILE (writes). Reads the incident_cells hand-off of risk.rebuild_cell_mass.
+CREATE OR REPLACE FUNCTION risk.rebuild_district_risk(model text) RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
+DECLARE
+    p risk.parameters;
+    rate double precision;
+BEGIN
+    SELECT * INTO p FROM risk.parameters;
+    SELECT sum(m.mass) / sum(c.area_km2) INTO rate
+    FROM risk.cell_mass m JOIN risk.cells c USING (cell);
+    rate := greatest(coalesce(rate, 0), 1e-9);
+
+    DELETE FROM risk.district_risk;
+    INSERT INTO risk.district_risk (district_id, observed, expected, relative_risk, rr_lower,
+        rr_upper, risk_score, evidence, incident_counts, incidents, trend, expected_week)
+    SELECT d.id, o.observed, e.expected, post.rr, post.rr_lower, post.rr_upper,
+           risk.score_of(post.rr_lower),
+           CASE WHEN o.observed <= 0 THEN 'none'
+                WHEN o.precise >= 0.5 * o.observed THEN 'point' ELSE 'inferred' END,
+           coalesce(cnt.counts, '{}'), coalesce(cnt.total, 0),
+           (o.recent + 1) / (o.previous + 1), o.expected_week
+    FROM ref.districts d
+    JOIN (
+        SELECT c.district_id,
+               coalesce(sum(m.mass), 0) AS observed,
+               coalesce(sum(m.mass_precise), 0) AS precise,
+               coalesce(sum(m.recent_mass), 0) AS recent,
+               coalesce(sum(m.previous_mass), 0) AS previous,
+               sum(r.expected_week) AS expected_week
+        FROM risk.cells c
+        JOIN risk.cell_mass m USING (cell)
+        JOIN risk.cell_risk r USING (cell)
+        WHERE c.resolution = p.base_resolution
+        GROUP BY c.district_id
+    ) o ON o.district_id = d.id
+    CROSS JOIN LATERAL (SELECT d.area_km2 * rate AS expected) e
+    CROSS JOIN LATERAL risk.posterior_rr(o.observed, e.expected, 1.0, p.prior_strength,
+                                         p.lower_quantile) post
+    LEFT JOIN (
+        SELECT district_id, jsonb_object_agg(category, n) AS counts, sum(n)::integer AS total
+        FROM (SELECT c.district_id, ic.category, count(DISTINCT ic.id) AS n
+              FROM incident_cells ic JOIN risk.cells c ON c.cell = ic.cell
+              GROUP BY c.district_id, ic.category) per_category
+        GROUP BY district_id
+    ) cnt ON cnt.district_id = d.id;
+    RETURN (SELECT count(*) FROM risk.district_risk);
+END;
+$$;
+
+-- Empirical hour-of-week profile (mean 1, lightly smoothed with the neighbouring hours),
+-- written only when no model-fitted profile exists. VOLATILE (writes).
+CREATE OR REPLACE FUNCTION risk.rebuild_empirical_hour_profile(as_of timestamptz)
+RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM risk.hour_of_week_profile WHERE source = 'model') THEN
+        RETURN 0;
+    END IF;
+    DELETE FROM risk.hour_of_week_profile;
+    INSERT INTO risk.hour_of_week_profile (hour_of_week, factor, source)
+    SELECT h, (s.smoothed / greatest(avg(s.smoothed) OVER (), 1e-9))::real, 'empirical'
+    FROM (
+        SELECT h.h, (coalesce(c.prev, 0) + 2 * coalesce(c.n, 0) + coalesce(c.next, 0) + 1)
+               AS smoothed
+        FROM generate_series(0, 167) AS h(h)
+        LEFT JOIN (
+            SELECT how, n, lag(n) OVER w AS prev, lead(n) OVER w AS next
+            FROM (SELECT g.how, count(i.id) AS n
+                  FROM generate_series(0, 167) AS g(how)
+                  LEFT JOIN raw.incidents i
+                    ON risk.hour_of_week(i.occurred_at) = g.how
+                   AND i.occurred_at > as_of - interval '2 years' AND i.occurred_at <= as_of
+                  GROUP BY g.how) counts
+            WINDOW w AS (ORDER BY how)
+        ) c ON c.how = h.h
+    ) s;
+    RETURN 168;
+END;
+$$;
+
+-- The whole refresh, one transaction, never two at once: cells -> mass -> cell risk ->
+-- district risk -> hour profile -> new generation; ANALYZE after each table.
+-- Returns the new generation id. Raises 55P03 when another refresh holds the lock.
+CREATE OR REPLACE FUNCTION risk.refresh_all(p_as_of timestamptz DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
+DECLARE
+    as_of timestamptz;
+    located real;
+    model text;
+    generation bigint;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('halo.risk.refresh')) THEN
+        RAISE EXCEPTION 'a risk refresh is already running' USING ERRCODE = '55P03';
+    END IF;
+    as_of := coalesce(p_as_of,
+                      least(now(), (SELECT max(first_seen_at) FROM raw.incidents)), now());
+    SELECT version INTO model FROM risk.model_runs ORDER BY trained_at DESC LIMIT 1;
+
+    PERFORM risk.rebuild_cells((SELECT base_resolution FROM risk.parameters));
+    ANALYZE risk.cells;
+    located := risk.rebuild_cell_mass(as_of);
+    ANALYZE risk.cell_mass;
+    PERFORM risk.rebuild_cell_risk(model);
+    ANALYZE risk.cell_risk;
+    PERFORM risk.rebuild_district_risk(model);
+    ANALYZE risk.district_risk;
+    PERFORM risk.rebuild_empirical_hour_profile(as_of);
+
+    INSERT INTO risk.generations (as_of, located_incidents, located_share, model_version)
+    VALUES (as_of, (SELECT count(DISTINCT id) FROM incident_cells), located, model)
+    RETURNING id INTO generation;
+    RETURN generation;
+END;
+$$;

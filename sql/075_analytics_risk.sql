@@ -1,0 +1,29 @@
+-- Analytics views of the risk tables for QGIS (read-only analyst role): a stable integer
+-- key, typed EPSG:4326 geometries, comments that QGIS shows as layer abstracts. Idempotent.
+
+CREATE OR REPLACE VIEW analytics.cell_risk AS
+SELECT r.cell::bigint AS id, r.cell::text AS h3_cell, r.resolution, r.district_id,
+       d.name AS district, r.area_km2, r.observed, r.expected, r.relative_risk, r.rr_lower,
+       r.rr_upper, r.risk_score, r.evidence, r.trend, r.expected_week, r.category_mass,
+       r.geom::geometry(Polygon, 4326) AS geom
+FROM risk.cell_risk r
+LEFT JOIN ref.districts d ON d.id = r.district_id;
+COMMENT ON VIEW analytics.cell_risk IS
+    'Risk per H3 cell (resolutions 7-9; filter on resolution). risk_score = RR_lo/(1+RR_lo): 0.6 means at least 1.5x the city rate with confidence. evidence: point (exact locations) or inferred (spread from district-level locations).';
+
+CREATE OR REPLACE VIEW analytics.district_risk AS
+SELECT d.id, d.name, r.observed, r.expected, r.relative_risk, r.rr_lower, r.rr_upper,
+       r.risk_score, r.evidence, r.incidents, r.incident_counts, r.trend, r.expected_week,
+       d.area_km2, d.geom::geometry(MultiPolygon, 4326) AS geom
+FROM ref.districts d
+JOIN risk.district_risk r ON r.district_id = d.id;
+COMMENT ON VIEW analytics.district_risk IS
+    'Risk per Stockholm district (stadsdel), same meaning as analytics.cell_risk; incident counts by category over the window.';
+
+CREATE OR REPLACE VIEW analytics.model_metrics AS
+SELECT b.id, b.model_version, m.trained_at, m.family, b.level, b.method, b.metric,
+       b.area_pct, b.value, b.computed_at
+FROM risk.backtest_results b
+LEFT JOIN risk.model_runs m ON m.version = b.model_version;
+COMMENT ON VIEW analytics.model_metrics IS
+    'Rolling-origin backtest metrics per model version: hit rate and PAI by area share, calibration by decile, alert-zone stability; the model beside the uniform, last-52-week and ring-KDE baselines.';

@@ -1,0 +1,101 @@
+"""Shared pieces of the ingestion tests: reference data loading, event builders, a tiny server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from pipeline.ingest.boundaries import DISTRICTS_FILE, MUNICIPALITIES_FILE, load_boundaries
+from pipeline.ingest.gazetteer import load_curated_gazetteer
+from tests.dbtools import DatabaseFactory, ScratchDatabase
+
+ARCHIVE = "polisen/stockholm_county_events_2022_2025.json"
+ARCHIVE_PAGES = "polisen/stockholm_county_events_2022_2025_pages.json"
+SNAPSHOTS = ("polisen/api_events_2023-06-15.json", "polisen/api_events_2025-06-15.json")
+
+
+def load_reference(url: str, data_dir: Path) -> None:
+    """Boundaries and the curated gazetteer, as `halo load boundaries/gazetteer` do."""
+    load_boundaries(url, data_dir / DISTRICTS_FILE, data_dir / MUNICIPALITIES_FILE)
+    load_curated_gazetteer(url)
+
+
+def reference_database(
+    db_factory: DatabaseFactory, template: ScratchDatabase, data_dir: Path
+) -> ScratchDatabase:
+    """A clone of the migrated template with the reference data loaded (a template itself)."""
+    db = db_factory.create(template=template.name)
+    load_reference(db.owner_url, data_dir)
+    return db
+
+
+def polisen_event(
+    event_id: int = 900001,
+    published: str = "2024-05-14 9:05:00 +02:00",
+    title: str = "14 maj 08.30, Misshandel, Stockholm",
+    summary: str = "En man misshandlades på Medborgarplatsen.",
+    event_type: str = "Misshandel",
+    location: str = "Stockholm",
+    **extra: Any,
+) -> dict[str, Any]:
+    """An event in the API's exact shape (hand-written edge cases start from this)."""
+    return {
+        "id": event_id,
+        "datetime": published,
+        "name": title,
+        "summary": summary,
+        "url": f"/aktuellt/handelser/test/{event_id}/",
+        "type": event_type,
+        "location": {"name": location, "gps": "59.329324,18.068581"},
+        **extra,
+    }
+
+
+def scalar(url: str, query: str, params: tuple[Any, ...] = ()) -> Any:
+    """The single value of a query."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(query, params).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def rows(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """All rows of a query."""
+    with psycopg.connect(url) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+Responder = Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]]
+
+
+@contextmanager
+def http_server(respond: Responder) -> Iterator[str]:
+    """A local HTTP server answering GETs with `respond(handler)`; yields its base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, headers, body = respond(self)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

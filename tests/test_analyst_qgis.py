@@ -1,0 +1,121 @@
+"""The analysts' read-only connection, seen by a real client: GDAL's ogrinfo (as QGIS uses it)
+lists the analytics views with geometry type, SRID and feature count; writes fail."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+from tests.dbtools import ScratchDatabase
+from tests.opstools import seed_small_city
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("ogrinfo") is None, reason="needs GDAL's ogrinfo (Debian gdal-bin)"
+)
+
+# Layer -> (geometry type as GDAL names it, features in the seeded city).
+BASE_LAYERS = {
+    "analytics.municipalities": ("Multi Polygon", 1),
+    "analytics.districts": ("Multi Polygon", 2),
+    # Seven incidents: the notice and the county-only one are left out.
+    "analytics.incidents": ("Multi Polygon", 5),
+    "analytics.incident_points": ("Point", 2),
+}
+
+
+def ogrinfo(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ogrinfo on a PostgreSQL connection (password in the environment, as QGIS would)."""
+    params = conninfo_to_dict(url)
+    source = "PG:" + " ".join(f"{k}={params[k]}" for k in ("host", "port", "dbname", "user"))
+    env = {**os.environ, "PGPASSWORD": str(params["password"])}
+    return subprocess.run(
+        ["ogrinfo", source, *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+@pytest.fixture
+def city(db: ScratchDatabase) -> ScratchDatabase:
+    seed_small_city(db.owner_url)
+    return db
+
+
+def test_ogrinfo_as_analyst_lists_typed_analytics_layers(city: ScratchDatabase) -> None:
+    listing = ogrinfo(city.analyst_url, "-ro").stdout
+    layers = dict(re.findall(r"^\d+: (analytics\.\w+) \(([^)]+)\)$", listing, re.M))
+    for name, (geometry, _) in BASE_LAYERS.items():
+        assert layers.get(name) == geometry, listing
+    # Every analytics view has a declared type: no "Unknown (any)" layer for QGIS.
+    assert all("Unknown" not in kind for kind in layers.values())
+
+
+@pytest.mark.parametrize("layer", sorted(BASE_LAYERS))
+def test_ogrinfo_reads_each_layer_with_srid_4326_and_feature_count(
+    city: ScratchDatabase, layer: str
+) -> None:
+    summary = ogrinfo(city.analyst_url, "-ro", "-so", layer)
+    geometry, count = BASE_LAYERS[layer]
+    assert summary.returncode == 0, summary.stderr
+    assert f"Geometry: {geometry}" in summary.stdout
+    assert f"Feature Count: {count}" in summary.stdout
+    assert 'ID["EPSG",4326]' in summary.stdout
+    assert "DESCRIPTION=" in summary.stdout  # the view's comment, shown as the layer abstract
+
+
+def test_analytics_incidents_carry_no_free_text(city: ScratchDatabase) -> None:
+    summary = ogrinfo(city.analyst_url, "-ro", "-so", "analytics.incidents").stdout
+    fields = re.findall(r"^(\w+): \w+", summary.split("Geometry Column")[1], re.M)
+    assert fields == [
+        "id",
+        "category",
+        "occurred_at",
+        "first_seen_at",
+        "location_support",
+        "support_radius_m",
+    ]
+    features = ogrinfo(city.analyst_url, "-ro", "analytics.incidents").stdout
+    assert "Secret free text" not in features and "Rån, Stockholm" not in features
+
+
+def test_incident_areas_follow_the_location_support(city: ScratchDatabase) -> None:
+    with psycopg.connect(city.analyst_url) as conn:
+        rows = dict(
+            conn.execute(
+                "SELECT location_support, round(max(ST_Area(geom::geography)))::bigint"
+                " FROM analytics.incidents GROUP BY 1"
+            ).fetchall()
+        )
+    assert rows["point"] < 5_000  # a 25 m circle
+    assert rows["place"] < 30_000  # an 80 m circle around the square
+    assert rows["point"] < rows["place"] < rows["district"] < rows["municipality"]
+
+
+def test_writes_as_the_analyst_fail_and_change_nothing(city: ScratchDatabase) -> None:
+    for statement in (
+        "DELETE FROM ref.districts",
+        "UPDATE ref.districts SET name = 'x'",
+        "CREATE TABLE analytics.scratch AS SELECT 1 AS id",
+    ):
+        result = ogrinfo(city.analyst_url, "-sql", statement)
+        assert "read-only transaction" in result.stderr or "permission denied" in result.stderr
+    with psycopg.connect(city.owner_url) as conn:
+        assert conn.execute("SELECT count(*) FROM ref.districts").fetchone() == (2,)
+        assert conn.execute("SELECT count(*) FROM ref.districts WHERE name = 'x'").fetchone() == (
+            0,
+        )
+
+
+def test_analyst_cannot_open_raw_incidents(city: ScratchDatabase) -> None:
+    result = ogrinfo(city.analyst_url, "-ro", "-so", "raw.incidents")
+    assert "Feature Count: 7" not in result.stdout
+    assert "permission denied" in result.stderr
+
+
+def test_analyst_queries_have_a_longer_statement_timeout(city: ScratchDatabase) -> None:
+    with psycopg.connect(city.analyst_url) as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("2min",)

@@ -1,0 +1,229 @@
+"""Generic incident point files: column mapping, COPY, line-numbered rejections, idempotence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from config.settings import Settings
+from pipeline.ingest.points_file import (
+    PointsFileError,
+    default_rules,
+    ingest_points_file,
+    parse_mapping,
+)
+from pipeline.ingest.summary import IngestSummary
+from tests.dbtools import DatabaseFactory, ScratchDatabase
+from tests.ingest_support import reference_database, rows, scalar
+
+MAPPING = parse_mapping("time=Date,lat=Latitude,lon=Longitude,type=Primary Type,id=Case Number")
+STOCKHOLM_BOX = (17.2, 58.7, 19.7, 60.3)
+
+GOOD_CSV = """Case Number,Date,Primary Type,Latitude,Longitude,Note
+A1,2024-05-14T08:30:00,Misshandel,59.3144,18.0736,Medborgarplatsen
+A2,2024-05-14 09:00:00+02:00,ROBBERY,59.3883,17.9286,"Rinkeby torg,
+two lines"
+A3,2024-05-14T10:00:00Z,Alien landing,59.3325,18.0645,Sergels torg
+"""
+BAD_CSV = """Case Number,Date,Primary Type,Latitude,Longitude
+B1,2024-05-14T08:30:00,Misshandel,59.3144,18.0736
+,2024-05-14T08:30:00,Misshandel,59.3144,18.0736
+B3,not a date,Misshandel,59.3144,18.0736
+B4,2024-02-30T10:00:00,Misshandel,59.3144,18.0736
+B5,2099-01-01T10:00:00,Misshandel,59.3144,18.0736
+B6,2024-05-14T08:30:00,,59.3144,18.0736
+B7,2024-05-14T08:30:00,Misshandel,abc,18.0736
+B8,2024-05-14T08:30:00,Misshandel,95.0,18.0736
+B9,2024-05-14T08:30:00,Misshandel,41.88,-87.63
+B1,2024-05-14T08:30:00,Misshandel,59.3144,18.0736
+B10,2024-05-14T08:30:00,Misshandel,nan,18.0736
+"""
+
+
+@pytest.fixture(scope="module")
+def reference_template(
+    db_factory: DatabaseFactory, template_db: ScratchDatabase, settings: Settings
+) -> Iterator[ScratchDatabase]:
+    db = reference_database(db_factory, template_db, settings.data_dir)
+    yield db
+    db_factory.drop(db.name)
+
+
+@pytest.fixture
+def ref_db(
+    db_factory: DatabaseFactory, reference_template: ScratchDatabase
+) -> Iterator[ScratchDatabase]:
+    clone = db_factory.create(template=reference_template.name)
+    yield clone
+    db_factory.drop(clone.name)
+
+
+def load(
+    db: ScratchDatabase,
+    path: Path,
+    bbox: tuple[float, ...] | None = STOCKHOLM_BOX,
+    mapping: str | None = None,
+) -> IngestSummary:
+    rules = default_rules("Europe/Stockholm", None, bbox)  # type: ignore[arg-type]
+    chosen = parse_mapping(mapping) if mapping else MAPPING
+    return ingest_points_file(db.owner_url, path, chosen, "test_points", rules, "Test points")
+
+
+def test_csv_points_are_stored_with_h3_cell_district_and_category(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    summary = load(ref_db, path)
+    assert summary.line() == (
+        "inserted 3, updated 0, unchanged 0, rejected 0; warnings: unknown_type 1"
+    )
+    stored = rows(
+        ref_db.owner_url,
+        "SELECT i.external_id, i.category, i.location_support, h3_get_resolution(i.h3_cell),"
+        " d.name, i.municipality_code, i.county_code, i.occurred_at, i.raw_payload ->> 'Note'"
+        " FROM raw.incidents i LEFT JOIN ref.districts d ON d.id = i.district_id ORDER BY 1",
+    )
+    assert stored[0] == (
+        "A1",
+        "violent",
+        "point",
+        10,
+        "Södermalm",
+        "0180",
+        "01",
+        datetime(2024, 5, 14, 6, 30, tzinfo=UTC),
+        "Medborgarplatsen",
+    )
+    assert stored[1][1:5] == ("robbery", "point", 10, "Rinkeby")
+    assert stored[1][7] == datetime(2024, 5, 14, 7, 0, tzinfo=UTC)
+    assert stored[2][1] == "other"
+    kind = scalar(ref_db.owner_url, "SELECT kind FROM ref.data_sources WHERE code = 'test_points'")
+    assert kind == "points_file"
+
+
+def test_bad_rows_are_rejected_with_their_line_numbers_and_reasons(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD_CSV, encoding="utf-8")
+    summary = load(ref_db, path)
+    rejected = {(r.where, r.reason) for r in summary.rejections}
+    assert rejected == {
+        ("line 3", "missing_id"),
+        ("line 4", "bad_time"),
+        ("line 5", "bad_time"),
+        ("line 6", "future_time"),
+        ("line 7", "missing_type"),
+        ("line 8", "bad_coordinates"),
+        ("line 9", "outside_world"),
+        ("line 10", "outside_region"),
+        ("line 11", "duplicate_id"),
+        ("line 12", "bad_coordinates"),
+    }
+    assert summary.inserted == 1
+    assert scalar(ref_db.owner_url, "SELECT count(*) FROM raw.incidents") == 1
+
+
+def test_line_numbers_count_physical_lines_after_a_multi_line_field(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text(GOOD_CSV + "A4,2024-05-14T10:00:00Z,Rån,91,18.0\n", encoding="utf-8")
+    summary = load(ref_db, path)
+    assert [(r.where, r.reason) for r in summary.rejections] == [("line 6", "outside_world")]
+
+
+def test_a_second_load_changes_nothing_and_an_edited_row_is_updated(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    load(ref_db, path)
+    assert load(ref_db, path).line().startswith("inserted 0, updated 0, unchanged 3")
+    path.write_text(GOOD_CSV.replace("59.3144,18.0736", "59.3150,18.0740"), encoding="utf-8")
+    summary = load(ref_db, path)
+    assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 2)
+
+
+def test_region_check_can_be_switched_off_for_other_cities(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    path = tmp_path / "chicago.csv"
+    path.write_text(
+        "Case Number,Date,Primary Type,Latitude,Longitude\n"
+        "JC1,2024-05-14T08:30:00-05:00,BATTERY,41.8781,-87.6298\n",
+        encoding="utf-8",
+    )
+    assert load(ref_db, path).rejected == {"outside_region": 1}
+    summary = load(ref_db, path, bbox=None)
+    assert summary.inserted == 1
+    assert rows(
+        ref_db.owner_url,
+        "SELECT district_id, municipality_code, county_code FROM raw.incidents",
+    ) == [(None, None, None)]
+
+
+def test_geojson_points_take_their_position_from_the_geometry(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [18.0645, 59.3325]},
+            "properties": {"id": 7, "when": "2024-05-14T08:30:00+02:00", "kind": "Rån"},
+        },
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[18, 59], [18, 60]]},
+            "properties": {"id": 8, "when": "2024-05-14T08:30:00+02:00", "kind": "Rån"},
+        },
+    ]
+    path = tmp_path / "points.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    summary = load(ref_db, path, mapping="id=id,time=when,type=kind")
+    assert summary.inserted == 1
+    assert [(r.where, r.reason) for r in summary.rejections] == [("feature 2", "bad_coordinates")]
+    assert rows(ref_db.owner_url, "SELECT ST_AsText(point_geom) FROM raw.incidents") == [
+        ("POINT(18.0645 59.3325)",)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("time=a,lat=b,lon=c,type=d", "lacks id"),
+        ("time=a,lat=b,type=d,id=e", "both lat and lon"),
+        ("time=a,lat=b,lon=c,type=d,id=e,colour=f", "not one of"),
+        ("time=a,time=b,lat=b,lon=c,type=d,id=e", "given twice"),
+        ("time,lat=b", "not key=column"),
+    ],
+)
+def test_a_bad_mapping_is_a_clear_error(spec: str, message: str) -> None:
+    with pytest.raises(PointsFileError, match=message):
+        parse_mapping(spec)
+
+
+def test_a_column_missing_from_the_header_writes_nothing(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text("Case Number,When,Primary Type,Latitude,Longitude\nA1,x,y,1,2\n")
+    with pytest.raises(PointsFileError, match="no column 'Date'"):
+        load(ref_db, path)
+    assert scalar(ref_db.owner_url, "SELECT count(*) FROM raw.incidents") == 0
+    assert scalar(ref_db.owner_url, "SELECT count(*) FROM ref.data_sources") == 2
+
+
+def test_points_cannot_be_written_into_the_police_source(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    rules = default_rules("Europe/Stockholm", None, STOCKHOLM_BOX)
+    with pytest.raises(PointsFileError, match="police_api source"):
+        ingest_points_file(ref_db.owner_url, path, MAPPING, "polisen", rules)

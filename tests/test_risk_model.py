@@ -1,0 +1,189 @@
+"""The statsmodels model, the backtest and the nightly pipeline on a synthetic city."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import numpy as np
+import psycopg
+import pytest
+
+from config.settings import Settings
+from pipeline.jobs import JobAlreadyRunning, exclusive
+from pipeline.nightly import _queued_run, run_nightly
+from pipeline.risk.backtest import format_report, run_backtest
+from pipeline.risk.features import FEATURE_NAMES
+from pipeline.risk.model import retrain
+from tests.conftest import settings_for
+from tests.dbtools import DatabaseFactory, ScratchDatabase
+from tests.live_server import live_server
+from tests.opstools import api_key
+from tests.synthetic_city import AS_OF, add_hotspot_history, add_point, make_city
+
+FRIDAY_22H = 4 * 24 + 22
+
+
+@pytest.fixture(scope="module")
+def history_template(db_factory: DatabaseFactory, template_db: ScratchDatabase):
+    """A migrated database with the synthetic city and 80 weeks of incidents, built once."""
+    built = db_factory.create(template=template_db.name, suffix="risk_history")
+    with psycopg.connect(built.owner_url) as conn:
+        make_city(conn)
+        add_hotspot_history(conn, weeks=80)
+        # A Friday-night peak for the hour-of-week profile: Fri 22:30 Stockholm = 20:30 UTC.
+        friday = AS_OF - timedelta(days=(AS_OF.weekday() - 4) % 7)
+        for week in range(1, 60):
+            when = friday.replace(hour=20, minute=30) - timedelta(weeks=week)
+            for k in range(3):
+                add_point(conn, f"fri{week}-{k}", 18.07 + 0.003 * k, 59.325, when)
+    yield built
+    db_factory.drop(built.name)
+
+
+@pytest.fixture
+def history(db_factory: DatabaseFactory, history_template: ScratchDatabase):
+    clone = db_factory.create(template=history_template.name)
+    yield clone
+    db_factory.drop(clone.name)
+
+
+@pytest.fixture
+def history_api(settings: Settings, history: ScratchDatabase) -> Iterator[httpx.Client]:
+    with live_server(settings_for(settings, history)) as client:
+        yield client
+
+
+def test_retrain_stores_the_model_and_predicts_every_cell(history: ScratchDatabase) -> None:
+    with psycopg.connect(history.owner_url) as conn:
+        conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
+        conn.commit()
+    version = retrain(history.owner_url, AS_OF)
+    with psycopg.connect(history.owner_url) as conn:
+        coefficients, n_obs = conn.execute(
+            "SELECT coefficients, n_obs FROM risk.model_runs WHERE version = %s", (version,)
+        ).fetchone()
+        predictions = conn.execute(
+            "SELECT cell::text, expected_count FROM risk.model_predictions"
+            " WHERE model_version = %s ORDER BY expected_count DESC",
+            (version,),
+        ).fetchall()
+        cells8 = conn.execute("SELECT count(*) FROM risk.cells WHERE resolution = 8").fetchone()
+        hot8 = conn.execute(
+            "SELECT h3_lat_lng_to_cell(ST_SetSRID(ST_Point(18.062, 59.331), 4326), 8)::text"
+        ).fetchone()
+    assert set(coefficients) == set(FEATURE_NAMES)
+    assert n_obs > 1000
+    assert len(predictions) == cells8[0]
+    assert predictions[0][0] == hot8[0]
+    weekly_total = sum(p for _, p in predictions)
+    assert 8 < weekly_total < 25  # about 12 located incidents a week (+3 on Friday nights)
+
+
+def test_the_hour_of_week_profile_finds_the_friday_night_peak(history: ScratchDatabase) -> None:
+    with psycopg.connect(history.owner_url) as conn:
+        conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
+        conn.commit()
+    retrain(history.owner_url, AS_OF)
+    with psycopg.connect(history.owner_url) as conn:
+        rows = conn.execute(
+            "SELECT hour_of_week, factor, source FROM risk.hour_of_week_profile ORDER BY 1"
+        ).fetchall()
+    factors = np.array([f for _, f, _ in rows])
+    assert len(rows) == 168 and {s for *_, s in rows} == {"model"}
+    assert factors.mean() == pytest.approx(1.0, abs=1e-3)
+    assert abs(int(np.argmax(factors)) - FRIDAY_22H) <= 2
+    assert factors.max() > 1.5
+
+
+def test_backtest_rates_the_model_beside_three_baselines(history: ScratchDatabase) -> None:
+    with psycopg.connect(history.owner_url) as conn:
+        conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
+        conn.commit()
+    report = run_backtest(history.owner_url, n_origins=4, progress=False, end=AS_OF)
+    methods = {(level, method) for level, method, *_ in report.rows}
+    for level in ("district", "h3"):
+        assert {(level, m) for m in ("model", "uniform", "last52", "ring_kde")} <= methods
+    values = {(lv, m, metric, pct): v for lv, m, metric, pct, v in report.rows}
+    # The hot spot is a tenth of a district: knowing it beats spreading by area.
+    assert values[("h3", "model", "pai", 5)] > 2 * values[("h3", "uniform", "pai", 5)]
+    assert 0 <= values[("h3", "risk_score", "alert_area_share", 0)] <= 0.2
+    table = format_report(report)
+    assert "ring_kde" in table and "PAI@5%" in table
+    with psycopg.connect(history.analyst_url) as conn:
+        rows = conn.execute("SELECT count(*) FROM analytics.model_metrics").fetchone()
+    assert rows[0] == len(report.rows)
+
+
+def test_nightly_retrains_refreshes_and_backtests(
+    history: ScratchDatabase, history_api: httpx.Client
+) -> None:
+    assert history_api.get("/health/ready").json()["status"] == "degraded"
+    result = run_nightly(history.owner_url, backtest_origins=4)
+    with psycopg.connect(history.owner_url) as conn:
+        runs = dict(conn.execute("SELECT kind, status FROM ops.job_runs").fetchall())
+        with_prediction = conn.execute(
+            "SELECT count(*) FILTER (WHERE expected_week IS NOT NULL), count(*) FROM risk.cell_risk"
+        ).fetchone()
+    assert runs == {
+        "nightly": "success",
+        "retrain": "success",
+        "refresh": "success",
+        "backtest": "success",
+    }
+    assert result.generation >= 1
+    assert with_prediction[0] == with_prediction[1] > 0
+    assert history_api.get("/health/ready").json()["status"] == "ok"
+
+
+def test_a_failed_nightly_run_marks_health_degraded(db: ScratchDatabase, api: httpx.Client):
+    with psycopg.connect(db.owner_url) as conn:
+        make_city(conn)  # no incidents at all: nothing to train on
+    with pytest.raises(ValueError, match="history"):
+        run_nightly(db.owner_url, backtest_origins=0)
+    body = api.get("/health/ready").json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["nightly"]["last_status"] == "failed"
+
+
+def test_two_nightly_runs_never_overlap(db: ScratchDatabase) -> None:
+    with exclusive(db.owner_url), pytest.raises(JobAlreadyRunning):
+        run_nightly(db.owner_url, backtest_origins=0)
+
+
+def test_retrain_trigger_needs_an_admin_key(db: ScratchDatabase, api: httpx.Client) -> None:
+    url = "/api/v1/admin/retrain/trigger"
+    assert api.post(url).status_code == 401
+    analyst = api_key(db, "analyst")
+    assert api.post(url, headers={"X-API-Key": analyst}).status_code == 403
+
+
+def test_retrain_trigger_queues_one_run_for_the_scheduler(
+    history: ScratchDatabase, history_api: httpx.Client
+) -> None:
+    headers = {"X-API-Key": api_key(history, "admin")}
+    first = history_api.post("/api/v1/admin/retrain/trigger", headers=headers)
+    again = history_api.post("/api/v1/admin/retrain/trigger", headers=headers)
+    assert first.status_code == 200
+    body = first.json()
+    assert body["status"] == "success" and body["queued"] is True
+    assert str(body["run_id"]) in body["message"]
+    assert again.json()["run_id"] == body["run_id"] and again.json()["queued"] is False
+    # What the scheduler does on its next poll:
+    assert _queued_run(history.owner_url) == body["run_id"]
+    run_nightly(history.owner_url, run_id=body["run_id"], backtest_origins=4)
+    with psycopg.connect(history.owner_url) as conn:
+        status = conn.execute(
+            "SELECT status FROM ops.job_runs WHERE id = %s", (body["run_id"],)
+        ).fetchone()
+    assert status == ("success",)
+    assert _queued_run(history.owner_url) is None
+    metrics = history_api.get(
+        "/api/v1/model/metrics", headers={"X-API-Key": api_key(history, "analyst")}
+    )
+    assert metrics.status_code == 200
+    payload = metrics.json()
+    assert payload["model_version"].startswith("glm-")
+    assert {row["method"] for row in payload["backtest"]} >= {"model", "last52"}
+    assert history_api.get("/api/v1/model/metrics").status_code == 401

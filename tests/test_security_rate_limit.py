@@ -1,0 +1,139 @@
+"""Rate limits over real HTTP: 429 with Retry-After past the limit, per client and per key,
+shared by several servers on one database, per route class, windows that end."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import psycopg
+
+from api.security.rate_limit import route_class
+from config.settings import Settings
+from tests.dbtools import ScratchDatabase
+from tests.live_server import live_server
+from tests.opstools import api_key, app_with_probe_routes, tuned
+
+PING = "/api/v1/test/ping"
+
+
+def limited(settings: Settings, db: ScratchDatabase, **limits: int) -> Settings:
+    """Settings with rate limits replaced, trusting 127.0.0.1 as a proxy (X-Forwarded-For)."""
+    return tuned(
+        settings, db, rate_limits=dict(limits), security={"trusted_proxies": ["127.0.0.1"]}
+    )
+
+
+def from_client(address: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address}
+
+
+def test_reads_past_the_limit_get_429_with_retry_after(
+    settings: Settings, db: ScratchDatabase
+) -> None:
+    config = limited(settings, db, reads_requests=3, reads_window_s=60)
+    with live_server(config, app_with_probe_routes(config)) as client:
+        statuses = [client.get(PING).status_code for _ in range(3)]
+        refused = client.get(PING)
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+
+
+def test_each_client_address_has_its_own_budget(settings: Settings, db: ScratchDatabase) -> None:
+    config = limited(settings, db, reads_requests=2)
+    with live_server(config, app_with_probe_routes(config)) as client:
+        first = [client.get(PING, headers=from_client("203.0.113.1")).status_code for _ in range(3)]
+        other = client.get(PING, headers=from_client("203.0.113.2")).status_code
+    assert first == [200, 200, 429]
+    assert other == 200
+
+
+def test_two_servers_on_one_database_share_the_limit(
+    settings: Settings, db: ScratchDatabase
+) -> None:
+    config = limited(settings, db, reads_requests=4)
+    with (
+        live_server(config, app_with_probe_routes(config)) as one,
+        live_server(config, app_with_probe_routes(config)) as two,
+    ):
+        statuses = [c.get(PING).status_code for c in (one, two, one, two, one, two)]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+def test_a_key_has_its_own_larger_budget(settings: Settings, db: ScratchDatabase) -> None:
+    config = limited(settings, db, reads_requests=1, keyed_factor=3)
+    key = {"X-API-Key": api_key(db, "analyst")}
+    with live_server(config, app_with_probe_routes(config)) as client:
+        anonymous = [client.get(PING).status_code for _ in range(2)]
+        keyed = [client.get(PING, headers=key).status_code for _ in range(4)]
+    assert anonymous == [200, 429]
+    assert keyed == [200, 200, 200, 429]
+
+
+def test_route_classes_are_limited_separately(settings: Settings, db: ScratchDatabase) -> None:
+    config = limited(settings, db, reads_requests=1, reports_requests=1, tiles_requests=1)
+    with live_server(config, app_with_probe_routes(config)) as client:
+        first = [
+            client.get(PING).status_code,
+            client.post("/api/v1/test/echo", content=b"x").status_code,
+            client.get("/tiles/test/3.mvt").status_code,
+        ]
+        second = [
+            client.get(PING).status_code,
+            client.post("/api/v1/test/echo", content=b"x").status_code,
+            client.get("/tiles/test/3.mvt").status_code,
+        ]
+    assert first == [200, 200, 200]
+    assert second == [429, 429, 429]
+
+
+def test_tile_leases_still_stop_exactly_at_the_limit(
+    settings: Settings, db: ScratchDatabase
+) -> None:
+    config = limited(settings, db, tiles_requests=10, tiles_lease=4)
+    with live_server(config, app_with_probe_routes(config)) as client:
+        statuses = [client.get(f"/tiles/test/{z}.mvt").status_code for z in range(12)]
+    assert statuses == [200] * 10 + [429] * 2
+    with psycopg.connect(db.owner_url) as conn:
+        # Four requests per round trip: 3 reservations granted 4+4+2, one refused.
+        row = conn.execute("SELECT sum(hits) FROM ops.rate_limit_counters").fetchone()
+    assert row == (16,)
+
+
+def test_health_and_metrics_are_never_limited(settings: Settings, db: ScratchDatabase) -> None:
+    config = limited(settings, db, reads_requests=1)
+    with live_server(config, app_with_probe_routes(config)) as client:
+        statuses = {client.get(path).status_code for path in ["/health", "/metrics"] * 5}
+    assert statuses == {200}
+
+
+def test_a_new_window_gives_a_new_budget(settings: Settings, db: ScratchDatabase) -> None:
+    config = limited(settings, db, reads_requests=1, reads_window_s=1)
+    with live_server(config, app_with_probe_routes(config)) as client:
+        client.get(PING)
+        # Land in the next window for sure (the current one may have just begun).
+        while client.get(PING).status_code == 200:
+            time.sleep(0.05)
+        time.sleep(1.05)
+        assert client.get(PING).status_code == 200
+
+
+def test_no_client_address_is_stored_in_clear(settings: Settings, db: ScratchDatabase) -> None:
+    config = limited(settings, db)
+    with live_server(config, app_with_probe_routes(config)) as client:
+        client.get(PING, headers=from_client("198.51.100.7"))
+    plain = hashlib.sha256(b"addr:198.51.100.7").digest()
+    with psycopg.connect(db.owner_url) as conn:
+        rows = conn.execute("SELECT subject_sha256, hits FROM ops.rate_limit_counters").fetchall()
+    assert len(rows) == 1 and rows[0][1] == 1
+    assert rows[0][0] != plain and b"198.51.100.7" not in rows[0][0]
+
+
+def test_route_classes_follow_path_and_method() -> None:
+    assert route_class("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt") == "tiles"
+    assert route_class("POST", "/api/v1/reports/submit") == "reports"
+    assert route_class("GET", "/api/v1/neighborhoods") == "reads"
+    assert route_class("GET", "/health/ready") is None
+    assert route_class("GET", "/metrics") is None

@@ -1,0 +1,336 @@
+"""Vector tiles over real HTTP on a refreshed synthetic city, decoded with mapbox-vector-tile."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+
+import httpx
+import psycopg
+import pytest
+import redis
+
+from config.settings import Settings
+from tests.dbtools import DatabaseFactory, ScratchDatabase
+from tests.live_server import free_port
+from tests.map_support import MapCity, decode, map_api, map_city, tile_of
+from tests.synthetic_city import AS_OF
+
+RISK_PROPERTIES = {"h3", "resolution", "risk_score", "relative_risk", "rr_lower", "rr_upper"}
+
+
+@pytest.fixture(scope="module")
+def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
+    with map_city(db_factory, template_db) as seeded:
+        yield seeded
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings, city: MapCity) -> Iterator[httpx.Client]:
+    with map_api(settings, city) as http:
+        yield http
+
+
+def risk_features(client: httpx.Client, z: int, x: int, y: int) -> list[dict]:
+    response = client.get(f"/tiles/risk/{z}/{x}/{y}.mvt")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    return decode(response.content)["risk"]["features"]
+
+
+@pytest.mark.parametrize(("z", "resolution"), [(8, 7), (9, 7), (11, 8), (12, 9), (14, 9)])
+def test_risk_tile_shows_the_h3_resolution_of_its_zoom(
+    client: httpx.Client, city: MapCity, z: int, resolution: int
+) -> None:
+    features = risk_features(client, *tile_of(*city.hotspot, z))
+    assert features
+    assert {f["properties"]["resolution"] for f in features} == {resolution}
+
+
+def test_risk_features_carry_numbers_and_the_cell_as_their_id(
+    client: httpx.Client, city: MapCity
+) -> None:
+    features = risk_features(client, *tile_of(*city.hotspot, 14))
+    for feature in features:
+        props = feature["properties"]
+        assert props.keys() >= RISK_PROPERTIES
+        assert feature["id"] == int(props["h3"], 16)
+        for name in ("risk_score", "relative_risk", "rr_lower", "rr_upper"):
+            assert isinstance(props[name], float)
+        assert 0 <= props["risk_score"] <= 1
+        assert props["rr_lower"] <= props["relative_risk"] <= props["rr_upper"]
+        assert props["evidence"] in {"point", "inferred", "none"}
+    hottest = max(features, key=lambda f: f["properties"]["risk_score"])
+    assert hottest["properties"]["risk_score"] >= 0.6
+    assert hottest["properties"]["evidence"] == "point"
+
+
+def test_a_cell_on_a_tile_edge_is_in_both_tiles_with_the_same_id(
+    client: httpx.Client, city: MapCity
+) -> None:
+    z, x, y = tile_of(*city.hotspot, 14)
+    left = {f["id"]: f for f in risk_features(client, z, x, y)}
+    right = {f["id"]: f for f in risk_features(client, z, x + 1, y)}
+    shared = left.keys() & right.keys()
+    assert shared
+    for cell in shared:
+        assert left[cell]["properties"] == right[cell]["properties"]
+
+    def xs(feature: dict) -> list[float]:
+        return [pt[0] for ring in feature["geometry"]["coordinates"] for pt in ring]
+
+    # A cell crossing the edge reaches into both tiles' buffers: no seam between them.
+    assert any(max(xs(left[c])) > 4096 and min(xs(right[c])) < 0 for c in shared)
+
+
+def test_districts_tile_has_each_district_with_its_name_and_risk(
+    client: httpx.Client, city: MapCity
+) -> None:
+    response = client.get("/tiles/districts/{}/{}/{}.mvt".format(*tile_of(*city.hotspot, 10)))
+    assert response.status_code == 200
+    features = decode(response.content)["districts"]["features"]
+    assert {f["id"] for f in features} == set(city.district_ids.values())
+    by_name = {f["properties"]["name"]: f["properties"] for f in features}
+    assert isinstance(by_name["Västra"]["risk_score"], float)
+    assert by_name["Västra"]["evidence"] == "point"
+
+
+def incident_ids(client: httpx.Client, city: MapCity, z: int) -> set[int]:
+    """Feature ids of every incident tile around the city (3 x 3 tiles)."""
+    ids: set[int] = set()
+    _, x0, y0 = tile_of(18.08, 59.33, z)
+    for x in range(x0 - 1, x0 + 2):
+        for y in range(y0 - 1, y0 + 2):
+            response = client.get(f"/tiles/incidents/{z}/{x}/{y}.mvt")
+            assert response.status_code in (200, 204)
+            if response.status_code == 200:
+                for feature in decode(response.content)["incidents"]["features"]:
+                    assert set(feature["properties"]) == {
+                        "category",
+                        "week",
+                        "month",
+                        "precision",
+                        "radius_m",
+                    }
+                    assert feature["properties"]["precision"] == "point"
+                    ids.add(feature["id"])
+    return ids
+
+
+def test_incidents_show_exact_points_of_the_window_and_no_district_only_incident(
+    client: httpx.Client, city: MapCity
+) -> None:
+    with psycopg.connect(city.db.owner_url) as conn:
+        rows = conn.execute(
+            "SELECT id, location_support FROM raw.incidents"
+            " WHERE occurred_at > %(t)s - interval '365 days' AND occurred_at <= %(t)s",
+            {"t": AS_OF},
+        ).fetchall()
+    points = {i for i, support in rows if support == "point"}
+    district_only = {i for i, support in rows if support == "district"}
+    assert district_only
+    shown = incident_ids(client, city, 13)
+    assert shown == points
+    assert not shown & district_only
+
+
+def test_incidents_below_zoom_13_are_404(client: httpx.Client, city: MapCity) -> None:
+    z, x, y = tile_of(*city.hotspot, 12)
+    assert client.get(f"/tiles/incidents/{z}/{x}/{y}.mvt").status_code == 404
+
+
+def test_empty_tile_is_204_without_body(client: httpx.Client) -> None:
+    response = client.get("/tiles/risk/14/0/0.mvt")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert response.headers["etag"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tiles/risk/7/70/37.mvt",
+        "/tiles/risk/17/1/1.mvt",
+        "/tiles/risk/14/16384/0.mvt",
+        "/tiles/risk/14/0/-1.mvt",
+        "/tiles/risk/99999999999999999999/0/0.mvt",
+        "/tiles/nosuchlayer/10/1/1.mvt",
+        "/tiles/raw.incidents/14/1/1.mvt",
+    ],
+)
+def test_out_of_range_tile_or_unknown_layer_is_404(client: httpx.Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "path", ["/tiles/risk/a/1/1.mvt", "/tiles/risk/10/1.5/1.mvt", "/tiles/risk/10/1/x.mvt"]
+)
+def test_non_numeric_tile_coordinates_are_422(client: httpx.Client, path: str) -> None:
+    assert client.get(path).status_code == 422
+
+
+def test_matching_etag_is_304_and_gzip_is_served_when_accepted(
+    client: httpx.Client, city: MapCity
+) -> None:
+    path = "/tiles/risk/{}/{}/{}.mvt".format(*tile_of(*city.hotspot, 12))
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    zipped = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == plain.content  # httpx decodes the gzip body
+    assert zipped.headers["etag"] != plain.headers["etag"]
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    for etag in (plain.headers["etag"], zipped.headers["etag"], "W/" + plain.headers["etag"]):
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304
+        assert again.content == b""
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_raw_gzip_body_is_the_compressed_tile(client: httpx.Client, city: MapCity) -> None:
+    path = "/tiles/districts/{}/{}/{}.mvt".format(*tile_of(*city.hotspot, 9))
+    with client.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as response:
+        raw = b"".join(response.iter_raw())
+    assert decode(gzip.decompress(raw))["districts"]["features"]
+
+
+def test_versioned_url_is_cached_long_and_unversioned_briefly(
+    client: httpx.Client, city: MapCity
+) -> None:
+    generation = client.get("/tiles/risk.json").json()["tiles"][0].rsplit("v=", 1)[1]
+    path = "/tiles/risk/{}/{}/{}.mvt".format(*tile_of(*city.hotspot, 12))
+    assert "immutable" in client.get(f"{path}?v={generation}").headers["cache-control"]
+    assert "must-revalidate" in client.get(path).headers["cache-control"]
+
+
+def test_a_refresh_changes_the_etag(settings: Settings, city: MapCity) -> None:
+    path = "/tiles/risk/{}/{}/{}.mvt".format(*tile_of(*city.hotspot, 12))
+    with map_api(settings, city) as http:
+        first = http.get(path)
+        with psycopg.connect(city.db.owner_url) as conn:
+            conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
+        second = http.get(path, headers={"If-None-Match": first.headers["etag"]})
+    assert second.status_code == 200
+    assert second.headers["etag"] != first.headers["etag"]
+
+    # Same data, same tile content (row order may differ after the rebuild).
+    def by_id(response: httpx.Response) -> dict:
+        return {f["id"]: f["properties"] for f in decode(response.content)["risk"]["features"]}
+
+    assert by_id(second) == by_id(first)
+
+
+def test_tilejson_is_3_0_0_with_the_generation_in_its_tile_urls(client: httpx.Client) -> None:
+    document = client.get("/tiles/risk.json").json()
+    assert document["tilejson"] == "3.0.0"
+    assert document["minzoom"] == 8 and document["maxzoom"] == 16
+    (url,) = document["tiles"]
+    assert url.startswith(str(client.base_url)) and "/tiles/risk/{z}/{x}/{y}.mvt?v=" in url
+    west, south, east, north = document["bounds"]
+    assert west < 18.07 < east and south < 59.33 < north
+    (layer,) = document["vector_layers"]
+    assert layer["id"] == "risk" and "risk_score" in layer["fields"]
+    assert client.get("/tiles/nosuchlayer.json").status_code == 404
+
+
+def test_style_draws_the_layers_from_this_servers_tilejson(client: httpx.Client) -> None:
+    style = client.get("/style.json").json()
+    assert style["version"] == 8
+    assert style["sources"]["risk"]["url"] == f"{client.base_url}/tiles/risk.json"
+    layer_ids = [layer["id"] for layer in style["layers"]]
+    assert {"risk-fill", "districts-line", "incidents"} <= set(layer_ids)
+    assert "glyphs" not in style and "sprite" not in style
+
+
+def test_second_request_is_served_from_the_cache(client: httpx.Client, city: MapCity) -> None:
+    path = "/tiles/risk/{}/{}/{}.mvt".format(*tile_of(*city.hotspot, 13))
+
+    client.get(path)
+    before = risk_cache_hits(client)
+    client.get(path)
+    assert risk_cache_hits(client) == before + 1
+
+
+def risk_cache_hits(client: httpx.Client) -> float:
+    """halo_tile_cache_hits_total of the risk layer, from /metrics."""
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith('halo_tile_cache_hits_total{layer="risk"}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_slow_tile_is_503_with_retry_after(settings: Settings, city: MapCity) -> None:
+    slow = settings.model_copy(update={"statement_timeout_ms": 200})
+    with psycopg.connect(city.db.owner_url) as conn:
+        conn.execute(
+            "CREATE FUNCTION tiles.sleepy() RETURNS void LANGUAGE sql AS 'SELECT pg_sleep(1)'"
+        )
+        conn.execute(
+            "ALTER FUNCTION tiles.tile_districts(integer, integer, integer)"
+            " RENAME TO tile_districts_fast"
+        )
+        conn.execute(
+            "CREATE FUNCTION tiles.tile_districts(z integer, x integer, y integer) RETURNS bytea"
+            " LANGUAGE sql AS 'SELECT tiles.sleepy(); SELECT tiles.tile_districts_fast(z, x, y)'"
+        )
+    try:
+        with map_api(slow, city) as http:
+            response = http.get("/tiles/districts/10/561/300.mvt")
+    finally:
+        with psycopg.connect(city.db.owner_url) as conn:
+            conn.execute("DROP FUNCTION tiles.tile_districts(integer, integer, integer)")
+            conn.execute("DROP FUNCTION tiles.sleepy()")
+            conn.execute(
+                "ALTER FUNCTION tiles.tile_districts_fast(integer, integer, integer)"
+                " RENAME TO tile_districts"
+            )
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server on a loopback port (Debian package redis-server)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (optional tile cache)")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        client = redis.Redis(port=port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_redis_keeps_tiles_for_other_workers_keyed_by_generation(
+    settings: Settings, city: MapCity, redis_url: str
+) -> None:
+    path = "/tiles/risk/{}/{}/{}.mvt".format(*tile_of(*city.hotspot, 12))
+    with map_api(settings, city, redis_url=redis_url) as first_worker:
+        rendered = first_worker.get(path)
+    keys = redis.Redis.from_url(redis_url).keys("halo:tile:*")
+    assert len(keys) == 1 and b":risk:12:" in keys[0]
+    # A fresh process (empty LRU) gets the tile from Redis, identical.
+    with map_api(settings, city, redis_url=redis_url) as second_worker:
+        before = risk_cache_hits(second_worker)
+        again = second_worker.get(path)
+        assert risk_cache_hits(second_worker) == before + 1
+    assert again.content == rendered.content
