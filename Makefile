@@ -17,7 +17,7 @@ SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium
 .PHONY: run test install system-packages web-assets db-up db-down migrate demo-data serve lint \
 	pytest clean
 
-run: install db-up migrate serve
+run: install db-up migrate demo-data serve
 
 test: install db-up lint pytest
 
@@ -60,15 +60,23 @@ migrate: install
 	@echo "==> Migrations (alembic upgrade head)"
 	@$(BIN)/halo db migrate
 
+# The bundled defaults: Stockholm's boundaries, the gazetteer and the polisen.se archive from
+# ../shared/data (idempotent: a second run changes nothing), then retrain and refresh.
 demo-data: install
-	@if [ -d ../shared/data ]; then \
-	  echo "==> Stockholm data from ../shared/data"; \
-	  $(BIN)/halo demo load; \
-	else echo "==> ../shared/data not found: starting without data"; fi
+	@if [ -d "$${HALO_DATA_DIR:-../shared/data}" ]; then \
+	  echo "==> Boundaries and gazetteer"; \
+	  $(BIN)/halo load boundaries && $(BIN)/halo load gazetteer; \
+	  echo "==> polisen.se archive 2022-2025 (7,656 events)"; \
+	  $(BIN)/halo ingest polisen --report | tail -n 3; \
+	  echo "==> Nightly pipeline now: retrain, refresh (backtest: halo backtest)"; \
+	  $(BIN)/halo nightly --backtest-origins 0; \
+	else echo "==> no data directory (../shared/data): starting without data"; fi
 
 serve: install
-	@echo "==> Serving Halo on http://$(HOST):$(PORT) (docs at /docs)"
-	@$(BIN)/halo serve --host $(HOST) --port $(PORT)
+	@echo "==> Scheduler in the background (nightly at 02:00 UTC, and on the admin trigger)"
+	@echo "==> Serving Halo on http://$(HOST):$(PORT) (map at /, docs at /docs)"
+	@$(BIN)/halo scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/halo serve --host $(HOST) --port $(PORT)
 
 lint: install
 	@echo "==> ruff (lint, format) and mypy"
