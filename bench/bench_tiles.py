@@ -1,6 +1,6 @@
 """Tile benchmark: Halo against tipg on the same database and tiles, and against its own SQL.
 
-    .venv/bin/python bench/bench_tiles.py            # about 3 minutes; prints a Markdown table
+    .venv/bin/python -m bench.bench_tiles            # about 3 minutes; prints a Markdown table
 
 One run, one database (default `halo_bench`, built by the migrations and loaded with the
 Stockholm data of ../shared/data, or the synthetic city without it), the same risk tiles at
@@ -18,27 +18,19 @@ accepted. Raw SQL: `SELECT tiles.tile_risk(z, x, y)` over one connection, as the
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-import httpx
 import psycopg
 from psycopg import sql
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from config.map import MapSettings  # noqa: E402
-from config.settings import get_settings  # noqa: E402
-from tests.dbtools import with_database  # noqa: E402
+from bench.http_load import REPO, mean_ms, server, server_seconds, warm_up, wrk
+from config.map import MapSettings
+from config.settings import get_settings
+from tests.dbtools import with_database
 
 ZOOMS = (8, 11, 14)
 CLIENTS = (1, 32)
@@ -46,25 +38,6 @@ MAX_TILES_PER_ZOOM = 150
 RISK_RESOLUTION = {8: 7, 11: 8, 14: 9}  # tiles.risk_resolution at the default base 9
 TIPG_PROPERTIES = "cell,resolution,risk_score,relative_risk,rr_lower,rr_upper,evidence,district_id"
 HALO = REPO / ".venv" / "bin"
-
-WRK_SCRIPT = """
-local paths = {}
-for line in io.lines("%(list)s") do paths[#paths + 1] = line end
-local threads = 0
-function setup(thread) thread:set("offset", threads * 7919); threads = threads + 1 end
-function init(args) i = tonumber(offset) or 0 end
-function request()
-  i = i + 1
-  return wrk.format("GET", paths[(i %% #paths) + 1])
-end
-function done(summary, latency, requests)
-  io.write(string.format('{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, '
-    .. '"errors": %%d, "non2xx": %%d}\\n', summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99),
-    summary.errors.connect + summary.errors.read + summary.errors.write
-    + summary.errors.timeout, summary.errors.status))
-end
-"""
 
 
 def main() -> None:
@@ -78,17 +51,21 @@ def main() -> None:
     prepare_database(settings.database_url, owner_url, args.database, args.rebuild)
     tiles = {z: tiles_with_data(api_url, z) for z in ZOOMS}
     print(f"tiles per zoom: { {z: len(t) for z, t in tiles.items()} }", file=sys.stderr)
-    rows = []
     sql_times = {z: raw_sql_latency(api_url, tiles[z], args.seconds) for z in ZOOMS}
     env = {**os.environ, "DATABASE_URL": owner_url, "HALO_API_DATABASE_URL": api_url}
-    with server(halo_command(), halo_env(env, cache=False), 8801) as cold:
-        rows += measure("Halo cold", cold, halo_paths(tiles), args.seconds)
-    with server(halo_command(), halo_env(env, cache=True), 8802) as warm:
+    with (
+        server(halo_command(), halo_env(env, cache=False), 8801) as cold,
+        server(halo_command(), halo_env(env, cache=True), 8802) as warm,
+        server(tipg_command(), tipg_env(env, api_url), 8803) as tipg,
+    ):
         warm_up(warm, halo_paths(tiles))
-        rows += measure("Halo warm", warm, halo_paths(tiles), args.seconds)
-    with server(tipg_command(), tipg_env(env, api_url), 8803) as tipg:
-        rows += measure("tipg cold", tipg, tipg_paths(tiles), args.seconds)
-        rows += measure("tipg warm", tipg, tipg_paths(tiles), args.seconds)
+        targets = [
+            ("Halo cold", cold, halo_paths(tiles)),
+            ("tipg cold", tipg, tipg_paths(tiles)),
+            ("Halo warm", warm, halo_paths(tiles)),
+            ("tipg warm", tipg, tipg_paths(tiles)),
+        ]
+        rows = measure(targets, args.seconds)
     print(render_table(rows, sql_times))
 
 
@@ -182,6 +159,7 @@ def raw_sql_latency(api_url: str, tiles: list[tuple[int, int, int]], seconds: fl
             times.append(time.perf_counter() - started)
             i += 1
     return {
+        "mean_ms": sum(times) / len(times) * 1000,
         "p50_ms": percentile(times, 50) * 1000,
         "p99_ms": percentile(times, 99) * 1000,
         "rps": len(times) / seconds,
@@ -241,135 +219,60 @@ def tipg_paths(tiles: dict[int, list]) -> dict[int, list[str]]:
     }
 
 
-@contextmanager
-def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    """A uvicorn process (one worker) on a loopback port; yields its base URL."""
-    process = subprocess.Popen(
-        [
-            *command,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
-def wait_until_up(base: str, process: subprocess.Popen) -> None:
-    """Poll / until the server answers (30 s at most)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"server on {base} exited with {process.returncode}")
-        try:
-            httpx.get(base + "/", timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    sys.exit(f"server on {base} did not start")
-
-
-def warm_up(base: str, paths: dict[int, list[str]]) -> None:
-    """Request every tile once (fills Halo's cache)."""
-    with httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"}) as client:
-        for zoom_paths in paths.values():
-            for path in zoom_paths:
-                client.get(path).raise_for_status()
-
-
-def measure(label: str, base: str, paths: dict[int, list[str]], seconds: int) -> list[dict]:
-    """wrk at each zoom and client count; one row each."""
+def measure(targets: list[tuple[str, str, dict[int, list[str]]]], seconds: int) -> list[dict]:
+    """wrk at each zoom and client count, the servers interleaved (so load from elsewhere on
+    the machine hits them alike); one row each."""
     rows = []
     for z in ZOOMS:
         for clients in CLIENTS:
-            result = wrk(base, paths[z], clients, seconds)
-            rows.append({"server": label, "z": z, "clients": clients, **result})
-            print(label, z, clients, result, file=sys.stderr)
-    return rows
-
-
-def wrk(base: str, paths: list[str], clients: int, seconds: int) -> dict:
-    """One wrk run cycling through `paths`: requests/s, p50, p99, failures."""
-    with tempfile.TemporaryDirectory() as folder:
-        listing = Path(folder) / "paths.txt"
-        listing.write_text("\n".join(paths) + "\n")
-        script = Path(folder) / "cycle.lua"
-        script.write_text(WRK_SCRIPT % {"list": listing})
-        threads = min(clients, 2)
-        out = subprocess.run(
-            [
-                "wrk",
-                f"-t{threads}",
-                f"-c{clients}",
-                f"-d{seconds}s",
-                "-s",
-                str(script),
-                "-H",
-                "Accept-Encoding: gzip",
-                base,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    if out.returncode != 0:
-        sys.exit(f"wrk failed: {out.stderr or out.stdout}")
-    data = json.loads(out.stdout.strip().splitlines()[-1])
-    return {
-        "rps": data["requests"] / (data["duration_us"] / 1e6),
-        "p50_ms": data["p50_us"] / 1000,
-        "p99_ms": data["p99_us"] / 1000,
-        "failed": data["errors"] + data["non2xx"],
-    }
+            for label, base, paths in targets:
+                before = server_seconds(base)
+                result = wrk(base, paths[z], clients, seconds)
+                result["server_ms"] = mean_ms(before, server_seconds(base))
+                rows.append({"server": label, "z": z, "clients": clients, **result})
+                print(label, z, clients, result, file=sys.stderr)
+    order = [label for label, _, _ in targets]
+    return sorted(rows, key=lambda r: (order.index(r["server"]), r["z"], r["clients"]))
 
 
 def render_table(rows: list[dict], sql_times: dict[int, dict]) -> str:
-    """Markdown: every run, then the ratios the issue asks for."""
+    """Markdown: every run (with Halo's in-server mean), then the ratios the issue asks for."""
     lines = [
-        "| server | z | clients | req/s | p50 ms | p99 ms | failed |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| server | z | clients | req/s | p50 ms | p99 ms | in-server mean ms | failed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        inside = "" if r["server_ms"] is None else f"{r['server_ms']:.2f}"
         lines.append(
             f"| {r['server']} | {r['z']} | {r['clients']} | {r['rps']:.0f} | "
-            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['failed']} |"
+            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {inside} | {r['failed']} |"
         )
     for z, t in sql_times.items():
         lines.append(
             f"| raw SQL tiles.tile_risk | {z} | 1 | {t['rps']:.0f} | "
-            f"{t['p50_ms']:.2f} | {t['p99_ms']:.2f} | 0 |"
+            f"{t['p50_ms']:.2f} | {t['p99_ms']:.2f} | {t['mean_ms']:.2f} | 0 |"
         )
-    lines += [
-        "",
-        "| z | clients | Halo cold / tipg cold (req/s) | Halo warm / tipg warm (req/s) "
-        "| Halo cold p50 over raw SQL p50 |",
-        "|---:|---:|---:|---:|---:|",
+    return "\n".join([*lines, "", *ratio_table(rows, sql_times)])
+
+
+def ratio_table(rows: list[dict], sql_times: dict[int, dict]) -> list[str]:
+    """Halo against tipg (cold, warm) and Halo's 1-client cold time against the raw SQL."""
+    lines = [
+        "| z | clients | Halo/tipg cold req/s | Halo/tipg warm req/s "
+        "| Halo cold p50 over SQL p50 (client) | in-server mean over SQL mean |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     by = {(r["server"], r["z"], r["clients"]): r for r in rows}
     for z in ZOOMS:
+        single = by[("Halo cold", z, 1)]
+        client_overhead = single["p50_ms"] / sql_times[z]["p50_ms"] - 1
+        server_overhead = (single["server_ms"] or 0) / sql_times[z]["mean_ms"] - 1
         for c in CLIENTS:
             cold = by[("Halo cold", z, c)]["rps"] / by[("tipg cold", z, c)]["rps"]
             warm = by[("Halo warm", z, c)]["rps"] / by[("tipg warm", z, c)]["rps"]
-            overhead = by[("Halo cold", z, 1)]["p50_ms"] / sql_times[z]["p50_ms"] - 1
-            lines.append(
-                f"| {z} | {c} | {cold:.1f}x | {warm:.1f}x | "
-                f"{overhead:+.0%}{'' if c == 1 else ' (1 client)'} |"
-            )
-    return "\n".join(lines)
+            overheads = f"{client_overhead:+.0%} | {server_overhead:+.0%}" if c == 1 else "| "
+            lines.append(f"| {z} | {c} | {cold:.1f}x | {warm:.1f}x | {overheads} |")
+    return lines
 
 
 if __name__ == "__main__":

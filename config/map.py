@@ -31,5 +31,8 @@ class MapSettings(BaseSettings):
     center: tuple[float, float, int] = (18.07, 59.33, 11)
     # Largest alert-zone box a client may ask for, degrees in longitude and latitude.
     alert_zones_max_bbox_deg: float = Field(default=1.0, gt=0, le=10)
+    # Resolution of the alert zones: 8 (about 0.7 km2) is the honest level for the sparse,
+    # mostly district-located police data (DESIGN.md); finer cells rarely carry the evidence.
+    alert_zones_resolution: int = Field(default=8, ge=7, le=9)
     # The web map: web/public (the page) and web/node_modules (maplibre-gl, `npm ci --prefix web`).
     web_dir: Path = WEB_DIR

@@ -153,7 +153,7 @@ def test_risk_refuses_bad_coordinates_and_times(client: httpx.Client, params: di
 def test_alert_zones_merge_alert_cells_inside_the_clear_zones(
     client: httpx.Client, city: MapCity
 ) -> None:
-    zones = client.get("/api/v1/alert-zones", params={"bbox": CITY_BBOX}).json()
+    zones = client.get("/api/v1/alert-zones", params={"bbox": CITY_BBOX, "resolution": 9}).json()
     assert zones["alert_threshold"] == 0.6 and zones["clear_threshold"] == 0.5
     assert zones["generation"] >= 1 and zones["resolution"] == 9
     alert = [f for f in zones["features"] if f["properties"]["level"] == "alert"]
@@ -168,6 +168,17 @@ def test_alert_zones_merge_alert_cells_inside_the_clear_zones(
     assert (
         alert_area.area
         < shape(client.get("/api/v1/neighborhoods").json()["features"][0]["geometry"]).area / 5
+    )
+
+
+def test_alert_zones_default_to_resolution_8_the_honest_level_for_police_data(
+    client: httpx.Client,
+) -> None:
+    zones = client.get("/api/v1/alert-zones", params={"bbox": CITY_BBOX}).json()
+    assert zones["resolution"] == 8
+    assert (
+        client.get("/api/v1/alert-zones", params={"bbox": CITY_BBOX, "resolution": 12}).status_code
+        == 422
     )
 
 

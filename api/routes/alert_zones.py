@@ -75,7 +75,12 @@ async def alert_zones(
         ),
     ],
     resolution: Annotated[
-        int | None, Query(ge=0, le=15, description="H3 resolution (default: the finest)")
+        int | None,
+        Query(
+            ge=7,
+            le=9,
+            description="H3 resolution of the zones (default: HALO_MAP_ALERT_ZONES_RESOLUTION)",
+        ),
     ] = None,
 ) -> Response:
     """Merged, simplified polygons of the cells with risk_score >= the alert threshold, and of
@@ -83,6 +88,7 @@ async def alert_zones(
     the generation. The app decides alerts locally; it never sends its location."""
     service = tile_service(request)
     box = parse_bbox(bbox, service.settings)
+    resolution = resolution or service.settings.alert_zones_resolution
     generation = await service.generation.current(request.app.state.pool)
     etag = etag_for(generation, "alert-zones", *box, resolution)
     headers = cache_headers(service.settings, request, generation, etag)
