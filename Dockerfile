@@ -7,7 +7,11 @@ COPY web/package.json web/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY web/public ./public
 
-FROM python:3.11-slim
+FROM python:3.11-slim-trixie
+# pg_dump/pg_restore 17 for `halo backup` and `halo restore` (same major as the server).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client-17 \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml constraints.txt alembic.ini ./
 COPY api ./api
@@ -24,7 +28,8 @@ RUN pip install --no-cache-dir -c constraints.txt -e . \
  && useradd --system --uid 10001 halo
 USER halo
 ENV HALO_ENV=production \
-    HALO_MAP_WEB_DIR=/app/web
+    HALO_MAP_WEB_DIR=/app/web \
+    HALO_PG_BIN_DIR=/usr/lib/postgresql/17/bin
 EXPOSE 8000
 # `halo serve` leaves proxy headers to HALO_TRUSTED_PROXIES and logs JSON.
 CMD ["halo", "serve", "--host", "0.0.0.0", "--port", "8000"]
