@@ -14,12 +14,12 @@ PORT ?= 8000
 # gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test.
 SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium
 
-.PHONY: run test install system-packages web-assets db-up db-down migrate demo-data serve lint \
-	pytest clean
+.PHONY: run test install system-packages web-assets mobile-modules mobile-test mobile-web db-up \
+	db-down migrate demo-data serve lint pytest clean
 
 run: install db-up migrate demo-data serve
 
-test: install db-up lint pytest
+test: install db-up lint mobile-test mobile-web pytest
 
 $(STAMPS)/system.stamp: Makefile
 	@echo "==> Debian packages: $(SYSTEM_PACKAGES)"
@@ -77,6 +77,22 @@ serve: install
 	@echo "==> Serving Halo on http://$(HOST):$(PORT) (map at /, docs at /docs)"
 	@$(BIN)/halo scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/halo serve --host $(HOST) --port $(PORT)
+
+$(STAMPS)/mobile.stamp: mobile/package.json mobile/package-lock.json
+	@echo "==> Mobile app modules (Expo SDK 56, jest-expo)"
+	@npm ci --prefix mobile --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+mobile-modules: $(STAMPS)/mobile.stamp
+
+mobile-test: mobile-modules
+	@echo "==> Mobile unit tests (type check, format check, jest)"
+	@CI=true npm test --prefix mobile --silent
+
+# Always rebuilt (about 4 s warm): the browser test in pytest drives this web build.
+mobile-web: mobile-modules
+	@echo "==> Mobile web build (expo export --platform web)"
+	@npm run export:web --prefix mobile --silent
 
 lint: install
 	@echo "==> ruff (lint, format) and mypy"

@@ -22,6 +22,7 @@ SQLSTATE_STATUS: dict[str, tuple[int, str]] = {
     "22P02": (422, "Invalid value"),
     "22003": (422, "Value out of range"),
     "22007": (422, "Invalid date or time"),
+    "22023": (422, "Invalid parameter value"),
     "23502": (422, "Missing value"),
     "23503": (422, "Unknown reference"),
     "23514": (422, "Value violates a constraint"),
@@ -31,7 +32,11 @@ SQLSTATE_STATUS: dict[str, tuple[int, str]] = {
     "57014": (503, "The query took too long"),
     "08006": (503, "Database unavailable"),
     "57P01": (503, "Database restarting"),
+    "57P02": (503, "Database restarting"),
+    "57P03": (503, "Database restarting"),
 }
+# A connection lost mid-request (restart, crash, network) has no SQLSTATE: also a 503.
+CONNECTION_LOST = (503, "Database unavailable")
 RETRY_AFTER_S = "5"
 
 
@@ -64,12 +69,27 @@ class PayloadTooLarge(ProblemError):
     """The request body is larger than the configured limit."""
 
 
+class InvalidReport(ProblemError):
+    """An incident report that cannot be stored as sent (values, photo, idempotency key)."""
+
+
+class MissingDeviceSecret(ProblemError):
+    """A device route needs the device secret (Authorization: Bearer) and has none."""
+
+
+class UnknownDevice(ProblemError):
+    """No device has this id, or the device secret does not match it."""
+
+
 # Halo's own exceptions -> (HTTP status, title).
 EXCEPTION_STATUS: dict[type[ProblemError], tuple[int, str]] = {
     MissingApiKey: (401, "API key required"),
     InvalidApiKey: (401, "Invalid or revoked API key"),
     InsufficientScope: (403, "Insufficient scope"),
     PayloadTooLarge: (413, "Request body too large"),
+    InvalidReport: (422, "Invalid report"),
+    MissingDeviceSecret: (401, "Device secret required"),
+    UnknownDevice: (404, "Unknown device"),
     RateLimited: (429, "Too many requests"),
 }
 
@@ -131,6 +151,9 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 async def _database_error(request: Request, exc: psycopg.Error) -> JSONResponse:
     sqlstate = exc.sqlstate or ""
     status, title = SQLSTATE_STATUS.get(sqlstate, (500, "Internal error"))
+    if sqlstate.startswith("08") or (not sqlstate and isinstance(exc, psycopg.OperationalError)):
+        status, title = CONNECTION_LOST
+        log.warning("database connection lost on %s: %s", request.url.path, exc)
     if status >= 500 and status != 503:
         log.exception("database error %s on %s", sqlstate, request.url.path)
         return problem(500, title)

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from config.backup import BackupSettings
 from config.map import MapSettings
 from config.monitoring import MonitoringSettings
+from config.push import PushSettings
+from config.reports import ReportSettings
 from config.security import RateLimitSettings, SecuritySettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -61,10 +63,13 @@ class Settings(BaseSettings):
     monitoring: MonitoringSettings = Field(default_factory=lambda: MonitoringSettings())
     backup: BackupSettings = Field(default_factory=lambda: BackupSettings())
     map: MapSettings = Field(default_factory=lambda: MapSettings())
+    reports: ReportSettings = Field(default_factory=lambda: ReportSettings())
+    push: PushSettings = Field(default_factory=lambda: PushSettings())
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_local(self) -> Settings:
         self.security.refuse_unsafe(self.env)
+        self.push.refuse_unsafe(self.env)
         return self
 
     @model_validator(mode="after")

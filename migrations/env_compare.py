@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-HALO_SCHEMAS = ("ref", "raw", "risk", "analytics", "tiles", "ops")
+HALO_SCHEMAS = ("ref", "raw", "risk", "analytics", "tiles", "ops", "push")
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

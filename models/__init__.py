@@ -3,7 +3,9 @@
 from models.base import Base
 from models.incidents import Incident, UserReport
 from models.ops import ApiKey, JobRun
+from models.push import Device, DeviceDistrict, OutboxMessage
 from models.reference import DataSource, District, IncidentCategory, Municipality, Place
+from models.reports import CompatibleCategory, ReportCluster, ReportParameters
 from models.risk import (
     BacktestResult,
     Cell,
@@ -26,7 +28,10 @@ __all__ = [
     "Cell",
     "CellMass",
     "CellRisk",
+    "CompatibleCategory",
     "DataSource",
+    "Device",
+    "DeviceDistrict",
     "District",
     "DistrictRisk",
     "Generation",
@@ -37,9 +42,12 @@ __all__ = [
     "ModelPrediction",
     "ModelRun",
     "Municipality",
+    "OutboxMessage",
     "Place",
     "PlaceCell",
     "RateLimitCounter",
+    "ReportCluster",
+    "ReportParameters",
     "RiskParameters",
     "UserReport",
 ]

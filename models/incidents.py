@@ -14,9 +14,11 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
     SmallInteger,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,6 +37,10 @@ class Incident(Base):
         Index("incidents_first_seen_at_idx", "first_seen_at"),
         Index("incidents_district_id_idx", "district_id"),
         Index("incidents_h3_cell_idx", "h3_cell"),
+        # The event time of risk.incident_time, for the reports' corroboration window.
+        Index(
+            "incidents_event_time_idx", text("COALESCE(occurred_at, published_at, first_seen_at)")
+        ),
         {"schema": "raw"},
     )
 
@@ -72,6 +78,9 @@ class UserReport(Base):
     __table_args__ = (
         Index("user_reports_geom_idx", "geom", postgresql_using="gist"),
         Index("user_reports_received_at_idx", "received_at"),
+        Index("user_reports_occurred_at_idx", "occurred_at"),
+        Index("user_reports_client_sha256_received_at_idx", "client_sha256", "received_at"),
+        Index("user_reports_moderation_status_received_at_idx", "moderation_status", "received_at"),
         {"schema": "raw"},
     )
 
@@ -88,5 +97,8 @@ class UserReport(Base):
     photo_key: Mapped[str | None] = mapped_column(Text)
     moderation_status: Mapped[str] = mapped_column(Text, server_default="pending")
     moderated_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    moderated_by_key_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("ops.api_keys.id", ondelete="SET NULL")
+    )
     reported_during_alert: Mapped[bool] = mapped_column(Boolean, server_default="false")
     client_sha256: Mapped[str | None] = mapped_column(Text)

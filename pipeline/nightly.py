@@ -1,5 +1,6 @@
-"""The nightly pipeline (02:00 UTC and on demand): retrain -> refresh -> backtest; the
-refresh's new generation is the new tile generation. Never two at once."""
+"""The nightly pipeline (02:00 UTC and on demand): retrain -> refresh -> report clusters ->
+backtest, then a push cycle; the refresh's new generation is the new tile generation (and a
+silent refresh push to the devices). Never two at once."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from pipeline.jobs import JobAlreadyRunning, exclusive, recorded_job
+from config.settings import get_settings
+from pipeline.jobs import JobAlreadyRunning, exclusive, reap_abandoned_runs, recorded_job
+from pipeline.push.cycle import run_push_cycle
 from pipeline.risk.backtest import run_backtest
 from pipeline.risk.model import retrain
-from pipeline.risk.refresh import refresh_risk
+from pipeline.risk.refresh import refresh_report_clusters, refresh_risk
 
 log = logging.getLogger("halo.nightly")
 
@@ -43,11 +46,19 @@ def run_nightly(
     with exclusive(owner_url), recorded_job(owner_url, "nightly", run_id) as run:
         version = retrain(owner_url)
         generation = refresh_risk(owner_url)
+        clusters = refresh_report_clusters(owner_url)
         if backtest_origins > 0:
             run_backtest(owner_url, n_origins=backtest_origins, progress=False)
         run.rows = generation.cells
-        run.details = {"model_version": version, "generation": generation.id}
-        return NightlyResult(run.id, version, generation.id)
+        run.details = {
+            "model_version": version,
+            "generation": generation.id,
+            "report_clusters": clusters,
+        }
+        result = NightlyResult(run.id, version, generation.id)
+    # Outside the lock: push never fails the nightly run (it records its own runs).
+    run_push_cycle(owner_url, get_settings().push)
+    return result
 
 
 def next_daily_time(now: datetime, hour_utc: int, minute: int = 0) -> datetime:
@@ -81,8 +92,11 @@ def run_scheduler(owner_url: str, hour_utc: int = 2, poll_s: float = 5.0) -> Non
 
 
 def _queued_run(owner_url: str) -> int | None:
+    """The oldest queued nightly run; first marks killed runs failed, so a nightly run whose
+    process died does not block the admin trigger ("already queued or running") for ever."""
     try:
-        with psycopg.connect(owner_url, connect_timeout=5) as conn:
+        with psycopg.connect(owner_url, connect_timeout=5, autocommit=True) as conn:
+            reap_abandoned_runs(conn)
             row = conn.execute(QUEUED_RUN_SQL).fetchone()
     except psycopg.OperationalError as exc:
         log.warning("scheduler cannot reach the database: %s", exc)

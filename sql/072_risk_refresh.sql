@@ -66,7 +66,10 @@ $$;
 -- Every incident that counts for risk, first seen by `cutoff` and happening in
 -- (occurred_from, occurred_until], with the base cells of its support and its share of each
 -- (1 for a point; 1/n over the n cells of a place or district). Municipality- and
--- county-only incidents have no cell and are not returned. STABLE.
+-- county-only incidents have no cell and are not returned. App reports that feed risk
+-- (raw.reports_for_risk: approved or corroborated, severity capped and weighted by the
+-- source's reliability) are exact points with share 1 once eligible by `cutoff`; their ids
+-- are negated (-report_id) so they never collide with incident ids. STABLE.
 CREATE OR REPLACE FUNCTION risk.incident_shares(
     cutoff timestamptz, occurred_from timestamptz, occurred_until timestamptz
 ) RETURNS TABLE (incident_id bigint, category text, severity real, occurred timestamptz,
@@ -97,12 +100,24 @@ BEGIN ATOMIC
     ),
     district_cells AS (
         SELECT district_id, array_agg(cell) AS cells FROM base_cells GROUP BY district_id
+    ),
+    reports AS (
+        SELECT -r.report_id AS id, r.category, r.severity, r.occurred_at AS occurred,
+               r.first_seen_at, r.h3_cell
+        FROM raw.reports_for_risk r
+        WHERE r.counts_from <= cutoff
+          AND r.occurred_at > occurred_from AND r.occurred_at <= occurred_until
     )
     SELECT i.id, i.category, i.severity, i.occurred, i.first_seen_at, b.cell, 1.0, true
     FROM incidents i
     CROSS JOIN params
     JOIN base_cells b ON b.cell = h3_cell_to_parent(i.h3_cell, params.res)
     WHERE i.location_support = 'point'
+    UNION ALL
+    SELECT r.id, r.category, r.severity, r.occurred, r.first_seen_at, b.cell, 1.0, true
+    FROM reports r
+    CROSS JOIN params
+    JOIN base_cells b ON b.cell = h3_cell_to_parent(r.h3_cell, params.res)
     UNION ALL
     -- A place of up to 7 cells (a square, a station) is precise; a larger one (an area such
     -- as Järva) is not.
@@ -177,6 +192,24 @@ BEGIN
 END;
 $$;
 
+-- Located incident mass per km2 over the study area (the "city rate" every expected count
+-- uses); a tiny floor keeps an empty city from dividing by zero. STABLE.
+CREATE OR REPLACE FUNCTION risk.city_rate() RETURNS double precision
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT greatest(coalesce(sum(m.mass) / sum(c.area_km2), 0), 1e-9)
+    FROM risk.cell_mass m JOIN risk.cells c USING (cell);
+END;
+
+-- Evidence level of a cell or district: none without mass; point when at least half of the
+-- mass comes from exact points or small places; else inferred (spread from districts).
+-- IMMUTABLE.
+CREATE OR REPLACE FUNCTION risk.evidence_of(observed double precision, precise double precision)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN observed <= 0 THEN 'none'
+            WHEN precise >= 0.5 * observed THEN 'point' ELSE 'inferred' END;
+
 -- Risk per cell at the base resolution and its two parents: observed mass against the
 -- city rate, a leave-one-out prior from the neighbour rings (weights risk.parameters
 -- .ring_weights), the empirical-Bayes posterior and its bounds. VOLATILE (writes).
@@ -187,9 +220,7 @@ DECLARE
     rate double precision;
 BEGIN
     SELECT * INTO p FROM risk.parameters;
-    SELECT sum(m.mass) / sum(c.area_km2) INTO rate
-    FROM risk.cell_mass m JOIN risk.cells c USING (cell);
-    rate := greatest(coalesce(rate, 0), 1e-9);
+    rate := risk.city_rate();
 
     -- Each base cell counted into itself and its parents (a hash join, not a scan per cell).
     DROP TABLE IF EXISTS cell_observed;
@@ -247,8 +278,7 @@ BEGIN
         trend, expected_week, geom)
     SELECT o.cell, o.resolution, o.district_id, o.area_km2, o.observed, o.expected,
            prior.rr, post.rr, post.rr_lower, post.rr_upper, risk.score_of(post.rr_lower),
-           CASE WHEN o.observed <= 0 THEN 'none'
-                WHEN o.precise >= 0.5 * o.observed THEN 'point' ELSE 'inferred' END,
+           risk.evidence_of(o.observed, o.precise),
            coalesce(cat.category_mass, '{}'),
            (coalesce(o.recent, 0) + 1) / (coalesce(o.previous, 0) + 1),
            o.expected_week, o.geom
@@ -263,24 +293,21 @@ $$;
 
 -- Risk per district: located mass against the city rate, prior centred on the city rate.
 -- VOLATILE (writes). Reads the incident_cells hand-off of risk.rebuild_cell_mass.
-CREATE OR REPLACE FUNCTION risk.rebuild_district_risk(model text) RETURNS integer
+CREATE OR REPLACE FUNCTION risk.rebuild_district_risk() RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     p risk.parameters;
     rate double precision;
 BEGIN
     SELECT * INTO p FROM risk.parameters;
-    SELECT sum(m.mass) / sum(c.area_km2) INTO rate
-    FROM risk.cell_mass m JOIN risk.cells c USING (cell);
-    rate := greatest(coalesce(rate, 0), 1e-9);
+    rate := risk.city_rate();
 
     DELETE FROM risk.district_risk;
     INSERT INTO risk.district_risk (district_id, observed, expected, relative_risk, rr_lower,
         rr_upper, risk_score, evidence, incident_counts, incidents, trend, expected_week)
     SELECT d.id, o.observed, e.expected, post.rr, post.rr_lower, post.rr_upper,
            risk.score_of(post.rr_lower),
-           CASE WHEN o.observed <= 0 THEN 'none'
-                WHEN o.precise >= 0.5 * o.observed THEN 'point' ELSE 'inferred' END,
+           risk.evidence_of(o.observed, o.precise),
            coalesce(cnt.counts, '{}'), coalesce(cnt.total, 0),
            (o.recent + 1) / (o.previous + 1), o.expected_week
     FROM ref.districts d
@@ -367,7 +394,7 @@ BEGIN
     ANALYZE risk.cell_mass;
     PERFORM risk.rebuild_cell_risk(model);
     ANALYZE risk.cell_risk;
-    PERFORM risk.rebuild_district_risk(model);
+    PERFORM risk.rebuild_district_risk();
     ANALYZE risk.district_risk;
     PERFORM risk.rebuild_empirical_hour_profile(as_of);
 

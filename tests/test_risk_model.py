@@ -131,6 +131,9 @@ def test_nightly_retrains_refreshes_and_backtests(
         "retrain": "success",
         "refresh": "success",
         "backtest": "success",
+        # The push cycle after the run (no devices here: it sends nothing, but it ran).
+        "push_dispatch": "success",
+        "push_receipts": "success",
     }
     assert result.generation >= 1
     assert with_prediction[0] == with_prediction[1] > 0

@@ -34,6 +34,13 @@ def refresh_risk(owner_url: str, as_of: datetime | None = None) -> Generation:
     return generation
 
 
+def refresh_report_clusters(owner_url: str) -> int:
+    """Rebuild the nightly DBSCAN clusters of recent user reports; returns their number."""
+    with psycopg.connect(owner_url) as conn:
+        row = conn.execute("SELECT risk.refresh_report_clusters()").fetchone()
+    return int(row[0]) if row else 0
+
+
 def rebuild_study_area(conn: psycopg.Connection) -> None:
     """Rebuild the cells (and place cells) from the current districts and places, so jobs
     that run before any refresh (retrain, backtest) see the study area."""

@@ -1,0 +1,87 @@
+/**
+ * Halo: the risk map, alerts checked on the phone, and incident reports that wait for the
+ * network. Three screens, switched here; the long-lived state lives in src/app/services.ts.
+ */
+import { StatusBar } from "expo-status-bar";
+import { useEffect, useRef, useState } from "react";
+import { StyleSheet } from "react-native";
+import { SafeAreaProvider, SafeAreaView } from "react-native-safe-area-context";
+import { services } from "./src/app/services";
+import { useAlerts } from "./src/app/useAlerts";
+import { useOutbox } from "./src/app/useOutbox";
+import type { LonLat } from "./src/geo/geometry";
+import type { ReportDraft } from "./src/reports/reportDraft";
+import {
+  type AlertSettings,
+  DEFAULT_ALERT_SETTINGS,
+  loadAlertSettings,
+  saveAlertSettings,
+} from "./src/settings/alertSettings";
+import { asyncStorageStore } from "./src/storage/asyncStorageStore";
+import { AlertsScreen } from "./src/ui/AlertsScreen";
+import { MapScreen, STOCKHOLM } from "./src/ui/MapScreen";
+import { ReportScreen } from "./src/ui/ReportScreen";
+
+type Screen = "map" | "report" | "alerts";
+
+export default function App() {
+  const [screen, setScreen] = useState<Screen>("map");
+  const [settings, setSettings] = useState<AlertSettings>(DEFAULT_ALERT_SETTINGS);
+  const [locationAllowed, setLocationAllowed] = useState(false);
+  const mapCenter = useRef<LonLat>(STOCKHOLM);
+  const outboxStatus = useOutbox();
+  const alerts = useAlerts(settings.alertsEnabled, locationAllowed);
+
+  useEffect(() => {
+    void loadAlertSettings(asyncStorageStore).then(setSettings);
+  }, []);
+
+  const changeSettings = async (next: AlertSettings) => {
+    await saveAlertSettings(asyncStorageStore, next);
+    if (next.alertsEnabled) setLocationAllowed(true);
+    setSettings(next);
+  };
+
+  const submitReport = async (draft: ReportDraft) => {
+    await services().outbox.enqueue(draft);
+    setScreen("map");
+  };
+
+  return (
+    <SafeAreaProvider>
+      <SafeAreaView style={styles.app}>
+        <StatusBar style="dark" />
+        {screen === "map" ? (
+          <MapScreen
+            outboxStatus={outboxStatus}
+            alerts={alerts}
+            alertsEnabled={settings.alertsEnabled}
+            onCenterChange={(center) => (mapCenter.current = center)}
+            onReport={() => setScreen("report")}
+            onAlerts={() => setScreen("alerts")}
+          />
+        ) : null}
+        {screen === "report" ? (
+          <ReportScreen
+            initialPosition={alerts.userPosition ?? mapCenter.current}
+            userPosition={alerts.userPosition}
+            duringAlert={alerts.active}
+            onSubmit={submitReport}
+            onCancel={() => setScreen("map")}
+          />
+        ) : null}
+        {screen === "alerts" ? (
+          <AlertsScreen
+            settings={settings}
+            onChange={changeSettings}
+            onClose={() => setScreen("map")}
+          />
+        ) : null}
+      </SafeAreaView>
+    </SafeAreaProvider>
+  );
+}
+
+const styles = StyleSheet.create({
+  app: { flex: 1, backgroundColor: "#eef0f2" },
+});

@@ -1,0 +1,10 @@
+// Jest through jest-expo (React Native preset, Babel as Metro would). The closing-line
+// reporter prints "N passed, N failed" after Jest's own summary, as the test runner expects.
+module.exports = {
+  preset: "jest-expo",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts", "**/*.test.tsx"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/"],
+  setupFiles: ["<rootDir>/jest/setup.js"],
+  reporters: ["default", "<rootDir>/jest/closingLineReporter.js"],
+};

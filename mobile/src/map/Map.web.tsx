@@ -1,0 +1,117 @@
+/**
+ * The risk map in the web build: MapLibre GL JS over Halo's /style.json. Its tile worker is
+ * served beside the app (public/vendor/, copied from node_modules at export), not from a CDN.
+ */
+import "maplibre-gl/dist/maplibre-gl.css";
+import {
+  AttributionControl,
+  Map as MapLibreMap,
+  Marker,
+  NavigationControl,
+  setWorkerUrl,
+} from "maplibre-gl";
+import { useEffect, useRef } from "react";
+import { StyleSheet, Text, View } from "react-native";
+import { expose } from "../app/debugHandle";
+import { type MapHit, type RiskMapProps, TAPPABLE_LAYERS } from "./Map.types";
+
+const WORKER_PATH = "vendor/maplibre-gl-worker.mjs";
+
+function userMarkerElement(): HTMLElement {
+  const dot = document.createElement("div");
+  dot.setAttribute("data-testid", "user-position");
+  Object.assign(dot.style, {
+    width: "14px",
+    height: "14px",
+    borderRadius: "7px",
+    background: "#1a73e8",
+    border: "2px solid #ffffff",
+    boxShadow: "0 0 4px rgba(0,0,0,0.4)",
+  });
+  return dot;
+}
+
+export function RiskMap(props: RiskMapProps) {
+  const container = useRef<HTMLDivElement | null>(null);
+  const mapRef = useRef<MapLibreMap | null>(null);
+  const markerRef = useRef<Marker | null>(null);
+  const handlers = useRef(props);
+  handlers.current = props;
+
+  useEffect(() => {
+    if (!container.current) return;
+    setWorkerUrl(new URL(WORKER_PATH, document.baseURI).href);
+    const map = new MapLibreMap({
+      container: container.current,
+      style: props.styleUrl,
+      center: [...props.initialCenter],
+      zoom: props.initialZoom,
+      attributionControl: false,
+    });
+    // Top corners: the screen's legend and buttons cover the bottom of the map.
+    map.addControl(new AttributionControl({ compact: true }), "top-left");
+    map.addControl(new NavigationControl({ showCompass: false }), "top-right");
+    map.on("click", (event) => {
+      const hits: MapHit[] = [];
+      for (const { layerId, layer } of TAPPABLE_LAYERS) {
+        if (!map.getLayer(layerId)) continue;
+        const first = map.queryRenderedFeatures(event.point, { layers: [layerId] })[0];
+        if (first) hits.push({ layer, properties: { ...first.properties, id: first.id } });
+      }
+      handlers.current.onPress?.(hits, [event.lngLat.lng, event.lngLat.lat]);
+    });
+    map.on("moveend", () => {
+      const center = map.getCenter();
+      handlers.current.onCenterChange?.([center.lng, center.lat]);
+    });
+    mapRef.current = map;
+    if (props.exposeAs) expose(props.exposeAs, map);
+    return () => {
+      markerRef.current = null;
+      mapRef.current = null;
+      map.remove();
+    };
+    // Built once per style URL: the first view comes from the props, then the map keeps its own camera.
+  }, [props.styleUrl]);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map) return;
+    if (!props.userPosition) {
+      markerRef.current?.remove();
+      markerRef.current = null;
+      return;
+    }
+    markerRef.current ??= new Marker({ element: userMarkerElement() })
+      .setLngLat([...props.userPosition])
+      .addTo(map);
+    markerRef.current.setLngLat([...props.userPosition]);
+  }, [props.userPosition]);
+
+  return (
+    <View style={styles.fill}>
+      <div ref={container} style={{ position: "absolute", inset: 0 }} data-testid="risk-map" />
+      {props.crosshair ? (
+        <View pointerEvents="none" style={styles.crosshair}>
+          <Text style={styles.crosshairText}>＋</Text>
+        </View>
+      ) : null}
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  fill: { flex: 1 },
+  crosshair: { ...StyleSheet.absoluteFill, alignItems: "center", justifyContent: "center" },
+  crosshairText: {
+    fontSize: 40,
+    fontWeight: "700",
+    color: "#1f3b73",
+    textShadowColor: "#ffffff",
+    textShadowRadius: 3,
+  },
+});
+
+// The web build offers what the phone build offers (checked by tsc, erased at run time).
+import type * as PhoneBuild from "./Map.native";
+({ RiskMap }) satisfies typeof PhoneBuild;

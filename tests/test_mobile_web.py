@@ -1,0 +1,284 @@
+"""The mobile app's web build (mobile/dist, `npm run export:web --prefix mobile`) in Debian's
+Chromium against a live Halo on a seeded city: tiles render, a report made offline waits in
+the outbox and reaches the database exactly once, and a walk into a zone raises one alert
+decided on the device."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from config.settings import Settings
+from tests.dbtools import DatabaseFactory, ScratchDatabase
+from tests.map_support import MapCity, map_city
+from tests.mobile_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MOBILE_DIST,
+    halo_for_app,
+    static_site,
+)
+
+pytestmark = pytest.mark.skipif(
+    not (MOBILE_DIST / "index.html").is_file(),
+    reason="mobile/dist is missing: build it with "
+    "`npm ci --prefix mobile && npm run export:web --prefix mobile`",
+)
+
+MAP_READY = (
+    "() => window.halo && window.halo.map && window.halo.map.loaded()"
+    " && window.halo.map.areTilesLoaded()"
+)
+RECORD_UPLOADED_PHOTOS = """() => {
+  window.uploadedPhotos = [];
+  const send = window.fetch;
+  window.fetch = async (input, init) => {
+    const photo = init && init.body instanceof FormData ? init.body.get("photo") : null;
+    if (photo) window.uploadedPhotos.push(Array.from(new Uint8Array(await photo.arrayBuffer())));
+    return send(input, init);
+  };
+}"""
+# About 1.1 km south of the hot spot: outside every zone of the seeded city.
+SOUTH_M = 0.01
+
+
+@dataclass
+class Phone:
+    """One app session: its page and browser context, and every URL it requested."""
+
+    page: Page
+    context: BrowserContext
+    requested: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
+    with map_city(db_factory, template_db) as seeded:
+        yield seeded
+
+
+@pytest.fixture(scope="module")
+def app_origin() -> Iterator[str]:
+    with static_site(MOBILE_DIST) as origin:
+        yield origin
+
+
+@pytest.fixture(scope="module")
+def halo(
+    settings: Settings, city: MapCity, app_origin: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[httpx.Client]:
+    photo_dir = tmp_path_factory.mktemp("photos")
+    with halo_for_app(settings, city, app_origin, photo_dir) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, app_origin: str, halo: httpx.Client, city: MapCity) -> Iterator[Phone]:
+    """A fresh install (empty storage) on a phone-sized screen, located south of the hot spot,
+    with location permission granted, pointed at the test's Halo with `?api=`."""
+    lon, lat = city.hotspot
+    context = browser.new_context(
+        viewport={"width": 412, "height": 860},
+        geolocation={"latitude": lat - SOUTH_M, "longitude": lon, "accuracy": 10},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    session = Phone(page, context)
+    page.on("request", lambda request: session.requested.append(request.url))
+    page.on("pageerror", lambda error: session.errors.append(str(error)))
+    page.goto(f"{app_origin}/?api={halo.base_url}")
+    page.wait_for_function(MAP_READY, timeout=30_000)
+    yield session
+    context.close()
+
+
+def reports_in(db: ScratchDatabase) -> list[tuple[str, str]]:
+    with psycopg.connect(db.owner_url) as conn:
+        rows = conn.execute(
+            "SELECT idempotency_key, category FROM raw.user_reports ORDER BY id"
+        ).fetchall()
+    return [(key, category) for key, category in rows]
+
+
+def jpeg_with_gps() -> bytes:
+    """A small JPEG whose EXIF names a camera and a GPS position in Stockholm."""
+    exif = Image.Exif()
+    exif[0x010F] = "HaloTestCam"  # Make
+    exif[0x8825] = {1: "N", 2: (59.0, 19.0, 52.0), 3: "E", 4: (18.0, 3.0, 43.0)}  # GPS IFD
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def move_to(phone: Phone, lon: float, lat: float) -> None:
+    """Set the browser's position and wait until the app has seen it and the geofence engine
+    has handled every fix so far (its snapshot queues behind them)."""
+    phone.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 10})
+    phone.page.wait_for_function(
+        "([lon, lat]) => { const p = window.halo.position();"
+        " return p && Math.abs(p[0] - lon) < 1e-9 && Math.abs(p[1] - lat) < 1e-9; }",
+        arg=[lon, lat],
+        timeout=10_000,
+    )
+    phone.page.evaluate("async () => { await window.halo.geofence(); }")
+
+
+def test_the_map_renders_halo_tiles_and_a_tap_shows_details(
+    phone: Phone, halo: httpx.Client, app_origin: str, city: MapCity
+) -> None:
+    page = phone.page
+    hexagons = page.evaluate(
+        "() => window.halo.map.queryRenderedFeatures({layers: ['risk-fill']})"
+        ".map(f => f.properties.risk_score)"
+    )
+    districts = page.evaluate(
+        "() => window.halo.map.queryRenderedFeatures({layers: ['districts-line']})"
+        ".map(f => f.properties.name)"
+    )
+    assert len(hexagons) > 10 and max(hexagons) >= 0.6
+    assert "Västra" in districts
+    expect(page.get_by_test_id("legend")).to_contain_text("last 12 months")
+    expect(page.get_by_test_id("legend")).to_contain_text("Higher reported incident rate")
+    assert any(re.search(r"/tiles/risk/\d+/\d+/\d+\.mvt", url) for url in phone.requested)
+    # Everything comes from the app's own origin or Halo: no CDN, no third party.
+    allowed = (app_origin, str(halo.base_url), "data:", "blob:")
+    assert all(url.startswith(allowed) for url in phone.requested)
+
+    x, y = page.evaluate(
+        "([lon, lat]) => { const p = window.halo.map.project([lon, lat]); return [p.x, p.y]; }",
+        list(city.hotspot),
+    )
+    page.mouse.click(x, y)
+    details = page.get_by_test_id("details-panel")
+    expect(details).to_contain_text("Västra", timeout=10_000)
+    expect(details).to_contain_text("Evidence")
+    expect(details).to_contain_text("Sources: Data: Swedish Police Authority")
+    assert "dangerous" not in page.content().lower()
+    assert not phone.errors
+
+
+def test_a_report_made_offline_waits_and_is_sent_exactly_once_when_back_online(
+    phone: Phone, city: MapCity
+) -> None:
+    page = phone.page
+    before = reports_in(city.db)
+    phone.context.set_offline(True)
+    pill = page.get_by_test_id("status-pill")
+    expect(pill).to_have_text("Offline", timeout=10_000)
+
+    page.get_by_test_id("open-report").click()
+    page.get_by_test_id("category-theft").click()
+    page.get_by_test_id("report-text").fill("Bike taken from the rack")
+    page.get_by_test_id("send-report").click()
+    expect(pill).to_have_text("Offline • 1 queued", timeout=10_000)
+    key = page.evaluate("() => window.halo.outbox().items[0].key")
+    assert reports_in(city.db) == before
+
+    # Written to the device's storage (localStorage here) before any attempt to send.
+    stored = page.evaluate("() => JSON.parse(localStorage.getItem('halo.outbox.v1'))")
+    assert [(item["key"], item["state"]) for item in stored] == [(key, "queued")]
+
+    phone.context.set_offline(False)
+    expect(pill).to_have_text("All sent", timeout=20_000)
+    assert reports_in(city.db) == [*before, (key, "theft")]
+
+    # Another sync and another restart send nothing more.
+    page.reload()
+    page.wait_for_function(MAP_READY, timeout=30_000)
+    page.evaluate("async () => { await window.halo.geofence(); }")
+    expect(pill).to_have_text("All sent")
+    assert reports_in(city.db) == [*before, (key, "theft")]
+    posts = [url for url in phone.requested if url.endswith("/api/v1/reports/submit")]
+    assert len(posts) == 1
+
+
+def test_a_photo_is_re_encoded_on_the_device_so_no_location_metadata_is_uploaded(
+    phone: Phone, city: MapCity, tmp_path: Path
+) -> None:
+    page = phone.page
+    photo = tmp_path / "with-gps.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    # Playwright does not show multipart bodies with files: record the photo part in the page.
+    page.evaluate(RECORD_UPLOADED_PHOTOS)
+    page.get_by_test_id("open-report").click()
+    page.get_by_test_id("category-vandalism").click()
+    with page.expect_file_chooser() as chooser:
+        page.get_by_text("Add photo").click()
+    chooser.value.set_files(str(photo))
+    expect(page.get_by_label("Photo to send, without location data")).to_be_visible(timeout=10_000)
+    page.get_by_test_id("send-report").click()
+    expect(page.get_by_test_id("status-pill")).to_have_text("All sent", timeout=20_000)
+    uploads = [bytes(part) for part in page.evaluate("() => window.uploadedPhotos")]
+    assert len(uploads) == 1
+    assert uploads[0].startswith(b"\xff\xd8")  # a JPEG went up ...
+    assert b"Exif" not in uploads[0] and b"HaloTestCam" not in uploads[0]  # ... bare
+    assert b"Exif" in photo.read_bytes()
+    with psycopg.connect(city.db.owner_url) as conn:
+        row = conn.execute(
+            "SELECT photo_key IS NOT NULL FROM raw.user_reports WHERE category = 'vandalism'"
+        ).fetchone()
+    assert row == (True,)
+
+
+def test_a_walk_into_an_alert_zone_raises_one_alert_decided_on_the_device(
+    phone: Phone, city: MapCity
+) -> None:
+    page = phone.page
+    page.get_by_test_id("open-alerts").click()
+    expect(page.get_by_test_id("alerts-screen")).to_contain_text("Your location stays on this")
+    page.get_by_test_id("enable-alerts").click()
+    expect(page.get_by_test_id("open-alerts")).to_have_text("Alerts on", timeout=10_000)
+
+    lon, lat = city.hotspot
+    # North towards the hot spot in ~110 m steps: nothing until the zone.
+    for step in range(9):
+        move_to(phone, lon, lat - SOUTH_M + step * 0.001)
+    assert page.evaluate("() => window.halo.alerts().length") == 0
+    move_to(phone, lon, lat)
+    expect(page.get_by_test_id("alert-banner")).to_contain_text(
+        "higher reported incident rate", timeout=10_000
+    )
+    # Around inside, out past the clear zone and back within 30 minutes: still one alert.
+    for d_lon, d_lat in [(0.0003, 0.0), (-0.0003, 0.0001), (0.0, 0.0)]:
+        move_to(phone, lon + d_lon, lat + d_lat)
+    move_to(phone, lon, lat - SOUTH_M)
+    state = page.evaluate("async () => (await window.halo.geofence()).state")
+    assert state["activeZoneId"] is None
+    move_to(phone, lon, lat)
+    assert page.evaluate("() => window.halo.alerts().length") == 1
+    assert "dangerous" not in page.content().lower()
+
+    # The server saw a grid-aligned box for the zones, never the walk's positions.
+    zone_urls = [url for url in phone.requested if "/api/v1/alert-zones" in url]
+    assert zone_urls
+    for url in zone_urls:
+        bbox = httpx.URL(url).params["bbox"].split(",")
+        steps = [float(value) / 0.05 for value in bbox]
+        assert all(abs(s - round(s)) < 1e-6 for s in steps), url
+    assert not [url for url in phone.requested if "lat=" in url or "/api/v1/risk" in url]
+
+
+def test_the_build_points_at_make_runs_server_by_default() -> None:
+    bundle = next(Path(MOBILE_DIST, "_expo", "static", "js", "web").glob("index-*.js"))
+    assert "http://127.0.0.1:8000" in bundle.read_text(encoding="utf-8")
