@@ -18,8 +18,8 @@ NIGHTLY_LOCK_KEY = 0x4A1_0001
 # Two-key advisory locks (RUN_LOCK_CLASS, run id) held by the session that records a run, for
 # as long as it runs: a free lock on a 'running' run means its process is gone (killed, crashed).
 RUN_LOCK_CLASS = 0x4A1
-# Runs recorded without that lock (older code, pipeline/ingest/job_runs.py) are declared
-# abandoned only by age.
+# Runs recorded without that lock (by older versions, or queued ones never started) are
+# declared abandoned only by age.
 UNLOCKED_STALE_AFTER_H = 24.0
 ABANDONED_ERROR = "abandoned: its process ended without finishing the run (killed or crashed)"
 

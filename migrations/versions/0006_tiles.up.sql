@@ -1,4 +1,4 @@
--- 0006_tiles: frozen copy of sql/080_tiles.sql .. sql/081_map_queries.sql as of this revision.
+-- 0006_tiles: frozen copy of sql/080_tiles.sql, sql/081_map_queries.sql.
 
 -- ==== sql/080_tiles.sql ====
 -- Vector tile functions, one per layer: tiles.tile_<layer>(z, x, y) -> bytea, a Mapbox Vector
@@ -149,12 +149,17 @@ BEGIN
           AND i.first_seen_at <= gen.as_of
           AND w.happened > gen.as_of - make_interval(days => p.window_days)
           AND w.happened <= gen.as_of
+        -- No tile is huge: the 2,000 most recent only (bench/RESULTS.md measured
+        -- 25 MB tiles at z13 over 10M incidents without this cap).
+        ORDER BY w.happened DESC
+        LIMIT 2000
     ) t
     WHERE t.geom IS NOT NULL);
 END;
 $$;
 COMMENT ON FUNCTION tiles.tile_incidents(integer, integer, integer) IS
-    'MVT layer "incidents" (z >= 13): category, week, month, precision (point|place), radius_m of the current window; no text; id = incident id.';
+    'MVT layer "incidents" (z >= 13): category, week, month, precision (point|place), radius_m of the current window, the 2,000 most recent per tile; no text; id = incident id.';
+
 
 -- ==== sql/081_map_queries.sql ====
 -- Read functions of the map API (GeoJSON neighbourhoods, one neighbourhood's details, risk

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from pipeline.ingest.incident_store import StagedIncident, merge_incidents
-from pipeline.ingest.job_runs import recorded_job
 from pipeline.ingest.point_rows import PointRow, PointRules, RowRejected, check_row
 from pipeline.ingest.progress import progress
 from pipeline.ingest.summary import IngestSummary
+from pipeline.jobs import recorded_job
 
 MAPPING_KEYS = ("id", "time", "lat", "lon", "type", "title", "summary", "first_seen")
 REQUIRED_KEYS = ("id", "time", "type")
@@ -195,7 +195,7 @@ def ingest_points_file(
             counts.updated,
             counts.unchanged,
         )
-        job.rows_affected = counts.inserted + counts.updated
+        job.rows = counts.inserted + counts.updated
         job.details = {"file": str(path), "source": source_code, **summary.as_dict()}
     return summary
 

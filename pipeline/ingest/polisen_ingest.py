@@ -26,13 +26,13 @@ from pipeline.ingest.incident_store import (
     source_id_of,
     without_nul,
 )
-from pipeline.ingest.job_runs import recorded_job
 from pipeline.ingest.polisen_api import PolisenApiError, PolisenClient, poll
 from pipeline.ingest.polisen_files import EventPage, pages_file_beside, read_events, read_pages
 from pipeline.ingest.polisen_parse import EventRejected, PolisenEvent, parse_event
 from pipeline.ingest.progress import progress
 from pipeline.ingest.settings import IngestSettings, get_ingest_settings
 from pipeline.ingest.summary import IngestSummary
+from pipeline.jobs import recorded_job
 
 log = logging.getLogger("halo.ingest.polisen")
 
@@ -205,7 +205,7 @@ def ingest_files(
         ingester = open_ingester(conn, settings)
         for path, events, pages in batches:
             total.add(ingest_batch(conn, ingester, events, pages, path.name))
-        job.rows_affected = total.inserted + total.updated
+        job.rows = total.inserted + total.updated
         job.details = {"files": [str(p) for p in files], **total.as_dict()}
     return total
 
@@ -243,7 +243,7 @@ def ingest_live(
             ingester = open_ingester(conn, settings)
             seen_at = datetime.now(UTC)
             summary = ingest_batch(conn, ingester, events, {}, "polisen api", seen_at)
-            job.rows_affected = summary.inserted + summary.updated
+            job.rows = summary.inserted + summary.updated
             job.details = summary.as_dict()
         total.add(summary)
 
