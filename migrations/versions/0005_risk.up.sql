@@ -437,7 +437,9 @@ CREATE OR REPLACE FUNCTION risk.city_rate() RETURNS double precision
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT greatest(coalesce(sum(m.mass) / sum(c.area_km2), 0), 1e-9)
-    FROM risk.cell_mass m JOIN risk.cells c USING (cell);
+    -- ON, not USING: pg_dump writes USING unqualified, and a restore (empty search_path)
+    -- then cannot find h3index's = operator; an explicit = is dumped schema-qualified.
+    FROM risk.cell_mass m JOIN risk.cells c ON c.cell = m.cell;
 END;
 
 -- Evidence level of a cell or district: none without mass; point when at least half of the
