@@ -31,6 +31,7 @@ def open_pool(settings: Settings) -> AsyncConnectionPool:
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         timeout=settings.pool_timeout_s,
+        reconnect_timeout=settings.pool_reconnect_timeout_s,
         check=AsyncConnectionPool.check_connection,
         kwargs={
             "autocommit": True,

@@ -52,6 +52,8 @@ RESULTS_JSON = REPO / "bench" / "load_results.json"
 RESULTS_MD = REPO / "bench" / "RESULTS.md"
 WARM_UP_S = 8
 SERGELS_TORG = (18.0637, 59.3326)
+# Reinstalled on --reuse: the refresh and tile functions, so a rerun measures the working tree.
+REINSTALLED_SQL = ("07*.sql", "08*.sql")
 # (mix, tile cache on, client counts)
 SCENARIOS = [
     (MIXED, True, (1, 10, 50)),
@@ -62,12 +64,15 @@ SCENARIOS = [
 
 
 def parse_args() -> argparse.Namespace:
+    """The command line: sizes to build, sizes to load, run length, workers, reuse, drop."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="incident counts to build")
     parser.add_argument("--load-sizes", default="1000000", help="sizes to run the workload on")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
-    parser.add_argument("--reuse", action="store_true", help="reuse a database already built")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the generated incidents of an earlier run"
+    )
     parser.add_argument("--drop", action="store_true", help="drop the databases at the end")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -76,34 +81,27 @@ def parse_args() -> argparse.Namespace:
 
 
 def say(message: str) -> None:
+    """A progress line on stderr, with the time."""
     print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
-def build(owner_url: str, name: str, size: int, reuse: bool) -> dict:
-    """Create, migrate and fill the database of one size; time the generation and refresh."""
+def build(owner_url: str, name: str, size: int, reuse: bool, previous: dict) -> dict:
+    """Create, migrate and fill the database of one size, then time the refresh. With
+    `reuse` and a database already filled, keep its incidents, reinstall the working tree's
+    risk and tile SQL (idempotent files) and time the refresh again."""
     admin = with_database(owner_url, "postgres")
     url = with_database(owner_url, name)
     with psycopg.connect(admin, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists and reuse:
-            with psycopg.connect(url) as db:
-                if db.execute("SELECT count(*) FROM risk.generations").fetchone() != (0,):
-                    say(f"reusing {name}")
-                    return {}
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    command.upgrade(alembic_config(url), "head")
-    data = get_settings().data_dir / "boundaries"
-    load_boundaries(
-        url,
-        data / "stockholm_stadsdelar_utan_vatten_simplified.geojson",
-        data / "sweden_kommuner_scb.geojson",
-    )
-    say(f"{name}: generating {size:,} incidents")
-    generate_s = generate_incidents(url, size, progress=lambda n: say(f"  {n:,} rows"))
-    say(f"{name}: generated in {generate_s:.0f} s; refreshing")
+    if exists and reuse and has_incidents(url, size):
+        say(f"{name}: reusing its incidents; reinstalling {', '.join(REINSTALLED_SQL)}")
+        reinstall_sql(url)
+        generate_s = previous.get("generate_s")
+    else:
+        create_database(admin, url, name)
+        say(f"{name}: generating {size:,} incidents")
+        generate_s = generate_incidents(url, size, progress=lambda n: say(f"  {n:,} rows"))
+        say(f"{name}: generated in {generate_s:.0f} s")
     started = time.perf_counter()
     generation = refresh_risk(url, AS_OF)
     refresh_s = time.perf_counter() - started
@@ -116,6 +114,40 @@ def build(owner_url: str, name: str, size: int, reuse: bool) -> dict:
         "cells": generation.cells,
         **database_sizes(url),
     }
+
+
+def has_incidents(url: str, size: int) -> bool:
+    """Whether the database holds the generated incidents of this size."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM raw.incidents i JOIN ref.data_sources s ON s.id = i.source_id"
+            " WHERE s.code = 'bench_load'"
+        ).fetchone()
+    return row is not None and row[0] == size
+
+
+def reinstall_sql(url: str) -> None:
+    """Run the risk and tile SQL files of the working tree (CREATE OR REPLACE)."""
+    with psycopg.connect(url) as conn:
+        for pattern in REINSTALLED_SQL:
+            for path in sorted((REPO / "sql").glob(pattern)):
+                conn.execute(path.read_text(encoding="utf-8"))
+
+
+def create_database(admin: str, url: str, name: str) -> None:
+    """A new database (dropped first) at the migrations' head, with Stockholm's districts."""
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    command.upgrade(alembic_config(url), "head")
+    data = get_settings().data_dir / "boundaries"
+    load_boundaries(
+        url,
+        data / "stockholm_stadsdelar_utan_vatten_simplified.geojson",
+        data / "sweden_kommuner_scb.geojson",
+    )
 
 
 def hot_tiles(api_url: str, name: str) -> list[dict]:
@@ -142,6 +174,7 @@ def hot_tiles(api_url: str, name: str) -> list[dict]:
 
 
 def database_sizes(url: str) -> dict:
+    """Bytes of the database and of raw.incidents (total and indexes)."""
     with psycopg.connect(url) as conn:
         row = conn.execute(
             "SELECT pg_database_size(current_database()),"
@@ -210,6 +243,7 @@ def machine() -> dict:
 
 
 def main() -> None:
+    """Build each size, time its refresh, run the workload, merge and render the results."""
     args = parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
@@ -218,10 +252,10 @@ def main() -> None:
     host = machine()
     for size in sorted(set(args.sizes) | set(args.load_sizes)):
         name = f"halo_load_{size}"
-        built = build(settings.database_url, name, size, args.reuse)
-        if built:
-            results["refresh"][str(size)] = {**built, "machine": host}
-            save_results(results)
+        previous = results["refresh"].get(str(size), {})
+        built = build(settings.database_url, name, size, args.reuse, previous)
+        results["refresh"][str(size)] = {**built, "machine": host}
+        save_results(results)
         results.setdefault("hot_tiles", {})[str(size)] = hot_tiles(settings.api_database_url, name)
         save_results(results)
         if size in args.load_sizes:
@@ -244,6 +278,7 @@ def main() -> None:
 
 
 def load_results() -> dict:
+    """The results of earlier runs (bench/load_results.json), or an empty set."""
     if RESULTS_JSON.exists():
         data: dict = json.loads(RESULTS_JSON.read_text())
         return data
@@ -251,10 +286,12 @@ def load_results() -> dict:
 
 
 def save_results(results: dict) -> None:
+    """Write the merged results (after each step, so a failure keeps what was measured)."""
     RESULTS_JSON.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
 
 
 def drop_databases(owner_url: str, sizes: list[int]) -> None:
+    """Drop the benchmark databases of these sizes."""
     with psycopg.connect(with_database(owner_url, "postgres"), autocommit=True) as conn:
         for size in set(sizes):
             name = sql.Identifier(f"halo_load_{size}")

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     pool_min_size: int = Field(1, ge=0, le=100)
     pool_max_size: int = Field(10, ge=1, le=200)
     pool_timeout_s: float = Field(5.0, gt=0)
+    # After a database outage the pool retries with a doubling delay (1, 2, 4, 8 s, ...) until
+    # this timeout, then starts afresh on the next request: a short one bounds the time from the
+    # database's return to the API's (20 s outage: 8 s with psycopg's 300 s default, 2 s here).
+    pool_reconnect_timeout_s: float = Field(5.0, gt=0, le=300)
     statement_timeout_ms: int = Field(5000, ge=100, le=600_000)
 
     data_dir: Path = REPO_ROOT.parent / "shared" / "data"

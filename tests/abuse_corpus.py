@@ -162,6 +162,7 @@ def targets(spec: dict) -> list[Target]:
 
 
 def now_iso(minutes_ago: int = 10) -> str:
+    """A recent UTC time with offset, ISO 8601."""
     return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
 
 

@@ -53,6 +53,7 @@ class ScratchCluster:
 
     @property
     def log_file(self) -> str:
+        """The server log, beside the data directory (inside the root filesystem)."""
         return f"{self.data_dir}.log"
 
     def pg_ctl(self, *args: str, timeout_s: float = STEP_TIMEOUT_S) -> None:
@@ -60,6 +61,7 @@ class ScratchCluster:
         in_root(self.rootfs, ["pg_ctl", "-D", self.data_dir, *args], timeout_s=timeout_s)
 
     def start(self) -> None:
+        """Start the server on its port (pg_ctl -w: returns once it accepts connections)."""
         self.pg_ctl("-l", self.log_file, "-o", f"-p {self.port} {SERVER_OPTIONS}", "-w", "start")
 
     def restart(self, mode: str = "fast") -> float:
@@ -70,9 +72,11 @@ class ScratchCluster:
         return time.monotonic() - started
 
     def stop(self, mode: str = "immediate") -> None:
+        """`pg_ctl stop -m mode`."""
         self.pg_ctl("-m", mode, "-w", "-t", "30", "stop")
 
     def log_tail(self, lines: int = 40) -> str:
+        """The last lines of the server log, for a failing test's message."""
         path = self.rootfs / self.log_file.lstrip("/")
         with suppress(OSError):
             return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -29,10 +29,12 @@ class Request:
 
     @property
     def ok(self) -> bool:
+        """A 2xx, or a 304."""
         return 200 <= self.status < 300 or self.status == 304
 
     @property
     def server_error(self) -> bool:
+        """A 5xx answer."""
         return self.status >= 500
 
 
@@ -47,6 +49,7 @@ class TrafficLog:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, request: Request) -> None:
+        """Log one request (clients run in threads)."""
         with self.lock:
             self.requests.append(request)
 
@@ -119,6 +122,7 @@ class Recovery:
     failures_before_fault: int
 
     def line(self) -> str:
+        """The figures in one line, as the test prints them."""
         return (
             f"database down {self.down_s:.2f} s; API recovered {self.recovery_s:.2f} s after"
             f" the database was back (disruption {self.disruption_s:.2f} s);"

@@ -43,6 +43,8 @@ FIRST_SEEDED_REPORT_ID = 5_000_000  # far from every number in the corpus
 
 @dataclass(frozen=True)
 class Outcome:
+    """One abusive request and how it was answered."""
+
     target: Target
     payload: Payload
     status: int  # 0: no answer; -1: the HTTP client refused to send it (CR/LF/NUL in a header)
@@ -52,6 +54,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class AbusedApi:
+    """The live API under abuse, its database, OpenAPI schema and valid input values."""
+
     client: httpx.Client
     db: ScratchDatabase
     spec: dict
@@ -175,6 +179,7 @@ def table_rows(owner_url: str) -> dict[str, Counter[str]]:
 
 
 def describe(outcomes: list[Outcome]) -> str:
+    """Up to 40 outcomes, one per line, for an assertion message."""
     return "\n".join(
         f"{o.status} {o.target.method.upper()} {o.target.path} {o.target.location}"
         f" {o.target.name} = {o.payload.label} ({o.seconds:.1f} s)"

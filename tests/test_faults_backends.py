@@ -48,6 +48,7 @@ def app_with_sleep_route(settings: Settings) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
+    """The map tests' city, refreshed, shared by the module (the tests only read it)."""
     with map_city(db_factory, template_db) as city:
         yield city
 
@@ -67,6 +68,7 @@ def api_settings(settings: Settings, city: MapCity, statement_timeout_ms: int) -
 
 
 def normal_paths(city: MapCity) -> list[str]:
+    """Ordinary requests that must succeed: risk at the hot spot, a tile, a district."""
     lon, lat = city.hotspot
     return [
         f"/api/v1/risk?lat={lat}&lon={lon}",
@@ -76,6 +78,7 @@ def normal_paths(city: MapCity) -> list[str]:
 
 
 def assert_503_with_retry_after(answer: httpx.Response) -> None:
+    """A 503 problem document with Retry-After and no trace."""
     assert answer.status_code == 503, answer.text
     assert int(answer.headers["Retry-After"]) > 0
     assert answer.headers["content-type"].startswith("application/problem+json")
@@ -83,6 +86,7 @@ def assert_503_with_retry_after(answer: httpx.Response) -> None:
 
 
 def wait_for(condition_sql: str, url: str, timeout_s: float = 10) -> None:
+    """Poll until the count query is non-zero (bounded)."""
     deadline = time.monotonic() + timeout_s
     with psycopg.connect(url, autocommit=True) as conn:
         while conn.execute(condition_sql).fetchone()[0] == 0:

@@ -40,6 +40,7 @@ STEP_TIMEOUT_S = 60
 
 @pytest.fixture
 def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
+    """The map tests' city, refreshed once (generation 1), for one test."""
     with map_city(db_factory, template_db) as city:
         yield city
 
@@ -206,7 +207,7 @@ def test_a_live_run_is_never_reaped(city: MapCity) -> None:
 def test_a_run_recorded_without_the_lock_is_reaped_only_when_older_than_a_day(
     db: ScratchDatabase,
 ) -> None:
-    """Runs of code that records without the lock (ingestion) are judged by age alone."""
+    """Runs recorded without the lock (by older versions) are judged by age alone."""
     with psycopg.connect(db.owner_url, autocommit=True) as conn:
         old, recent = (
             conn.execute(
