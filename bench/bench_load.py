@@ -7,9 +7,11 @@ workload (tiles at zooms 10-16, risk lookups, report posts) at 1, 10 and 50 clie
 
 Each size gets its own database `halo_load_<size>` on the configured server (migrated, real
 Stockholm districts from ../shared/data, generated incidents: bench/load_dataset.py), kept
-afterwards for reruns with --reuse (drop with --drop). The refresh is `risk.refresh_all` as
-`halo refresh` runs it. The workload runs against uvicorn (`--workers`, default 2) with rate
-limits off, through `wrk` (Debian package). Results are merged into
+afterwards (drop with --drop). --reuse keeps a database's generated incidents, reinstalls the
+working tree's risk and tile SQL and times the refresh again (10M incidents take ~15 min to
+generate here). The refresh is `risk.refresh_all` as `halo refresh` runs it. The workload
+runs against uvicorn (`--workers`, default 2) with rate limits off, through `wrk` (Debian
+package). Results are merged into
 bench/load_results.json (by size, scenario and clients) and rendered to bench/RESULTS.md.
 """
 
