@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import psycopg
 import typer
 
-from config.settings import REPO_ROOT
+from config.settings import REPO_ROOT, get_settings
 
 app = typer.Typer(help="The database: local server and migrations.", no_args_is_help=True)
 
@@ -61,3 +62,34 @@ def downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. ba
     from migrations.schema import alembic_config
 
     command.downgrade(alembic_config(), revision)
+
+
+@app.command()
+def revision(
+    name: str = typer.Argument(..., help="Short snake_case name, e.g. live_feed."),
+    message: str = typer.Option("", help="One line saying what the revision changes."),
+) -> None:
+    """Write the next revision from the difference between the migrations and sql/."""
+    from migrations.revision import compare_history_with_sql, next_revision_id, write_revision
+
+    try:
+        head, text = compare_history_with_sql(get_settings().database_url)
+        revision_id = next_revision_id(head, name)
+    except (ValueError, psycopg.Error) as exc:
+        typer.echo(f"error: {exc}".splitlines()[0], err=True)
+        raise typer.Exit(1) from None
+    if not (text.upgrade or text.checklist):
+        typer.echo("sql/ and the migrations agree: nothing to write", err=True)
+        raise typer.Exit(1)
+    for path in write_revision(revision_id, head, text, message or name.replace("_", " ")):
+        typer.echo(path.relative_to(REPO_ROOT))
+    typer.echo(f"{len(text.checklist)} hand-written change(s) listed at the top of the .up.sql")
+
+
+@app.command()
+def release() -> None:
+    """Record the hashes of reviewed new revisions (released revisions are never edited)."""
+    from migrations.released import record_new
+
+    for name in record_new():
+        typer.echo(f"released {name}")

@@ -1,6 +1,6 @@
 """Freeze a revision's SQL: copy the given sql/ files into migrations/versions/REV.up.sql.
 
-    .venv/bin/python -m migrations.freeze 0005_risk sql/070_risk_tables.sql sql/071_...
+    .venv/bin/python -m migrations.freeze 0001_baseline sql/*.sql
 
 Run it when a new revision's SQL is final; afterwards the copy is history and never edited
 (tests/test_migrations.py proves the copies and sql/ still give the same schema).

@@ -12,11 +12,10 @@ import psycopg
 from alembic import command
 from psycopg import sql
 
-from migrations.env_compare import HALO_SCHEMAS
 from migrations.schema import alembic_config
+from migrations.snapshot import HALO_SCHEMAS_SQL
 
-# The schemas as an SQL list literal, for catalog queries (fixed names, not user input).
-HALO_SCHEMAS_SQL = "(" + ", ".join(f"'{s}'" for s in HALO_SCHEMAS) + ")"
+__all__ = ["HALO_SCHEMAS_SQL", "DatabaseFactory", "ScratchDatabase", "with_database"]
 
 
 def with_database(url: str, dbname: str) -> str:

@@ -1,2 +1,0 @@
--- Downgrade of 0007_push: the push schema with its devices, subscriptions, outbox and functions.
-DROP SCHEMA IF EXISTS push CASCADE;
