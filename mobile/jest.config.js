@@ -7,4 +7,7 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   setupFiles: ["<rootDir>/jest/setup.js"],
   reporters: ["default", "<rootDir>/jest/closingLineReporter.js"],
+  // Screen tests render the whole React Native tree; on a loaded 2-core CI machine the first
+  // render alone took over 5 s (the default), so allow 30 s rather than fail on load.
+  testTimeout: 30000,
 };
