@@ -189,12 +189,12 @@ def street_layers() -> list[dict[str, Any]]:
     """Streets by class: a casing under a fill, wider for bigger roads and at higher zoom."""
     layers = []
     for cls, colour, width in STREET_CLASSES:
-        widths = ["interpolate", ["exponential", 1.6], ["zoom"], 10, width * 0.4, 16, width * 4]
+        widths = _zoom_widths(width * 0.4, width * 4)
         casing = _layer(
             f"street-{cls}-casing",
             "streets",
             "line",
-            {"line-color": "#c8c1b4", "line-width": ["+", widths, 1.5]},
+            {"line-color": "#c8c1b4", "line-width": _zoom_widths(width * 0.4 + 1, width * 4 + 2)},
             minzoom=12,
         )
         fill = _layer(
@@ -208,6 +208,11 @@ def street_layers() -> list[dict[str, Any]]:
     return [layer for layer in layers if layer["id"].endswith("casing")] + [
         layer for layer in layers if not layer["id"].endswith("casing")
     ]
+
+
+def _zoom_widths(at_10: float, at_16: float) -> list[Any]:
+    """Line width growing exponentially from zoom 10 to 16."""
+    return ["interpolate", ["exponential", 1.6], ["zoom"], 10, at_10, 16, at_16]
 
 
 def _layer(
