@@ -29,6 +29,11 @@ window.haloMap = map;
 map.addControl(new maplibregl.AttributionControl({ compact: false }), "bottom-right");
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
 map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+// The attribution wraps on a narrow screen: the panels below it keep clear of its height.
+const attribution = document.querySelector(".maplibregl-ctrl-bottom-right");
+new ResizeObserver(() => {
+  document.documentElement.style.setProperty("--attribution-height", `${attribution.offsetHeight}px`);
+}).observe(attribution);
 
 map.on("load", () => {
   if (baseStyle) addHaloOverlay();
