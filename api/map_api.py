@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.routes import alert_zones, incidents, legend, neighborhoods, risk_at_point, web_map
-from api.tiles import glyphs
+from api.tiles import glyphs, tilejson
 from api.tiles import routes as tile_routes
-from api.tiles import tilejson
 from api.tiles.service import TileService
 from config.settings import Settings
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, FloatRect, Page, sync_playwright
 
 from config.settings import Settings
 from tests.basemap_support import T_CENTRALEN, built_glyphs, stockholm, stockholm_api
@@ -224,6 +224,8 @@ def test_on_a_phone_the_panels_fold_and_the_attribution_stays_clear(
     for other in ("#panel", "#events", ".maplibregl-ctrl-top-right", ".maplibregl-ctrl-scale"):
         box = page.locator(other).bounding_box()
         assert box and not overlaps(attribution, box), other
+    scale, sheet = (page.locator(s).bounding_box() for s in (".maplibregl-ctrl-scale", "#events"))
+    assert scale and sheet and not overlaps(scale, sheet)
     shot(page, "phone_sv")
     page.locator("#legend summary").click()
     shot(page, "phone_sv_legend_open")
@@ -231,7 +233,7 @@ def test_on_a_phone_the_panels_fold_and_the_attribution_stays_clear(
     page.context.close()
 
 
-def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+def overlaps(a: FloatRect, b: FloatRect) -> bool:
     """Whether two bounding boxes overlap."""
     return not (
         a["x"] + a["width"] <= b["x"]

@@ -15,6 +15,7 @@ from config.map import MapSettings
 router = APIRouter(tags=["map"])
 
 # Score at which the top class ("at least 4x") starts: RR_lo = 4.
+TIMES = "\u00d7"  # the multiplication sign of "1.5\u00d7 the city rate"
 TOP_CLASS_SCORE = 0.8
 
 
@@ -74,13 +75,13 @@ def legend(settings: MapSettings) -> Legend:
         ),
         LegendClass(
             min=enter, max=top, color="#e31a1c", opacity=0.55,
-            label=Words(sv=f"Minst {enter_x.replace('.', ',')}× stadens nivå (varningsnivå)",
-                        en=f"At least {enter_x}× the city rate (alert level)"),
+            label=Words(sv=f"Minst {enter_x.replace('.', ',')}{TIMES} stadens nivå (varningsnivå)",
+                        en=f"At least {enter_x}{TIMES} the city rate (alert level)"),
         ),
         LegendClass(
             min=top, max=1.0, color="#800026", opacity=0.65,
-            label=Words(sv=f"Minst {top_x.replace('.', ',')}× stadens nivå",
-                        en=f"At least {top_x}× the city rate"),
+            label=Words(sv=f"Minst {top_x.replace('.', ',')}{TIMES} stadens nivå",
+                        en=f"At least {top_x}{TIMES} the city rate"),
         ),
     ]  # fmt: skip
     explanation = Words(

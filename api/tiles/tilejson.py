@@ -130,8 +130,8 @@ def risk_layers(classes: list[LegendClass]) -> list[dict[str, Any]]:
             "districts-line",
             "districts",
             "line",
-            {"line-color": "#5a6a80", "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.6, 14, 1.4],
-             "line-dasharray": [3, 2]},
+            {"line-color": "#5a6a80", "line-dasharray": [3, 2],
+             "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.6, 14, 1.4]},
         ),
         _layer(
             "incidents",

@@ -2,7 +2,8 @@
 
 Layout as served at /fonts/{fontstack}/{start}-{end}.pbf: <dir>/<fontstack>/<start>-<end>.pbf.
 Only the ranges the labels need are built (Latin, Latin Extended, Cyrillic, punctuation and
-symbols: Swedish names and the UI's ×, –); any other range is answered empty by the server.
+symbols: Swedish names and the UI's multiplication sign and dashes); any other range is
+answered empty by the server.
 """
 
 from __future__ import annotations

@@ -240,13 +240,19 @@ async function selectIncident(id) {
   const features = selectionFeatures(incident.location, geometry);
   map.getSource("selection").setData({ type: "FeatureCollection", features });
   const bounds = boundsOf(features);
-  if (bounds) map.fitBounds(bounds, { padding: 80, maxZoom: 16, duration: 0 });
+  if (bounds) map.fitBounds(bounds, { padding: clearOfPanels(), maxZoom: 16, duration: 0 });
   const url = new URL(location.href);
   url.searchParams.set("incident", String(incident.id));
   history.replaceState(null, "", url);
   document.getElementById("events").open = true;
   renderSelected();
   renderList();
+}
+
+// Room for the panels around a fitted selection (a phone folds them: less room).
+function clearOfPanels() {
+  if (window.matchMedia("(max-width: 640px)").matches) return 40;
+  return { top: 40, bottom: 40, left: 330, right: 390 };
 }
 
 function renderSelected() {
