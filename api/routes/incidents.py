@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 
 from api.deps import Conn
+from api.errors import problem_response
 
 router = APIRouter(tags=["incidents"])
 
 POLISEN_SITE = "https://polisen.se"
 MAX_RADIUS_M = 20_000
+# ISO 8601 text only (a bare number would otherwise pass as seconds since 1970).
+ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?)?$"
 # One query for the list and the single incident; every value is bound. Geometry: the point,
 # the place's area, or (single incident only) the simplified district/municipality.
 INCIDENTS_SQL = """
@@ -93,6 +96,17 @@ def incident(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
+def iso_time(field: str, text: str | None) -> datetime | None:
+    """An ISO 8601 date or date-time (UTC when it has no offset), or None."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise bad(field, "expected ISO 8601, e.g. 2025-12-31T12:00:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def encode_cursor(row: tuple[Any, ...]) -> str:
     """An opaque cursor after this row."""
     return base64.urlsafe_b64encode(f"{row[8].isoformat()}|{row[0]}".encode()).decode()
@@ -138,8 +152,8 @@ async def list_incidents(
     radius_m: Annotated[int | None, Query(ge=1, le=MAX_RADIUS_M)] = None,
     district: Annotated[int | None, Query(ge=1)] = None,
     category: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[str | None, Query(pattern=ISO_PATTERN, max_length=40)] = None,
+    until: Annotated[str | None, Query(pattern=ISO_PATTERN, max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
@@ -147,7 +161,8 @@ async def list_incidents(
     after = decode_cursor(cursor) if cursor else (None, None)
     params = {
         "one": False, "id": None, "district": district, "category": category,
-        "since": since, "until": until, "area": await area_of(conn, bbox, lat, lon, radius_m),
+        "since": iso_time("since", since), "until": iso_time("until", until),
+        "area": await area_of(conn, bbox, lat, lon, radius_m),
         "after_t": after[0], "after_id": after[1], "limit": limit + 1,
     }  # fmt: skip
     cur = await conn.execute(INCIDENTS_SQL, params)
@@ -162,7 +177,11 @@ async def list_incidents(
     }
 
 
-@router.get("/api/v1/incidents/{incident_id}", summary="One incident, with its geometry")
+@router.get(
+    "/api/v1/incidents/{incident_id}",
+    summary="One incident, with its geometry",
+    responses={404: problem_response("No such incident")},
+)
 async def get_incident(conn: Conn, incident_id: int) -> dict[str, Any]:
     """One incident; geometry always present (a simplified polygon for district support)."""
     params = {

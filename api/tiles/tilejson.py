@@ -150,21 +150,22 @@ def risk_layers(classes: list[LegendClass]) -> list[dict[str, Any]]:
 
 
 def label_layers() -> list[dict[str, Any]]:
-    """Street names along their lines, then district names (bold, larger districts first)."""
+    """Street names along their lines (main streets from z12, all from z13), then district
+    names (bold, larger districts first)."""
     halo = {"text-halo-color": "#ffffff", "text-halo-width": 1.6}
     streets = _layer(
         "street-labels",
         "streets",
         "symbol",
         {"text-color": "#3b3b3b", **halo},
-        minzoom=13,
+        minzoom=12,  # the tiles hold minor streets from 13: main streets are named first
     )
     streets["filter"] = ["has", "name"]
     streets["layout"] = {
         "symbol-placement": "line",
         "text-field": ["get", "name"],
         "text-font": [TEXT_FONT],
-        "text-size": ["interpolate", ["linear"], ["zoom"], 13, 10, 16, 14],
+        "text-size": ["interpolate", ["linear"], ["zoom"], 12, 10, 16, 14],
         "text-max-angle": 30,
         "symbol-spacing": 300,
     }
