@@ -241,3 +241,34 @@ def overlaps(a: FloatRect, b: FloatRect) -> bool:
         or a["y"] + a["height"] <= b["y"]
         or b["y"] + b["height"] <= a["y"]
     )
+
+
+def test_the_minimal_incidents_api_follows_the_contract(client: httpx.Client) -> None:
+    near = {"lat": LAT, "lon": LON, "radius_m": 3000, "limit": 20}
+    page = client.get("/api/v1/incidents", params=near).json()
+    assert len(page["items"]) == 20 and page["next_cursor"] and page["as_of"]
+    district = next(i for i in page["items"] if i["location"]["support"] == "district")
+    assert district["location"]["geometry"] is None and district["location"]["district_id"]
+    assert set(district["category_label"]) == {"sv", "en"}
+    one = client.get(f"/api/v1/incidents/{district['id']}").json()
+    assert one["location"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    onwards = client.get("/api/v1/incidents", params={**near, "cursor": page["next_cursor"]})
+    later = onwards.json()["items"]
+    assert later and later[0]["occurred_at"] <= page["items"][-1]["occurred_at"]
+    assert not {i["id"] for i in later} & {i["id"] for i in page["items"]}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lat": 59.3, "lon": 18.0, "radius_m": 20001},
+        {"lat": 59.3, "lon": 18.0},
+        {"since": "0.5"},
+        {"bbox": "18.1,59.3,18.0,59.4"},
+        {"cursor": "not-ours"},
+        {"limit": 101},
+    ],
+)
+def test_bad_incident_queries_are_422(client: httpx.Client, params: dict[str, object]) -> None:
+    response = client.get("/api/v1/incidents", params=params)
+    assert response.status_code == 422, response.text
