@@ -269,6 +269,8 @@ def test_the_minimal_incidents_api_follows_the_contract(client: httpx.Client) ->
         {"limit": 101},
     ],
 )
-def test_bad_incident_queries_are_422(client: httpx.Client, params: dict[str, object]) -> None:
+def test_bad_incident_queries_are_422(
+    client: httpx.Client, params: dict[str, str | int | float]
+) -> None:
     response = client.get("/api/v1/incidents", params=params)
     assert response.status_code == 422, response.text
