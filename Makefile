@@ -11,10 +11,11 @@ STAMPS := .make
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the tests and tools need beside Python: mmdebstrap builds the database,
-# gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test.
-SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium
+# gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test,
+# fonts-dejavu-core is the font the map's label glyphs are built from.
+SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium fonts-dejavu-core
 
-.PHONY: run test install system-packages web-assets mobile-modules mobile-test mobile-web db-up \
+.PHONY: run test install system-packages web-assets glyphs mobile-modules mobile-test mobile-web db-up \
 	db-down migrate demo-data serve lint pytest clean
 
 run: install db-up migrate demo-data serve
@@ -47,7 +48,15 @@ $(STAMPS)/web.stamp: web/package.json web/package-lock.json
 
 web-assets: $(STAMPS)/web.stamp
 
-install: system-packages $(STAMPS)/python.stamp web-assets
+# The map's label glyphs (SDF PBFs) from the Debian font, into $HALO_HOME/glyphs (outside git).
+$(STAMPS)/glyphs.stamp: $(STAMPS)/python.stamp $(STAMPS)/system.stamp $(wildcard pipeline/glyphs/*.py)
+	@echo "==> Map label glyphs (DejaVu Sans, built offline: no font CDN)"
+	@$(BIN)/halo glyphs build
+	@mkdir -p $(STAMPS) && touch $@
+
+glyphs: $(STAMPS)/glyphs.stamp
+
+install: system-packages $(STAMPS)/python.stamp web-assets glyphs
 
 db-up: system-packages
 	@echo "==> Local database (PostgreSQL 17 + PostGIS + h3-pg in a Debian 13 chroot)"
@@ -60,12 +69,14 @@ migrate: install
 	@echo "==> Migrations (alembic upgrade head)"
 	@$(BIN)/halo db migrate
 
-# The bundled defaults: Stockholm's boundaries, the gazetteer and the polisen.se archive from
-# ../shared/data (idempotent: a second run changes nothing), then retrain and refresh.
+# The bundled defaults: Stockholm's boundaries, the gazetteer, the base map and the polisen.se
+# archive from ../shared/data (idempotent: a second run changes nothing), then retrain and refresh.
 demo-data: install
 	@if [ -d "$${HALO_DATA_DIR:-../shared/data}" ]; then \
 	  echo "==> Boundaries and gazetteer"; \
 	  $(BIN)/halo load boundaries && $(BIN)/halo load gazetteer; \
+	  echo "==> Base map (OSM streets, water)"; \
+	  $(BIN)/halo load basemap; \
 	  echo "==> polisen.se archive 2022-2025 (7,656 events)"; \
 	  $(BIN)/halo ingest polisen --report | tail -n 3; \
 	  echo "==> Nightly pipeline now: retrain, refresh (backtest: halo backtest)"; \

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.routes import alert_zones, neighborhoods, risk_at_point, web_map
+from api.routes import alert_zones, incidents, legend, neighborhoods, risk_at_point, web_map
+from api.tiles import glyphs, tilejson
 from api.tiles import routes as tile_routes
-from api.tiles import tilejson
 from api.tiles.service import TileService
 from config.settings import Settings
 
 
 def install_map(app: FastAPI, settings: Settings) -> None:
-    """Tiles, TileJSON and style, neighbourhoods, risk at a point, alert zones, the web map."""
+    """Tiles, TileJSON, style and glyphs, the legend, neighbourhoods, risk at a point, alert
+    zones, the web map."""
     app.state.tiles = TileService(settings.map)
-    for module in (tile_routes, tilejson, neighborhoods, risk_at_point, alert_zones, web_map):
+    modules = (tile_routes, tilejson, glyphs, legend, neighborhoods, risk_at_point, alert_zones)
+    for module in (*modules, incidents, web_map):
         app.include_router(module.router)
     web_map.mount_assets(app, settings.map)
 

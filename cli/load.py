@@ -11,7 +11,8 @@ import typer
 from config.settings import get_settings
 
 app = typer.Typer(
-    help="Load reference data: boundaries and the place gazetteer.", no_args_is_help=True
+    help="Load reference data: boundaries, the place gazetteer and the base map.",
+    no_args_is_help=True,
 )
 
 
@@ -73,3 +74,27 @@ def gazetteer(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(", ".join(f"{name} {n}" for name, n in counts.items()))
+
+
+@app.command()
+def basemap(
+    streets: str = typer.Option(None, help="Streets GeoJSON (default: the data dir's OSM file)."),
+    water: str = typer.Option(None, help="Water GeoJSON (default: the data dir's water file)."),
+) -> None:
+    """Load the base map (streets and water) read from the data dir; a re-run replaces it."""
+    from pipeline.ingest.basemap import STREETS_FILE, WATER_FILE, BasemapError, load_basemap
+
+    settings = get_settings()
+    try:
+        counts = load_basemap(
+            settings.database_url,
+            streets or settings.data_dir / STREETS_FILE,
+            water or settings.data_dir / WATER_FILE,
+        )
+    except (BasemapError, OSError, psycopg.Error) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"street edges {counts.street_edges} -> lines {counts.street_lines}, "
+        f"water pieces {counts.water_pieces}"
+    )

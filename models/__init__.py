@@ -1,6 +1,7 @@
 """SQLAlchemy 2 + GeoAlchemy2 mappings of Halo's tables (the SQL in sql/ is the source)."""
 
 from models.base import Base
+from models.basemap import Street, Water
 from models.incidents import Incident, UserReport
 from models.ops import ApiKey, JobRun
 from models.push import Device, DeviceDistrict, OutboxMessage
@@ -49,5 +50,7 @@ __all__ = [
     "ReportCluster",
     "ReportParameters",
     "RiskParameters",
+    "Street",
     "UserReport",
+    "Water",
 ]

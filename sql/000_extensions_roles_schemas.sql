@@ -42,5 +42,7 @@ CREATE SCHEMA IF NOT EXISTS analytics;
 COMMENT ON SCHEMA analytics IS 'Read-only views for analysts (QGIS): stable keys, typed geometries.';
 CREATE SCHEMA IF NOT EXISTS tiles;
 COMMENT ON SCHEMA tiles IS 'Vector tile functions tile_<layer>(z, x, y) -> bytea.';
+CREATE SCHEMA IF NOT EXISTS basemap;
+COMMENT ON SCHEMA basemap IS 'Base map under the risk layer: OSM streets (ODbL) and municipal water (CC0).';
 CREATE SCHEMA IF NOT EXISTS ops;
 COMMENT ON SCHEMA ops IS 'Operations: job runs, API keys.';

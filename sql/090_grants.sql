@@ -11,3 +11,7 @@ GRANT SELECT ON public.alembic_version TO halo_api;
 
 GRANT USAGE ON SCHEMA ref, risk, analytics TO halo_analyst;
 GRANT SELECT ON ALL TABLES IN SCHEMA ref, risk, analytics TO halo_analyst;
+
+-- The base map: analysts read it (QGIS); the API reaches it only through the tile functions.
+GRANT USAGE ON SCHEMA basemap TO halo_analyst;
+GRANT SELECT ON ALL TABLES IN SCHEMA basemap TO halo_analyst;

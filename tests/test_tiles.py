@@ -243,7 +243,7 @@ def test_style_draws_the_layers_from_this_servers_tilejson(client: httpx.Client)
     assert style["sources"]["risk"]["url"] == f"{client.base_url}/tiles/risk.json"
     layer_ids = [layer["id"] for layer in style["layers"]]
     assert {"risk-fill", "districts-line", "incidents"} <= set(layer_ids)
-    assert "glyphs" not in style and "sprite" not in style
+    assert style["glyphs"].startswith(f"{client.base_url}/fonts/") and "sprite" not in style
 
 
 def test_second_request_is_served_from_the_cache(client: httpx.Client, city: MapCity) -> None:

@@ -61,6 +61,16 @@ INCIDENT_FIELDS = {
     "radius_m": "Uncertainty radius in metres (0 if unknown)",
 }
 
+STREET_FIELDS = {
+    "name": "Street name (OpenStreetMap), null for unnamed ways",
+    "class": "motorway (incl. trunk), primary, secondary, tertiary or minor (residential, "
+    "unclassified, living street); from zoom 8, 10, 11, 12 and 13 respectively",
+}
+DISTRICT_LABEL_FIELDS = {
+    "name": "Neighbourhood (stadsdel) name",
+    "area_km2": "Area of the neighbourhood in km2 (larger ones are labelled first)",
+}
+
 LAYERS: dict[str, Layer] = {
     layer.name: layer
     for layer in (
@@ -78,6 +88,16 @@ LAYERS: dict[str, Layer] = {
             16,
             "Located incidents of the risk window: category, week, month and precision only",
             INCIDENT_FIELDS,
+        ),
+        # The base map (basemap schema, `halo load basemap`).
+        Layer("water", 8, 16, "Water (Stockholms stad, CC0)", {}),
+        Layer("streets", 8, 16, "Streets (© OpenStreetMap contributors, ODbL)", STREET_FIELDS),
+        Layer(
+            "district_labels",
+            10,
+            16,
+            "A label point inside each neighbourhood",
+            DISTRICT_LABEL_FIELDS,
         ),
     )
 }

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from api.errors import problem_response
+from api.routes.legend import LegendClass, fill_color, fill_opacity, legend
 from api.tiles.layers import LAYERS, Layer, layer_named
 from api.tiles.routes import tile_service
 from config.map import MapSettings
@@ -15,19 +16,20 @@ from config.map import MapSettings
 router = APIRouter(tags=["tiles"])
 
 ATTRIBUTION = "Data: Swedish Police Authority public information; boundaries: Stockholm stad, SCB"
-# risk_score -> colour: light for the city rate and below, darker for a higher reported rate.
-SCORE_COLOURS = [
-    "interpolate",
-    ["linear"],
-    ["coalesce", ["get", "risk_score"], 0],
-    0.0, "#ffffcc",
-    0.3, "#fed976",
-    0.5, "#fd8d3c",
-    0.6, "#e31a1c",
-    0.8, "#800026",
-]  # fmt: skip
-# Less opaque where the evidence is weaker: inferred from district-level locations, or none.
-EVIDENCE_OPACITY = ["match", ["get", "evidence"], "point", 0.65, "inferred", 0.4, 0.15]
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+ATTRIBUTIONS = {"streets": OSM_ATTRIBUTION, "water": "Water: Stockholms stad (CC0)"}
+
+
+TEXT_FONT = "DejaVu Sans Book"
+BOLD_FONT = "DejaVu Sans Bold"
+# Street class, fill colour, width at zoom 16 / 4 (minor streets least, motorways most).
+STREET_CLASSES = [
+    ("minor", "#ffffff", 1.6),
+    ("tertiary", "#ffffff", 2.0),
+    ("secondary", "#fbeac0", 2.4),
+    ("primary", "#f7d58c", 2.8),
+    ("motorway", "#f0b36a", 3.2),
+]
 
 
 def base_url(request: Request) -> str:
@@ -43,7 +45,7 @@ def tilejson(layer: Layer, settings: MapSettings, base: str, generation: int) ->
         "name": f"halo-{layer.name}",
         "description": layer.description,
         "version": f"1.0.{generation}",
-        "attribution": ATTRIBUTION,
+        "attribution": ATTRIBUTIONS.get(layer.name, ATTRIBUTION),
         "scheme": "xyz",
         "tiles": [f"{base}/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.mvt?v={generation}"],
         "minzoom": layer.minzoom,
@@ -79,52 +81,139 @@ async def get_tilejson(request: Request, layer: str) -> JSONResponse:
 
 
 def style(settings: MapSettings, base: str) -> dict[str, Any]:
-    """A MapLibre style over the three layers: risk hexagons by score, districts, incidents."""
+    """A MapLibre style: land, water, streets, the risk hexagons by the legend's classes,
+    districts, incidents, then street and district names (glyphs served by Halo)."""
     lon, lat, zoom = settings.center
 
     def source(name: str) -> dict[str, str]:
         return {"type": "vector", "url": f"{base}/tiles/{name}.json"}
 
-    return {
+    document: dict[str, Any] = {
         "version": 8,
         "name": "Halo: reported incident rate",
         "center": [lon, lat],
         "zoom": zoom,
+        "glyphs": f"{base}/fonts/{{fontstack}}/{{range}}.pbf",
         "sources": {name: source(name) for name in LAYERS},
         "layers": [
-            {"id": "background", "type": "background", "paint": {"background-color": "#eef0f2"}},
-            _layer("districts-fill", "districts", "fill", {"fill-color": "#ffffff"}),
-            _layer(
-                "risk-fill",
-                "risk",
-                "fill",
-                {"fill-color": SCORE_COLOURS, "fill-opacity": EVIDENCE_OPACITY},
-            ),
-            _layer(
-                "risk-outline",
-                "risk",
-                "line",
-                {"line-color": "#ffffff", "line-width": 0.4, "line-opacity": 0.6},
-                minzoom=11,
-            ),
-            _layer(
-                "districts-line", "districts", "line", {"line-color": "#44546a", "line-width": 1}
-            ),
-            _layer(
-                "incidents",
-                "incidents",
-                "circle",
-                {
-                    "circle-radius": 3.5,
-                    "circle-color": "#1f3b73",
-                    "circle-stroke-color": "#ffffff",
-                    "circle-stroke-width": 1,
-                    "circle-opacity": ["match", ["get", "precision"], "point", 0.9, 0.5],
-                },
-                minzoom=13,
-            ),
+            {"id": "background", "type": "background", "paint": {"background-color": "#e4e2dc"}},
+            _layer("districts-fill", "districts", "fill", {"fill-color": "#f6f4ef"}),
+            _layer("water", "water", "fill", {"fill-color": "#a8cbe5"}),
+            *street_layers(),
+            *risk_layers(legend(settings).classes),
+            *label_layers(),
         ],
     }
+    if settings.style_url:
+        # The web map draws Halo's layers over this base style instead of Halo's base map.
+        document["metadata"] = {"halo:base_style": settings.style_url}
+    return document
+
+
+def risk_layers(classes: list[LegendClass]) -> list[dict[str, Any]]:
+    """Risk hexagons coloured and as opaque as the legend says, outlines, districts, incidents."""
+    return [
+        _layer(
+            "risk-fill",
+            "risk",
+            "fill",
+            {"fill-color": fill_color(classes), "fill-opacity": fill_opacity(classes)},
+        ),
+        _layer(
+            "risk-outline",
+            "risk",
+            "line",
+            {"line-color": "#ffffff", "line-width": 0.4, "line-opacity": 0.5},
+            minzoom=11,
+        ),
+        _layer(
+            "districts-line",
+            "districts",
+            "line",
+            {"line-color": "#5a6a80", "line-dasharray": [3, 2],
+             "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.6, 14, 1.4]},
+        ),
+        _layer(
+            "incidents",
+            "incidents",
+            "circle",
+            {
+                "circle-radius": 3.5,
+                "circle-color": "#1f3b73",
+                "circle-stroke-color": "#ffffff",
+                "circle-stroke-width": 1,
+                "circle-opacity": ["match", ["get", "precision"], "point", 0.9, 0.5],
+            },
+            minzoom=13,
+        ),
+    ]  # fmt: skip
+
+
+def label_layers() -> list[dict[str, Any]]:
+    """Street names along their lines (main streets from z12, all from z13), then district
+    names (bold, larger districts first)."""
+    halo = {"text-halo-color": "#ffffff", "text-halo-width": 1.6}
+    streets = _layer(
+        "street-labels",
+        "streets",
+        "symbol",
+        {"text-color": "#3b3b3b", **halo},
+        minzoom=12,  # the tiles hold minor streets from 13: main streets are named first
+    )
+    streets["filter"] = ["has", "name"]
+    streets["layout"] = {
+        "symbol-placement": "line",
+        "text-field": ["get", "name"],
+        "text-font": [TEXT_FONT],
+        "text-size": ["interpolate", ["linear"], ["zoom"], 12, 10, 16, 14],
+        "text-max-angle": 30,
+        "symbol-spacing": 300,
+    }
+    districts = _layer(
+        "district-labels",
+        "district_labels",
+        "symbol",
+        {"text-color": "#22303f", **halo},
+        minzoom=10,
+    )
+    districts["layout"] = {
+        "text-field": ["get", "name"],
+        "text-font": [BOLD_FONT],
+        "text-size": ["interpolate", ["linear"], ["zoom"], 10, 10, 14, 14],
+        "text-max-width": 8,
+        "symbol-sort-key": ["-", 0, ["coalesce", ["get", "area_km2"], 0]],
+    }
+    return [streets, districts]
+
+
+def street_layers() -> list[dict[str, Any]]:
+    """Streets by class: a casing under a fill, wider for bigger roads and at higher zoom."""
+    layers = []
+    for cls, colour, width in STREET_CLASSES:
+        widths = _zoom_widths(width * 0.4, width * 4)
+        casing = _layer(
+            f"street-{cls}-casing",
+            "streets",
+            "line",
+            {"line-color": "#c8c1b4", "line-width": _zoom_widths(width * 0.4 + 1, width * 4 + 2)},
+            minzoom=12,
+        )
+        fill = _layer(
+            f"street-{cls}", "streets", "line", {"line-color": colour, "line-width": widths}
+        )
+        for layer in (casing, fill):
+            layer["filter"] = ["==", ["get", "class"], cls]
+            layer["layout"] = {"line-join": "round", "line-cap": "round"}
+        layers += [casing, fill]
+    # Casings first, so a crossing street's fill is never cut by another's casing.
+    return [layer for layer in layers if layer["id"].endswith("casing")] + [
+        layer for layer in layers if not layer["id"].endswith("casing")
+    ]
+
+
+def _zoom_widths(at_10: float, at_16: float) -> list[Any]:
+    """Line width growing exponentially from zoom 10 to 16."""
+    return ["interpolate", ["exponential", 1.6], ["zoom"], 10, at_10, 16, at_16]
 
 
 def _layer(
@@ -144,6 +233,7 @@ def _layer(
 
 @router.get("/style.json", summary="MapLibre style of the web map")
 async def get_style(request: Request) -> JSONResponse:
-    """Style spec v8 over this API's TileJSON sources; no glyphs, sprites or outside hosts."""
+    """Style spec v8 over this API's TileJSON sources and glyphs; no sprites or outside hosts
+    (unless HALO_MAP_STYLE_URL names an external base style, given in metadata)."""
     document = style(tile_service(request).settings, base_url(request))
     return JSONResponse(document, headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,34 @@
+"""`halo glyphs build`: the SDF glyph PBFs of the map's labels, from a Debian font."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from config.settings import get_settings
+
+app = typer.Typer(help="Glyphs for the map's labels (served at /fonts/...).", no_args_is_help=True)
+
+
+@app.command()
+def build(
+    out: Path = typer.Option(None, help="Output folder (default: HALO_MAP_GLYPHS_DIR)."),
+) -> None:
+    """Build the glyph ranges of Halo's font stacks from fonts-dejavu-core (about a minute)."""
+    from pipeline.glyphs.build import GlyphBuildError, build_glyphs
+
+    target = out or get_settings().map.glyphs_dir
+    try:
+        built = build_glyphs(target)
+    except (GlyphBuildError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"{built.stacks} font stacks, {built.ranges} ranges, {built.glyphs} glyphs in {target}"
+    )
+
+
+@app.callback()
+def _group() -> None:
+    """Glyph commands."""

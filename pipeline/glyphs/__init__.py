@@ -1,0 +1,1 @@
+"""Glyphs for the map's text labels: SDF glyph PBFs built offline from a Debian font."""
