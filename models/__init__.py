@@ -1,8 +1,8 @@
 """SQLAlchemy 2 + GeoAlchemy2 mappings of Halo's tables (the SQL in sql/ is the source)."""
 
 from models.base import Base
-from models.incidents import Incident, UserReport
-from models.ops import ApiKey, JobRun
+from models.incidents import EventPage, Incident, UserReport
+from models.ops import ApiKey, FeedState, JobRun
 from models.push import Device, DeviceDistrict, OutboxMessage
 from models.reference import DataSource, District, IncidentCategory, Municipality, Place
 from models.reports import CompatibleCategory, ReportCluster, ReportParameters
@@ -34,6 +34,8 @@ __all__ = [
     "DeviceDistrict",
     "District",
     "DistrictRisk",
+    "EventPage",
+    "FeedState",
     "Generation",
     "HourOfWeekFactor",
     "Incident",
