@@ -103,6 +103,7 @@ class LiveFeed:
         self.local_tz = ZoneInfo(ingest_settings.local_timezone)
         self.failures = 0
         self._ingester: PolisenIngester | None = None
+        self._resumed = False
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -156,6 +157,8 @@ class LiveFeed:
     def _poll(self, conn: psycopg.Connection, report: CycleReport) -> None:
         ingester = self._ingester_for(conn)
         state = read_state(conn, ingester.source_id)
+        if not self._resumed:
+            self._resume_schedule(conn, state.last_poll_at)
         events = self._fetch_events(None)
         batches: list[tuple[str, list[object]]] = [("latest", events)]
         report.backfill_days = self._gap_days(events, state.cursor_published_at)
@@ -186,6 +189,19 @@ class LiveFeed:
             report.updated,
             len(report.backfill_days),
         )
+
+    def _resume_schedule(self, conn: psycopg.Connection, last_poll_at: datetime | None) -> None:
+        """A restarted feed keeps the last process's schedule: it waits out the interval
+        since the last poll, so restarts (even a crash loop) never poll faster."""
+        self._resumed = True
+        if last_poll_at is None:
+            return
+        row = conn.execute("SELECT now()").fetchone()
+        elapsed = (row[0] - last_poll_at).total_seconds() if row else 0.0
+        wait = min(max(self.settings.interval_s - elapsed, 0.0), self.settings.interval_s)
+        if wait > 0:
+            log.info("feed resumes the previous schedule: next poll in %.0f s", wait)
+            self.sleep(wait)
 
     def _fetch_events(self, day: str | None) -> list[object]:
         url = events_url(
