@@ -57,7 +57,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         'url', CASE WHEN s.code = 'polisen' AND i.raw_payload ->> 'url' LIKE '/%'
                     THEN 'https://polisen.se' || (i.raw_payload ->> 'url')
                     WHEN i.raw_payload ->> 'url' ~ '^https://' THEN i.raw_payload ->> 'url' END,
-        'location', json_strip_nulls(json_build_object(
+        'location', jsonb_build_object(
             'support', i.location_support,
             'name', CASE i.location_support
                         WHEN 'place' THEN p.name
@@ -65,16 +65,19 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                         WHEN 'county' THEN county.name
                         ELSE d.name END,
             'district_id', i.district_id,
-            'radius_m', CASE WHEN i.location_support = 'point' THEN i.support_radius_m
-                             WHEN i.location_support = 'place' AND ST_Dimension(p.geom) = 0
-                             THEN coalesce(i.support_radius_m, p.radius_m) END,
             'geometry', ST_AsGeoJSON(CASE
                 WHEN i.location_support = 'point' THEN i.point_geom
                 WHEN i.location_support = 'place' THEN ST_SimplifyPreserveTopology(p.geom, 0.0001)
                 WHEN NOT detailed THEN NULL
                 WHEN i.location_support = 'district' THEN ST_SimplifyPreserveTopology(d.geom, 0.0002)
                 WHEN i.location_support = 'municipality' THEN ST_SimplifyPreserveTopology(m.geom, 0.001)
-                ELSE ST_SimplifyPreserveTopology(county.geom, 0.002) END, 6)::json))
+                ELSE ST_SimplifyPreserveTopology(county.geom, 0.002) END, 6)::jsonb)
+            -- The size of a point-like place (or of a point with a known uncertainty).
+            || CASE WHEN i.location_support = 'point' AND i.support_radius_m IS NOT NULL
+                    THEN jsonb_build_object('radius_m', i.support_radius_m)
+                    WHEN i.location_support = 'place' AND ST_Dimension(p.geom) = 0
+                    THEN jsonb_build_object('radius_m', coalesce(i.support_radius_m, p.radius_m))
+                    ELSE '{}'::jsonb END
         ) AS item
       FROM picked i
       JOIN ref.data_sources s ON s.id = i.source_id
