@@ -138,6 +138,8 @@ AS $function$
 $function$;
 REVOKE ALL ON TABLE ops.feed_state FROM halo_api;
 GRANT SELECT ON TABLE ops.feed_state TO halo_api;
+REVOKE ALL ON TABLE raw.event_pages FROM halo_api;
+GRANT SELECT ON TABLE raw.event_pages TO halo_api;
 COMMENT ON COLUMN ops.feed_state.cursor_published_at IS 'Newest publication time ingested; after an outage longer than one answer covers, the feed backfills day by day from here.';
 COMMENT ON TABLE ops.feed_state IS 'One row per live source: the cursor (newest publication seen), last polls, the last error, a pending light refresh.';
 COMMENT ON TABLE raw.event_pages IS 'Each new event''s public web page, fetched once for the geocoder: pending (with retry time), fetched, unparseable, gone (404) or failed (gave up). The text itself goes to raw.incidents.page_text.';
