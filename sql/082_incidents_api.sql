@@ -2,6 +2,19 @@
 -- stated honestly, newest first by (occurred_at, id), keyset pages; and the data's freshness.
 -- EPSG:4326. Idempotent.
 
+-- The gazetteer's county place (name, outline) of an SCB county code: the one holding a point
+-- of the county's first municipality. Called only for county-level incidents. SRID 4326. STABLE.
+CREATE OR REPLACE FUNCTION raw.county_place(county_code text)
+RETURNS TABLE (name text, geom geometry)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT cp.name, cp.geom FROM ref.places cp
+     WHERE cp.kind = 'county'
+       AND ST_Intersects(cp.geom, (SELECT ST_PointOnSurface(m.geom) FROM ref.municipalities m
+                                    WHERE m.county_code = county_place.county_code
+                                    ORDER BY m.code LIMIT 1))
+     ORDER BY cp.id LIMIT 1
+$$;
+
 -- Incidents newest first (occurred_at DESC, id DESC) after the keyset (after_at, after_id),
 -- filtered by an area (bbox or circle, EPSG:4326), district, category and time; at most
 -- page_limit items as JSON (the API's Incident shape). A spatial filter matches incidents whose
@@ -24,6 +37,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                 ST_Buffer(ST_SetSRID(ST_MakePoint(center_lon, center_lat), 4326)::geography,
                           radius_m)::geometry
         END AS geom
+    ), near_places AS (      -- the small sets an area can meet, found once per call
+        SELECT p.id FROM ref.places p, area a
+         WHERE p.kind NOT IN ('municipality', 'county') AND ST_Intersects(p.geom, a.geom)
+    ), near_districts AS (
+        SELECT d.id FROM ref.districts d, area a WHERE ST_Intersects(d.geom, a.geom)
     ), picked AS (
         SELECT i.*
           FROM raw.incidents i, area a
@@ -36,10 +54,8 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            AND (after_at IS NULL OR (i.occurred_at, i.id) < (after_at, after_id))
            AND (a.geom IS NULL OR CASE i.location_support
                 WHEN 'point' THEN ST_Intersects(i.point_geom, a.geom)
-                WHEN 'place' THEN EXISTS (SELECT 1 FROM ref.places p
-                                           WHERE p.id = i.place_id AND ST_Intersects(p.geom, a.geom))
-                WHEN 'district' THEN EXISTS (SELECT 1 FROM ref.districts d
-                                              WHERE d.id = i.district_id AND ST_Intersects(d.geom, a.geom))
+                WHEN 'place' THEN i.place_id IN (SELECT id FROM near_places)
+                WHEN 'district' THEN i.district_id IN (SELECT id FROM near_districts)
                 ELSE false END)
          ORDER BY i.occurred_at DESC, i.id DESC
          LIMIT page_limit
@@ -62,16 +78,18 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
             'name', CASE i.location_support
                         WHEN 'place' THEN p.name
                         WHEN 'municipality' THEN m.name
-                        WHEN 'county' THEN county.name
+                        WHEN 'county' THEN (SELECT cp.name FROM raw.county_place(i.county_code) cp)
                         ELSE d.name END,
             'district_id', i.district_id,
             'geometry', ST_AsGeoJSON(CASE
                 WHEN i.location_support = 'point' THEN i.point_geom
-                WHEN i.location_support = 'place' THEN ST_SimplifyPreserveTopology(p.geom, 0.0001)
+                WHEN i.location_support = 'place'
+                THEN ST_SimplifyPreserveTopology(p.geom, CASE WHEN detailed THEN 0.0001 ELSE 0.0005 END)
                 WHEN NOT detailed THEN NULL
                 WHEN i.location_support = 'district' THEN ST_SimplifyPreserveTopology(d.geom, 0.0002)
                 WHEN i.location_support = 'municipality' THEN ST_SimplifyPreserveTopology(m.geom, 0.001)
-                ELSE ST_SimplifyPreserveTopology(county.geom, 0.002) END, 6)::jsonb)
+                ELSE (SELECT ST_SimplifyPreserveTopology(cp.geom, 0.002)
+                        FROM raw.county_place(i.county_code) cp) END, 6)::jsonb)
             -- The size of a point-like place (or of a point with a known uncertainty).
             || CASE WHEN i.location_support = 'point' AND i.support_radius_m IS NOT NULL
                     THEN jsonb_build_object('radius_m', i.support_radius_m)
@@ -85,13 +103,6 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       LEFT JOIN ref.places p ON p.id = i.place_id
       LEFT JOIN ref.districts d ON d.id = i.district_id
       LEFT JOIN ref.municipalities m ON m.code = i.municipality_code
-      LEFT JOIN LATERAL (
-          SELECT cp.name, cp.geom FROM ref.places cp
-           WHERE i.location_support = 'county' AND cp.kind = 'county'
-             AND EXISTS (SELECT 1 FROM ref.municipalities cm
-                          WHERE cm.county_code = i.county_code
-                            AND ST_Intersects(cp.geom, ST_PointOnSurface(cm.geom)))
-           ORDER BY cp.id LIMIT 1) county ON true
      ORDER BY i.occurred_at DESC, i.id DESC
 $$;
 

@@ -85,7 +85,11 @@ def _utc(moment: datetime | None, name: str) -> datetime | None:
     if moment is None:
         return None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if not EARLIEST <= moment <= LATEST:
+    try:
+        inside = EARLIEST <= moment <= LATEST
+    except OverflowError:  # an offset that pushes year 1 or 9999 off the calendar
+        inside = False
+    if not inside:
         raise _invalid(f"{name} must lie between 1990 and 2200")
     return moment.astimezone(UTC)
 
