@@ -13,6 +13,9 @@ import typer
 from config.settings import get_settings
 
 LAST_ARCHIVE_DAY = datetime(2025, 12, 31, tzinfo=UTC)
+DEMO_EVENTS = 500
+# Demo events get ids of their own: a database holding the archive sees them as new.
+DEMO_ID_OFFSET = 50_000_000
 
 
 def feed(
@@ -61,16 +64,18 @@ def feed(
 def _fake_server(
     port: int, release_every_s: float, backlog: int, stopping: threading.Event
 ) -> AbstractContextManager[str]:
-    """The fake with the archive's last events moved to end now, released over time."""
+    """The fake replaying the archive's last DEMO_EVENTS events, moved to end today and
+    renumbered (so they are new to a database holding the archive), released over time."""
     from pipeline.feed.fake_polisen import FakePolisen, load_replay, serve_fake
 
     settings = get_settings()
     shift_days = (datetime.now(UTC) - LAST_ARCHIVE_DAY).days // 7 * 7
-    events = load_replay(settings.data_dir, shift_days=shift_days)
-    # Start `backlog` events before the end, so the rest arrive as the demo runs.
-    remaining = max(1, int(3600 * 24 / release_every_s))
-    start = max(0, len(events) - backlog - remaining)
-    fake = FakePolisen(events[start:])
+    events = load_replay(settings.data_dir, shift_days=shift_days)[-DEMO_EVENTS:]
+    for event in events:
+        for version in (event.last, event.first):
+            if version is not None:
+                version["id"] = int(version["id"]) + DEMO_ID_OFFSET
+    fake = FakePolisen(events)
     fake.release(backlog)
 
     def release_over_time() -> None:

@@ -104,6 +104,7 @@ class LiveFeed:
         self.failures = 0
         self._ingester: PolisenIngester | None = None
         self._resumed = False
+        self._cycle_started = clock()
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -111,11 +112,13 @@ class LiveFeed:
         """Cycle until `stop()` or `max_cycles`; never raises for a failed cycle. Cycles run."""
         cycles = 0
         while not stop() and (max_cycles is None or cycles < max_cycles):
+            started = self.clock()
             report = self.run_cycle()
             cycles += 1
             if max_cycles is not None and cycles >= max_cycles:
                 break
-            self._pause(self.next_delay_s(report), stop)
+            # Polls keep their schedule: the cycle's own time (pages, refresh) counts.
+            self._pause(self.next_delay_s(report) - (self.clock() - started), stop)
         return cycles
 
     def next_delay_s(self, report: CycleReport, retry_after_s: float | None = None) -> float:
@@ -138,6 +141,7 @@ class LiveFeed:
         """Poll, fetch due pages, maybe refresh; any failure is recorded, never raised."""
         report = CycleReport()
         self._retry_after: float | None = None
+        self._cycle_started = self.clock()
         try:
             with psycopg.connect(self.owner_url, autocommit=True, connect_timeout=10) as conn:
                 self._poll(conn, report)
@@ -256,7 +260,15 @@ class LiveFeed:
 
     def _fetch_pages(self, conn: psycopg.Connection, report: CycleReport) -> None:
         source_id = self._ingester_for(conn).source_id
-        for page in page_queue.due_pages(conn, source_id, self.settings.pages_per_cycle):
+        # Pages never delay the next poll: stop when the next page would pass its time.
+        last_start = (
+            self._cycle_started + self.settings.interval_s - self.settings.page_min_interval_s
+        )
+        for number, page in enumerate(
+            page_queue.due_pages(conn, source_id, self.settings.pages_per_cycle)
+        ):
+            if number and self.clock() > last_start:
+                break
             try:
                 response = self.web.get(page.url)
             except FeedFetchError as exc:
