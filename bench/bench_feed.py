@@ -216,7 +216,7 @@ def render(latency: list[dict], http_rows: list[dict], sql_rows: list[dict]) -> 
     """Markdown tables: the latency steps, then endpoint vs raw SQL with ratios."""
     interval = FeedSettings().interval_s
     lines = [
-        f"Event -> visible ({len(latency)} rounds of 5 new events; medians, max in brackets)",
+        f"Event -> visible ({len(latency)} rounds of 5 new events)",
         "",
         "| step | median ms | max ms |",
         "|---|---:|---:|",
