@@ -5,8 +5,8 @@ answer, the `DateTime`/`locationname`/`type` filters, 403 without a User-Agent, 
 Retry-After) when calls come closer than 10 s or more than 60 an hour, and scripted faults
 (429, 500, 503, timeouts, malformed JSON, pages that changed shape, 404). Events are released
 over time in the order the archive first saw them; an event edited after publication is
-served in its first version, then in its last. Every request is recorded, with the time of
-the injected clock, so tests can prove the feed's politeness.
+served in its first version (for two answers), then in its last. Every request is recorded,
+with the time of the injected clock, so tests can prove the feed's politeness.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pipeline.ingest.polisen_parse import SWEDISH_MONTHS
 
 ARCHIVE_EVENTS = "polisen/stockholm_county_events_2022_2025.json"
 ARCHIVE_PAGES = "polisen/stockholm_county_events_2022_2025_pages.json"
-EDIT_AFTER_RELEASES = 3  # an edited event shows its last version this many releases later
+EDIT_AFTER_ANSWERS = 2  # an edited event shows its last version after this many answers
 MONTH_NAMES = {number: name for name, number in SWEDISH_MONTHS.items()}
 _TITLE_DATE = re.compile(r"^(\d{1,2}) ([^\W\d_]+)")
 
@@ -54,6 +54,7 @@ class ReplayEvent:
     first: dict[str, Any] | None
     page: dict[str, Any]
     released_at: int | None = None  # the release counter when it became visible
+    served: int = 0  # answers that included it
 
 
 @dataclass
@@ -91,31 +92,33 @@ class FakePolisen:
 
     # -- answers ------------------------------------------------------------------------
 
-    def visible(self) -> list[dict[str, Any]]:
-        """The released events as the API shows them now (first or last version)."""
+    def visible(self) -> list[tuple[ReplayEvent, dict[str, Any]]]:
+        """The released events with the version the API shows now, newest first: an edited
+        event in its first version for its first EDIT_AFTER_ANSWERS answers, then its last."""
         shown = []
         for event in self.events:
             if event.released_at is None:
                 continue
-            if event.first is not None and self.released - event.released_at < EDIT_AFTER_RELEASES:
-                shown.append(event.first)
-            else:
-                shown.append(event.last)
-        return sorted(shown, key=lambda e: _sort_key(e["datetime"]), reverse=True)
+            first_shown = event.first is not None and event.served < EDIT_AFTER_ANSWERS
+            shown.append((event, event.first if first_shown and event.first else event.last))
+        return sorted(shown, key=lambda pair: _sort_key(pair[1]["datetime"]), reverse=True)
 
     def events_answer(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         """The API's answer for a query string: filtered, newest first, capped."""
         chosen = self.visible()
         if "DateTime" in query:
             prefix = query["DateTime"][0]
-            chosen = [e for e in chosen if _local_stamp(e["datetime"]).startswith(prefix)]
+            chosen = [p for p in chosen if _local_stamp(p[1]["datetime"]).startswith(prefix)]
         if "locationname" in query:
             names = {n.casefold() for n in query["locationname"][0].split(";")}
-            chosen = [e for e in chosen if e["location"]["name"].casefold() in names]
+            chosen = [p for p in chosen if p[1]["location"]["name"].casefold() in names]
         if "type" in query:
             types = {t.casefold() for t in query["type"][0].split(";")}
-            chosen = [e for e in chosen if e["type"].casefold() in types]
-        return chosen[: self.max_events]
+            chosen = [p for p in chosen if p[1]["type"].casefold() in types]
+        answer = chosen[: self.max_events]
+        for event, _ in answer:
+            event.served += 1
+        return [version for _, version in answer]
 
     def page_for(self, path: str) -> dict[str, Any] | None:
         """The archived page of the released event with this URL path."""
