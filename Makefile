@@ -83,10 +83,19 @@ demo-data: install
 	  $(BIN)/halo nightly --backtest-origins 0; \
 	else echo "==> no data directory (../shared/data): starting without data"; fi
 
+# The live feed polls the real polisen.se by default (HALO_FEED_BASE_URL); without network it
+# logs once, backs off and readiness says `unreachable` while the map is served. FEED=fake
+# replays the archive from a local fake of polisen.se instead; FEED=off runs no feed.
+FEED ?= live
 serve: install
 	@echo "==> Scheduler in the background (nightly at 02:00 UTC, and on the admin trigger)"
+	@echo "==> Live feed in the background (FEED=$(FEED): live polisen.se, fake replay, or off)"
 	@echo "==> Serving Halo on http://$(HOST):$(PORT) (map at /, docs at /docs)"
-	@$(BIN)/halo scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	@export HALO_FEED_ENABLED=$$([ "$(FEED)" = off ] && echo false || echo true); \
+	  $(BIN)/halo scheduler & scheduler=$$!; feed=; \
+	  if [ "$(FEED)" = live ]; then $(BIN)/halo feed & feed=$$!; \
+	  elif [ "$(FEED)" = fake ]; then $(BIN)/halo feed --fake & feed=$$!; fi; \
+	  trap 'kill $$scheduler $$feed 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/halo serve --host $(HOST) --port $(PORT)
 
 $(STAMPS)/mobile.stamp: mobile/package.json mobile/package-lock.json

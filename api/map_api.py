@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.routes import alert_zones, incidents, legend, neighborhoods, risk_at_point, web_map
+from api.routes import alert_zones, legend, neighborhoods, risk_at_point, web_map
 from api.tiles import glyphs, tilejson
 from api.tiles import routes as tile_routes
 from api.tiles.service import TileService
@@ -16,7 +16,7 @@ def install_map(app: FastAPI, settings: Settings) -> None:
     zones, the web map."""
     app.state.tiles = TileService(settings.map)
     modules = (tile_routes, tilejson, glyphs, legend, neighborhoods, risk_at_point, alert_zones)
-    for module in (*modules, incidents, web_map):
+    for module in (*modules, web_map):
         app.include_router(module.router)
     web_map.mount_assets(app, settings.map)
 

@@ -112,6 +112,60 @@ JOB_LAST_FAILURE = Gauge(
     registry=REGISTRY,
 )
 
+DATA_AGE = Gauge(
+    "halo_data_newest_event_age_seconds",
+    "Seconds since the newest incident's occurred_at (+Inf if none).",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+FEED_LAST_POLL_OK = Gauge(
+    "halo_feed_last_poll_ok_timestamp_seconds",
+    "End of the live feed's last successful poll (Unix time; 0 if never).",
+    ["source"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+FEED_FAILURES = Gauge(
+    "halo_feed_consecutive_failures",
+    "Failed polls of the live feed since its last good one.",
+    ["source"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+INCIDENTS_INGESTED = Gauge(
+    "halo_incidents_ingested",
+    "Incidents stored, by source and the source's own type.",
+    ["source", "type"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+UNKNOWN_TYPES = Gauge(
+    "halo_unknown_event_types",
+    "Incidents whose source type has no category (stored as unmapped), by source and type.",
+    ["source", "type"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+EVENT_PAGES = Gauge(
+    "halo_feed_event_pages",
+    "Event pages of the live feed by status (pending, fetched, unparseable, gone, failed).",
+    ["status"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+
+FEED_SQL = """
+SELECT s.code, extract(epoch FROM f.last_poll_ok_at)::float8, f.consecutive_failures
+  FROM ops.feed_state f JOIN ref.data_sources s ON s.id = f.source_id
+"""
+TYPES_SQL = """
+SELECT s.code, i.event_type, count(*), count(*) FILTER (WHERE i.category = 'unmapped')
+  FROM raw.incidents i JOIN ref.data_sources s ON s.id = i.source_id
+ GROUP BY s.code, i.event_type
+"""
+NEWEST_SQL = "SELECT extract(epoch FROM newest_event_at)::float8 FROM ops.freshness('polisen')"
+PAGES_SQL = "SELECT status, count(*) FROM raw.event_pages GROUP BY status"
+
 JOBS_SQL = """
 SELECT kind,
        extract(epoch FROM max(finished_at) FILTER (WHERE status = 'success'))::float8,
@@ -184,6 +238,7 @@ async def metrics(request: Request) -> Response:
         return problem(403, "Forbidden", "Metrics are not served to this address.")
     _read_pool(request.app.state.pool)
     await _read_jobs(request)
+    await _read_feed(request)
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -226,3 +281,27 @@ async def _read_jobs(request: Request) -> None:
                 NIGHTLY_AGE.set(max(0.0, now - last_success))
         if last_failure is not None:
             JOB_LAST_FAILURE.labels(kind).set(last_failure)
+
+
+async def _read_feed(request: Request) -> None:
+    """Data age, the live feed's polls and pages, incidents by source and type, unknown types."""
+    try:
+        async with request.app.state.pool.connection(timeout=2.0) as conn:
+            newest = await (await conn.execute(NEWEST_SQL)).fetchone()
+            feeds = await (await conn.execute(FEED_SQL)).fetchall()
+            types = await (await conn.execute(TYPES_SQL)).fetchall()
+            pages = await (await conn.execute(PAGES_SQL)).fetchall()
+    except (psycopg.Error, PoolTimeout):
+        log.warning("metrics: feed facts not readable")
+        return
+    newest_epoch = newest[0] if newest else None
+    DATA_AGE.set(math.inf if newest_epoch is None else max(0.0, time.time() - newest_epoch))
+    for source, last_ok, failures in feeds:
+        FEED_LAST_POLL_OK.labels(source).set(last_ok or 0)
+        FEED_FAILURES.labels(source).set(failures)
+    for source, event_type, count, unmapped in types:
+        INCIDENTS_INGESTED.labels(source, event_type).set(count)
+        if unmapped:
+            UNKNOWN_TYPES.labels(source, event_type).set(unmapped)
+    for status, count in pages:
+        EVENT_PAGES.labels(status).set(count)

@@ -19,6 +19,8 @@ from config.settings import Settings
 # Path -> the fields of its JSON answer that must not change with time.
 FIXED_PROBES: dict[str, tuple[str, ...]] = {
     "/health/ready": ("checks.migrations.current", "checks.extensions.versions"),
+    # `feed` and `stale` are judged against the clock: only the stored times must match.
+    "/api/v1/freshness": ("newest_event_at", "last_poll_ok_at"),
 }
 
 

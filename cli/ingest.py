@@ -116,6 +116,30 @@ def points(
     typer.echo(summary.line())
 
 
+@app.command("unknown-types")
+def unknown_types() -> None:
+    """List the source types Halo has no category for (stored as `unmapped`, never counted
+    for risk): source, type, how many incidents, first and last seen. Map them in
+    pipeline/ingest/categories.py, then re-ingest."""
+    with psycopg.connect(get_settings().database_url) as conn:
+        found = conn.execute(UNKNOWN_TYPES_SQL).fetchall()
+    if not found:
+        typer.echo("no unknown types: every stored type has a category")
+        return
+    typer.echo(f"{'source':<12} {'type':<40} {'incidents':>9}  first seen  last seen")
+    for source, event_type, count, first, last in found:
+        typer.echo(f"{source:<12} {event_type:<40} {count:>9}  {first:%Y-%m-%d}  {last:%Y-%m-%d}")
+
+
+UNKNOWN_TYPES_SQL = """
+SELECT s.code, i.event_type, count(*), min(i.first_seen_at), max(i.first_seen_at)
+  FROM raw.incidents i JOIN ref.data_sources s ON s.id = i.source_id
+ WHERE i.category = 'unmapped'
+ GROUP BY s.code, i.event_type
+ ORDER BY count(*) DESC, s.code, i.event_type
+"""
+
+
 def _region(
     bbox: str | None, default: tuple[float, float, float, float]
 ) -> tuple[float, float, float, float] | None:

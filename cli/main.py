@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import backup, database, glyphs, ingest, keys, load, push, risk
+from cli import backup, database, feed, glyphs, ingest, keys, load, push, risk
 
 app = typer.Typer(
     help="Halo: the risk-map server's operations.",
@@ -19,6 +19,7 @@ app.add_typer(push.app, name="push")
 app.add_typer(glyphs.app, name="glyphs")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
+app.command("feed")(feed.feed)
 app.add_typer(risk.app)  # refresh, retrain, backtest, nightly, scheduler: top-level
 
 

@@ -11,6 +11,7 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.backup import BackupSettings
+from config.feed import FeedSettings
 from config.map import MapSettings
 from config.monitoring import MonitoringSettings
 from config.push import PushSettings
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=lambda: MapSettings())
     reports: ReportSettings = Field(default_factory=lambda: ReportSettings())
     push: PushSettings = Field(default_factory=lambda: PushSettings())
+    feed: FeedSettings = Field(default_factory=lambda: FeedSettings())
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_local(self) -> Settings:

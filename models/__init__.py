@@ -2,8 +2,8 @@
 
 from models.base import Base
 from models.basemap import Street, Water
-from models.incidents import Incident, UserReport
-from models.ops import ApiKey, JobRun
+from models.incidents import EventPage, Incident, UserReport
+from models.ops import ApiKey, FeedState, JobRun
 from models.push import Device, DeviceDistrict, OutboxMessage
 from models.reference import DataSource, District, IncidentCategory, Municipality, Place
 from models.reports import CompatibleCategory, ReportCluster, ReportParameters
@@ -35,6 +35,8 @@ __all__ = [
     "DeviceDistrict",
     "District",
     "DistrictRisk",
+    "EventPage",
+    "FeedState",
     "Generation",
     "HourOfWeekFactor",
     "Incident",

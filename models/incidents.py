@@ -37,6 +37,7 @@ class Incident(Base):
         Index("incidents_first_seen_at_idx", "first_seen_at"),
         Index("incidents_district_id_idx", "district_id"),
         Index("incidents_h3_cell_idx", "h3_cell"),
+        Index("incidents_occurred_at_id_idx", text("occurred_at DESC"), text("id DESC")),
         # The event time of risk.incident_time, for the reports' corroboration window.
         Index(
             "incidents_event_time_idx", text("COALESCE(occurred_at, published_at, first_seen_at)")
@@ -71,6 +72,29 @@ class Incident(Base):
     raw_payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     location_evidence: Mapped[str | None] = mapped_column(Text)
     page_text: Mapped[str | None] = mapped_column(Text)
+
+
+class EventPage(Base):
+    __tablename__ = "event_pages"
+    __table_args__ = (
+        Index(
+            "event_pages_due_idx",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        {"schema": "raw"},
+    )
+
+    source_id: Mapped[int] = mapped_column(
+        SmallInteger, ForeignKey("ref.data_sources.id"), primary_key=True
+    )
+    external_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default="now()")
+    fetched_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class UserReport(Base):

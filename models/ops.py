@@ -1,11 +1,23 @@
-"""Operations tables (schema ops): job runs and API keys."""
+"""Operations tables (schema ops): job runs, API keys, the live feed's state."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, DateTime, Identity, Index, Integer, LargeBinary, Text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,3 +55,23 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default="now()")
     revoked_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
     last_used_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+
+
+class FeedState(Base):
+    __tablename__ = "feed_state"
+    __table_args__ = {"schema": "ops"}
+
+    source_id: Mapped[int] = mapped_column(
+        SmallInteger, ForeignKey("ref.data_sources.id"), primary_key=True
+    )
+    cursor_published_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    last_poll_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    last_poll_ok_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    refresh_pending: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    last_refresh_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    polls_ok: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    polls_failed: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default="now()")

@@ -84,8 +84,10 @@ def run_scheduler(owner_url: str, hour_utc: int = 2, poll_s: float = 5.0) -> Non
     while not stopping:
         queued = _queued_run(owner_url)
         if queued is not None or datetime.now(UTC) >= due:
-            _run_logged(owner_url, queued)
-            if queued is None:
+            # A light refresh of the live feed may hold the lock for a moment: the daily
+            # run then waits for it (next poll) instead of skipping a day.
+            ran = _run_logged(owner_url, queued)
+            if queued is None and ran:
                 due = next_daily_time(datetime.now(UTC), hour_utc)
                 log.info("next nightly run at %s", due.isoformat())
         time.sleep(poll_s)
@@ -104,7 +106,9 @@ def _queued_run(owner_url: str) -> int | None:
     return row[0] if row else None
 
 
-def _run_logged(owner_url: str, run_id: int | None) -> None:
+def _run_logged(owner_url: str, run_id: int | None) -> bool:
+    """Run the nightly pipeline; False only when another holder of the lock kept it from
+    starting (try again soon), True when it ran (successfully or not)."""
     try:
         result = run_nightly(owner_url, run_id)
         log.info(
@@ -114,6 +118,8 @@ def _run_logged(owner_url: str, run_id: int | None) -> None:
             result.generation,
         )
     except JobAlreadyRunning:
-        log.info("nightly run skipped: another one holds the lock")
+        log.info("nightly run waits: the lock is held (a light refresh or another run)")
+        return False
     except Exception:
         log.exception("nightly run failed")
+    return True

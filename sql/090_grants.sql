@@ -7,6 +7,7 @@ GRANT SELECT ON raw.incidents TO halo_api;
 GRANT SELECT, INSERT ON raw.user_reports TO halo_api;
 GRANT UPDATE (moderation_status, moderated_at) ON raw.user_reports TO halo_api;
 GRANT SELECT ON ops.job_runs TO halo_api;
+GRANT SELECT ON ops.feed_state, raw.event_pages TO halo_api;
 GRANT SELECT ON public.alembic_version TO halo_api;
 
 GRANT USAGE ON SCHEMA ref, risk, analytics TO halo_analyst;

@@ -166,6 +166,8 @@ def test_every_type_in_the_data_maps_to_a_category(settings: Settings) -> None:
         ("Skottlossning", "weapons"),
         ("Rån väpnat", "robbery"),
         ("Övrigt", "other"),
+        ("Fylleri", "other"),
+        ("Upphittat föremål", "non_incident"),
         ("ASSAULT WITH A DEADLY WEAPON", "violent"),
         ("Motor Vehicle Theft", "theft"),
         ("Nytt påhittat brott", None),

@@ -16,7 +16,7 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from pipeline.ingest.settings import IngestSettings
 
@@ -93,8 +93,8 @@ def events_url(
     types: Sequence[str] = (),
 ) -> str:
     """The events URL with its filters (values URL-encoded, lists joined with ';')."""
-    if not base_url.startswith("https://"):
-        raise ValueError("the polisen.se API is HTTPS only")
+    if not (base_url.startswith("https://") or _is_loopback_http(base_url)):
+        raise ValueError("the polisen.se API is HTTPS only (plain HTTP only to a local fake)")
     if date_filter is not None and not _DATE_FILTER.match(date_filter):
         raise ValueError(f"DateTime filter {date_filter!r} is not YYYY-MM[-DD[ HH]]")
     params = {}
@@ -105,6 +105,12 @@ def events_url(
     if types:
         params["type"] = ";".join(types)
     return base_url + ("?" + urlencode(params, quote_via=quote, safe=";") if params else "")
+
+
+def _is_loopback_http(url: str) -> bool:
+    """Plain HTTP to this machine (the local fake of the API in tests and the demo)."""
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 class PolisenClient:
