@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import mapbox_vector_tile
@@ -102,6 +103,9 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
     return z, x, y
 
 
-def decode(content: bytes) -> dict:
+def decode(content: bytes) -> dict[str, Any]:
     """The layers of an MVT tile, geometry in tile coordinates (y down, as in the tile)."""
-    return mapbox_vector_tile.decode(content, default_options={"y_coord_down": True})
+    layers: dict[str, Any] = mapbox_vector_tile.decode(
+        content, default_options={"y_coord_down": True}
+    )
+    return layers

@@ -94,8 +94,8 @@ def test_a_database_restart_under_traffic_loses_and_duplicates_no_report(
     assert not any(worker.is_alive() for worker in workers), "a client did not finish"
     assert log.unexpected == []
     figures = recovery(log.requests, fault_at, back_at)
-    print(f"\nfault {mode}: {figures.line()}")
-    print(
+    print(f"\nfault {mode}: {figures.line()}")  # noqa: T201 (shown by pytest -s)
+    print(  # noqa: T201 (shown by pytest -s)
         f"reports: {len(log.acknowledged)} acknowledged, "
         f"{sum(replayed for _, replayed in log.acknowledged.values())} by a replayed answer"
     )

@@ -10,6 +10,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -83,7 +85,7 @@ def wait_for_row(conn: psycopg.Connection, query: str, present: bool = True) -> 
         time.sleep(0.05)
 
 
-def snapshot(api: httpx.Client, city: MapCity) -> tuple[int, list, dict]:
+def snapshot(api: httpx.Client, city: MapCity) -> tuple[int, list[Any], dict[str, Any]]:
     """What clients see: the generation, a risk tile's features (in id order: a rolled-back
     refresh's ANALYZE may change plans, so feature order) and the risk at the hot spot."""
     lon, lat = city.hotspot
@@ -114,7 +116,7 @@ def test_a_nightly_run_whose_refresh_backend_is_killed_fails_and_the_next_succee
     def nightly() -> None:
         try:
             run_nightly(city.db.owner_url, backtest_origins=0)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 (the thread's failure, asserted below)
             failure.append(exc)
 
     worker = threading.Thread(target=nightly)
@@ -143,7 +145,7 @@ def test_a_nightly_run_whose_refresh_backend_is_killed_fails_and_the_next_succee
 
 
 def test_a_hard_killed_nightly_process_is_reaped_as_failed_and_the_next_run_succeeds(
-    city: MapCity, api: httpx.Client, tmp_path
+    city: MapCity, api: httpx.Client, tmp_path: Path
 ) -> None:
     before = snapshot(api, city)
     env = {

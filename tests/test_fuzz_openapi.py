@@ -53,7 +53,8 @@ def fuzzed_api(
 )
 @hypothesis.seed(SEED)
 def test_every_operation_answers_without_5xx_and_as_declared(
-    case: schemathesis.Case, fuzzed_api: tuple[str, str]
+    case: schemathesis.Case,  # type: ignore[type-arg]
+    fuzzed_api: tuple[str, str],
 ) -> None:
     base_url, key = fuzzed_api
     case.call_and_validate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import psycopg
@@ -29,7 +30,7 @@ def client(settings: Settings, city: MapCity) -> Iterator[httpx.Client]:
         yield http
 
 
-def vertex_count(geometry: dict) -> int:
+def vertex_count(geometry: dict[str, Any]) -> int:
     return len(
         shape(geometry).exterior.coords
         if geometry["type"] == "Polygon"
@@ -146,7 +147,9 @@ def test_risk_outside_the_study_area_is_404(client: httpx.Client) -> None:
         {"lat": "59.33", "lon": "18.06", "at": "yesterday"},
     ],
 )
-def test_risk_refuses_bad_coordinates_and_times(client: httpx.Client, params: dict) -> None:
+def test_risk_refuses_bad_coordinates_and_times(
+    client: httpx.Client, params: dict[str, Any]
+) -> None:
     assert client.get("/api/v1/risk", params=params).status_code == 422
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -51,7 +52,9 @@ def case(db: ScratchDatabase) -> dict[str, list[int]]:
         return build_case(conn)
 
 
-def clusters(db: ScratchDatabase, query: str, params: tuple[object, ...] = ()) -> list[tuple]:
+def clusters(
+    db: ScratchDatabase, query: str, params: tuple[object, ...] = ()
+) -> list[tuple[Any, ...]]:
     with psycopg.connect(db.owner_url) as conn:
         return conn.execute(query, params).fetchall()
 

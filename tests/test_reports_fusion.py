@@ -61,7 +61,7 @@ def corroborated(city: City, report_id: int) -> bool:
     row = city.conn.execute(
         "SELECT count(*) FROM raw.report_corroborations WHERE report_id = %s", (report_id,)
     ).fetchone()
-    return row[0] > 0
+    return bool(row[0] > 0)
 
 
 POINT_CASES = {

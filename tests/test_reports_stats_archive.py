@@ -60,7 +60,10 @@ class ArchiveWithReports:
 
 @pytest.fixture(scope="module")
 def loaded(
-    db_factory: DatabaseFactory, template_db: ScratchDatabase, settings: Settings, tmp_path_factory
+    db_factory: DatabaseFactory,
+    template_db: ScratchDatabase,
+    settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ArchiveWithReports]:
     db = reference_database(db_factory, template_db, settings.data_dir)
     try:
@@ -79,7 +82,7 @@ def loaded(
 def get(loaded: ArchiveWithReports, path: str) -> dict[str, Any]:
     started = time.perf_counter()
     answer = loaded.client.get(path, params=WINDOW, headers=loaded.analyst)
-    print(f"{path}: {answer.status_code} in {time.perf_counter() - started:.2f} s")
+    print(f"{path}: {answer.status_code} in {time.perf_counter() - started:.2f} s")  # noqa: T201 (shown by pytest -s)
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
     return body

@@ -26,7 +26,9 @@ FRIDAY_22H = 4 * 24 + 22
 
 
 @pytest.fixture(scope="module")
-def history_template(db_factory: DatabaseFactory, template_db: ScratchDatabase):
+def history_template(
+    db_factory: DatabaseFactory, template_db: ScratchDatabase
+) -> Iterator[ScratchDatabase]:
     """A migrated database with the synthetic city and 80 weeks of incidents, built once."""
     built = db_factory.create(template=template_db.name, suffix="risk_history")
     with psycopg.connect(built.owner_url) as conn:
@@ -43,7 +45,9 @@ def history_template(db_factory: DatabaseFactory, template_db: ScratchDatabase):
 
 
 @pytest.fixture
-def history(db_factory: DatabaseFactory, history_template: ScratchDatabase):
+def history(
+    db_factory: DatabaseFactory, history_template: ScratchDatabase
+) -> Iterator[ScratchDatabase]:
     clone = db_factory.create(template=history_template.name)
     yield clone
     db_factory.drop(clone.name)
@@ -140,7 +144,7 @@ def test_nightly_retrains_refreshes_and_backtests(
     assert history_api.get("/health/ready").json()["status"] == "ok"
 
 
-def test_a_failed_nightly_run_marks_health_degraded(db: ScratchDatabase, api: httpx.Client):
+def test_a_failed_nightly_run_marks_health_degraded(db: ScratchDatabase, api: httpx.Client) -> None:
     with psycopg.connect(db.owner_url) as conn:
         make_city(conn)  # no incidents at all: nothing to train on
     with pytest.raises(ValueError, match="history"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -20,7 +21,7 @@ def city(db: ScratchDatabase) -> dict[str, int]:
         return make_city(conn)
 
 
-def one(conn: psycopg.Connection, query: str, *params: object) -> tuple:
+def one(conn: psycopg.Connection, query: str, *params: object) -> tuple[Any, ...]:
     row = conn.execute(query, params).fetchone()
     assert row is not None
     return row
@@ -98,7 +99,9 @@ def test_municipality_only_incidents_reach_no_cell_but_count_in_the_located_shar
     assert total_mass == pytest.approx(1.0)
 
 
-def test_observed_mass_adds_up_across_resolutions(db: ScratchDatabase, city) -> None:
+def test_observed_mass_adds_up_across_resolutions(
+    db: ScratchDatabase, city: dict[str, int]
+) -> None:
     with psycopg.connect(db.owner_url) as conn:
         add_hotspot_history(conn, weeks=20)
         conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
@@ -114,7 +117,7 @@ def test_observed_mass_adds_up_across_resolutions(db: ScratchDatabase, city) -> 
 
 
 def test_a_hot_spot_scores_high_and_alert_zones_stay_a_small_share(
-    db: ScratchDatabase, city
+    db: ScratchDatabase, city: dict[str, int]
 ) -> None:
     with psycopg.connect(db.owner_url) as conn:
         lon, lat = add_hotspot_history(conn, weeks=52)
@@ -141,7 +144,9 @@ def test_a_hot_spot_scores_high_and_alert_zones_stay_a_small_share(
     assert alert_share <= 0.1
 
 
-def test_refresh_is_recorded_and_bumps_the_generation(db: ScratchDatabase, city) -> None:
+def test_refresh_is_recorded_and_bumps_the_generation(
+    db: ScratchDatabase, city: dict[str, int]
+) -> None:
     with psycopg.connect(db.owner_url) as conn:
         add_point(conn, "p1", 18.06, 59.33, AS_OF)
     first = refresh_risk(db.owner_url, AS_OF)
@@ -157,7 +162,7 @@ def test_refresh_is_recorded_and_bumps_the_generation(db: ScratchDatabase, city)
 
 
 def test_a_failed_refresh_keeps_the_previous_tables_and_records_the_error(
-    db: ScratchDatabase, city
+    db: ScratchDatabase, city: dict[str, int]
 ) -> None:
     with psycopg.connect(db.owner_url) as conn:
         add_point(conn, "p1", 18.06, 59.33, AS_OF)
@@ -179,7 +184,7 @@ def test_a_failed_refresh_keeps_the_previous_tables_and_records_the_error(
     assert generations == 1
 
 
-def test_a_second_concurrent_refresh_is_refused(db: ScratchDatabase, city) -> None:
+def test_a_second_concurrent_refresh_is_refused(db: ScratchDatabase, city: dict[str, int]) -> None:
     with psycopg.connect(db.owner_url) as first, psycopg.connect(db.owner_url) as second:
         first.execute("SELECT risk.refresh_all(%s)", (AS_OF,))  # transaction left open
         with pytest.raises(psycopg.errors.LockNotAvailable):
@@ -188,7 +193,7 @@ def test_a_second_concurrent_refresh_is_refused(db: ScratchDatabase, city) -> No
 
 
 def test_readers_never_block_or_see_a_half_built_table_during_refresh(
-    db: ScratchDatabase, city
+    db: ScratchDatabase, city: dict[str, int]
 ) -> None:
     with psycopg.connect(db.owner_url) as conn:
         add_hotspot_history(conn, weeks=10)
@@ -206,7 +211,7 @@ def test_readers_never_block_or_see_a_half_built_table_during_refresh(
                 reader.execute("SET statement_timeout = '500ms'")
                 while not stop.is_set():
                     seen.append(reader.execute("SELECT count(*) FROM risk.cell_risk").fetchone()[0])
-        except BaseException as exc:  # reported by the assertion below
+        except BaseException as exc:  # noqa: BLE001 (the thread's failure, asserted below)
             errors.append(exc)
 
     thread = threading.Thread(target=read)

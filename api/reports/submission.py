@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import anyio
+import psycopg
 from fastapi import APIRouter, Form, Header, Request, Response, UploadFile
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
@@ -184,7 +185,7 @@ async def _discard_unreferenced(request: Request, photos: AsyncPhotos, photo_key
             async with request.app.state.pool.connection() as conn:
                 cur = await conn.execute(PHOTO_IN_USE_SQL, (photo_key,))
                 in_use = await cur.fetchone()
-        except Exception:
+        except psycopg.Error:  # the pool's timeout is one too
             log.warning("report photo %s kept: its use could not be checked", photo_key)
             return
         if in_use is None:
