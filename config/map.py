@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from config.base import HaloSettings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
-class MapSettings(BaseSettings):
+class MapSettings(HaloSettings):
     """Tiles, TileJSON, neighbourhoods, alert zones and the web map (HALO_MAP_ prefix)."""
 
-    model_config = SettingsConfigDict(env_prefix="HALO_MAP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HALO_MAP_")
 
     # In-process LRU of rendered tiles, per worker; 0 turns the server-side cache off.
     tile_cache_max_bytes: int = Field(default=64 * 2**20, ge=0)

@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from config.ingest import IngestSettings
 from config.settings import Settings
 from pipeline.ingest.gazetteer import (
     CURATED_PLACES_FILE,
@@ -16,7 +17,6 @@ from pipeline.ingest.gazetteer import (
     read_curated_places,
     read_gazetteer,
 )
-from pipeline.ingest.settings import IngestSettings
 from tests.dbtools import DatabaseFactory, ScratchDatabase
 from tests.ingest_support import reference_database, rows, scalar
 
