@@ -95,10 +95,11 @@ mobile-web: mobile-modules
 	@npm run export:web --prefix mobile --silent
 
 lint: install
-	@echo "==> ruff (lint, format) and mypy"
+	@echo "==> ruff (lint, format), mypy and the import contracts (README, Layout)"
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy .
+	@$(BIN)/lint-imports --no-cache
 
 pytest: install
 	@echo "==> pytest against the real database"

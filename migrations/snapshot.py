@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import psycopg
 
-from migrations.env_compare import HALO_SCHEMAS
+from core.schemas import HALO_SCHEMAS
 
 # The schemas as an SQL list literal, for catalog queries (fixed names, not user input).
 HALO_SCHEMAS_SQL = "(" + ", ".join(f"'{s}'" for s in HALO_SCHEMAS) + ")"

@@ -9,9 +9,9 @@ from typing import Any
 
 import psycopg
 
-from api.security.device_tokens import hash_device_secret, token_sealer
 from config.push import PushSettings
 from config.settings import Settings
+from core.device_tokens import hash_device_secret, token_sealer
 from tests.dbtools import ScratchDatabase
 from tests.synthetic_city import add_area, make_city
 

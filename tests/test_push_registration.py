@@ -9,7 +9,7 @@ import httpx
 import psycopg
 import pytest
 
-from api.security.device_tokens import TokenSealer, TokenUnreadable, looks_like_expo_token
+from core.device_tokens import TokenSealer, TokenUnreadable, looks_like_expo_token
 from tests.dbtools import ScratchDatabase
 from tests.push_support import city, count, expo_token, police_event
 

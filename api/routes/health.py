@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -14,6 +13,7 @@ from psycopg_pool import PoolTimeout
 
 from api.deps import AppSettings
 from api.errors import RETRY_AFTER_S
+from core.migration_head import migration_head
 
 router = APIRouter(tags=["health"])
 
@@ -28,16 +28,6 @@ SELECT
     (SELECT status FROM ops.job_runs WHERE kind = 'nightly'
       ORDER BY started_at DESC LIMIT 1) AS last_nightly_status
 """
-
-
-@lru_cache
-def migration_head() -> str | None:
-    """The head revision of the repository's migrations."""
-    from alembic.script import ScriptDirectory
-
-    from migrations.schema import alembic_config
-
-    return ScriptDirectory.from_config(alembic_config("postgresql://unused")).get_current_head()
 
 
 @router.get("/health", summary="Liveness: the process answers")
