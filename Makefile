@@ -11,8 +11,9 @@ STAMPS := .make
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the tests and tools need beside Python: mmdebstrap builds the database,
-# gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test.
-SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium
+# gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test,
+# redis-server runs the shared tile cache test (HALO_MAP_REDIS_URL).
+SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium redis-server
 
 .PHONY: run test install system-packages web-assets mobile-modules mobile-test mobile-web db-up \
 	db-down migrate demo-data serve lint pytest clean

@@ -48,8 +48,8 @@ from config.settings import get_settings
 from migrations.schema import alembic_config
 from pipeline.ingest.boundaries import load_boundaries
 from pipeline.risk.refresh import refresh_risk
-from tests.dbtools import with_database
-from tests.map_support import tile_of
+from tests.support.dbtools import with_database
+from tests.support.map_support import tile_of
 
 RESULTS_JSON = REPO / "bench" / "load_results.json"
 RESULTS_MD = REPO / "bench" / "RESULTS.md"

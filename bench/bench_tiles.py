@@ -31,7 +31,7 @@ from psycopg import sql
 from bench.http_load import REPO, mean_ms, server, server_seconds, warm_up, wrk
 from config.map import MapSettings
 from config.settings import get_settings
-from tests.dbtools import with_database
+from tests.support.dbtools import with_database
 
 ZOOMS = (8, 11, 14)
 CLIENTS = (1, 32)
@@ -105,7 +105,7 @@ def load_data(owner_url: str, env: dict[str, str]) -> None:
             run([HALO / "halo", *command], env)
         run([HALO / "halo", "refresh"], env)
         return
-    from tests.synthetic_city import AS_OF, add_hotspot_history, make_city
+    from tests.support.synthetic_city import AS_OF, add_hotspot_history, make_city
 
     with psycopg.connect(owner_url) as conn:
         make_city(conn)
@@ -135,7 +135,7 @@ def tiles_with_data(api_url: str, z: int) -> list[tuple[int, int, int]]:
 
 def tile_range(z: int, west: float, south: float, east: float, north: float) -> dict[str, int]:
     """The x/y ranges of the tiles covering a lon/lat box at zoom z."""
-    from tests.map_support import tile_of
+    from tests.support.map_support import tile_of
 
     _, x0, y0 = tile_of(west, north, z)
     _, x1, y1 = tile_of(east, south, z)

@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 
 from config.map import MapSettings
-from tests.map_support import tile_of
+from tests.support.map_support import tile_of
 
 ZOOMS = (10, 11, 12, 13, 14, 15, 16)
 TILES_PER_ZOOM = 300

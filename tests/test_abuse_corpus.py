@@ -22,12 +22,12 @@ from psycopg import sql
 from api.app import create_app
 from config.settings import Settings
 from migrations.snapshot import schema_snapshot
-from tests.abuse_corpus import Payload, Target, payloads, request_for, targets
-from tests.dbtools import HALO_SCHEMAS_SQL, DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
-from tests.map_support import seed_map_city, tile_of
-from tests.opstools import api_key, tuned
-from tests.report_support import insert_report
+from tests.support.abuse_corpus import Payload, Target, payloads, request_for, targets
+from tests.support.dbtools import HALO_SCHEMAS_SQL, DatabaseFactory, ScratchDatabase
+from tests.support.live_server import live_server
+from tests.support.map_support import seed_map_city, tile_of
+from tests.support.opstools import api_key, tuned
+from tests.support.report_support import insert_report
 
 # Tables a write may change when it is accepted (2xx); any other change is a failure.
 WRITE_TARGETS = {

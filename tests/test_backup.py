@@ -19,9 +19,9 @@ from config.settings import Settings, get_settings
 from pipeline.backup import manifest_path, prune_backups, run_backup
 from pipeline.pg_client import ClientToolError, run_tool, tool_command, wait_tool
 from pipeline.restore import RestoreError, drop_database, restore_into, verify_restore
-from tests.dbtools import ScratchDatabase
-from tests.live_server import free_port
-from tests.opstools import api_key, seed_small_city, tuned
+from tests.support.dbtools import ScratchDatabase
+from tests.support.live_server import free_port
+from tests.support.opstools import api_key, seed_small_city, tuned
 
 
 @pytest.fixture

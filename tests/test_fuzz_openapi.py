@@ -13,9 +13,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from config.settings import Settings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
-from tests.opstools import api_key, seed_small_city, tuned
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.live_server import live_server
+from tests.support.opstools import api_key, seed_small_city, tuned
 
 # The schema does not depend on the database: build it from an app that never connects.
 _UNUSED = "postgresql://unused@127.0.0.1:1/unused"

@@ -17,8 +17,8 @@ from pipeline.ingest.gazetteer import (
     read_curated_places,
     read_gazetteer,
 )
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import reference_database, rows, scalar
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.ingest_support import reference_database, rows, scalar
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_points_have_a_radius_and_polygons_none(reference_db: ScratchDatabase) -
 
 
 def test_reloading_the_gazetteer_changes_nothing(db: ScratchDatabase, settings: Settings) -> None:
-    from tests.ingest_support import load_reference
+    from tests.support.ingest_support import load_reference
 
     load_reference(db.owner_url, settings.data_dir)
     query = (
@@ -115,7 +115,7 @@ def test_reloading_the_gazetteer_changes_nothing(db: ScratchDatabase, settings: 
 def test_a_place_dropped_from_the_list_is_removed(
     db: ScratchDatabase, settings: Settings, tmp_path: Path
 ) -> None:
-    from tests.ingest_support import load_reference
+    from tests.support.ingest_support import load_reference
 
     load_reference(db.owner_url, settings.data_dir)
     shorter = tmp_path / "places.csv"

@@ -21,8 +21,8 @@ from pipeline.ingest.polisen_api import (
     urllib_transport,
 )
 from pipeline.ingest.polisen_ingest import ingest_live
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import http_server, polisen_event, reference_database, rows
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.ingest_support import http_server, polisen_event, reference_database, rows
 
 
 class FakeClock:

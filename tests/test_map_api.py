@@ -12,16 +12,9 @@ from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from config.settings import Settings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.map_support import MapCity, map_api, map_city
+from tests.support.map_support import MapCity, map_api
 
 CITY_BBOX = "18.04,59.31,18.14,59.35"
-
-
-@pytest.fixture(scope="module")
-def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
-    with map_city(db_factory, template_db) as seeded:
-        yield seeded
 
 
 @pytest.fixture(scope="module")

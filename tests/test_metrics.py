@@ -16,9 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.live_server import free_port, live_server
-from tests.opstools import app_with_probe_routes, tuned
+from tests.support.dbtools import ScratchDatabase
+from tests.support.live_server import free_port, live_server
+from tests.support.opstools import app_with_probe_routes, tuned
 
 # Prometheus samples by (name, labels).
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

@@ -14,11 +14,11 @@ import pytest
 
 from config.settings import Settings
 from pipeline.ingest.polisen_ingest import ingest_files
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import ARCHIVE, reference_database, scalar
-from tests.live_server import live_server
-from tests.opstools import api_key
-from tests.report_support import report_settings
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.ingest_support import ARCHIVE, reference_database, scalar
+from tests.support.live_server import live_server
+from tests.support.opstools import api_key
+from tests.support.report_support import report_settings
 
 WINDOW = {"from": "2022-09-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
 

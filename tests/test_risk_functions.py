@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from scipy import stats
 
-from tests.dbtools import ScratchDatabase
+from tests.support.dbtools import ScratchDatabase
 
 # Runs one query and gives its single value (or its row).
 Sql = Callable[..., Any]

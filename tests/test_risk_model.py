@@ -16,11 +16,10 @@ from pipeline.nightly import _queued_run, run_nightly
 from pipeline.risk.backtest import format_report, run_backtest
 from pipeline.risk.features import FEATURE_NAMES
 from pipeline.risk.model import retrain
-from tests.conftest import settings_for
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
-from tests.opstools import api_key
-from tests.synthetic_city import AS_OF, add_hotspot_history, add_point, make_city
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.live_server import live_server
+from tests.support.opstools import api_key
+from tests.support.synthetic_city import AS_OF, add_hotspot_history, add_point, make_city
 
 FRIDAY_22H = 4 * 24 + 22
 

@@ -15,18 +15,11 @@ import pytest
 import redis
 
 from config.settings import Settings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import free_port
-from tests.map_support import MapCity, decode, map_api, map_city, tile_of
-from tests.synthetic_city import AS_OF
+from tests.support.live_server import free_port
+from tests.support.map_support import MapCity, decode, map_api, tile_of
+from tests.support.synthetic_city import AS_OF
 
 RISK_PROPERTIES = {"h3", "resolution", "risk_score", "relative_risk", "rr_lower", "rr_upper"}
-
-
-@pytest.fixture(scope="module")
-def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
-    with map_city(db_factory, template_db) as seeded:
-        yield seeded
 
 
 @pytest.fixture(scope="module")

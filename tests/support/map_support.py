@@ -14,10 +14,9 @@ import mapbox_vector_tile
 import psycopg
 
 from config.settings import Settings
-from tests.conftest import settings_for
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
-from tests.synthetic_city import AS_OF, add_area, add_hotspot_history, make_city
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.live_server import live_server
+from tests.support.synthetic_city import AS_OF, add_area, add_hotspot_history, make_city
 
 # A circular district east of the two boxes: many vertices, so simplification shows.
 ROUND_DISTRICT_SQL = """

@@ -13,8 +13,8 @@ import psycopg
 from PIL import ExifTags, Image, PngImagePlugin
 
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.opstools import tuned
+from tests.support.dbtools import ScratchDatabase
+from tests.support.opstools import tuned
 
 # Medborgarplatsen, Södermalm.
 LON, LAT = 18.0735, 59.3142
