@@ -22,7 +22,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppSettings, Conn
+from api.deps import AppSettings, Conn, app_pool
 from api.errors import InvalidReport, PayloadTooLarge, RateLimited, problem_response
 from api.reports.models import ReportForm, ReportReceipt
 from api.reports.photo_store import AsyncPhotos, Photos
@@ -182,7 +182,7 @@ async def _discard_unreferenced(request: Request, photos: AsyncPhotos, photo_key
     unreferenced file is better than a report whose photo is gone."""
     with anyio.CancelScope(shield=True):
         try:
-            async with request.app.state.pool.connection() as conn:
+            async with app_pool(request).connection() as conn:
                 cur = await conn.execute(PHOTO_IN_USE_SQL, (photo_key,))
                 in_use = await cur.fetchone()
         except psycopg.Error:  # the pool's timeout is one too

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from psycopg.rows import dict_row
-from psycopg_pool import PoolTimeout
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from api.deps import AppSettings
+from api.deps import AppSettings, Pool
 from api.errors import RETRY_AFTER_S
 from core.migration_head import migration_head
 
@@ -36,8 +36,8 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/health/ready", summary="Readiness: database, extensions, migrations, nightly job")
-async def ready(request: Request, settings: AppSettings) -> JSONResponse:
-    row = await _read_state(request)
+async def ready(pool: Pool, settings: AppSettings) -> JSONResponse:
+    row = await _read_state(pool)
     if row is None:
         body = {"status": "unavailable", "checks": {"database": {"ok": False}}}
         return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER_S})
@@ -49,10 +49,10 @@ async def ready(request: Request, settings: AppSettings) -> JSONResponse:
     return JSONResponse({"status": "degraded" if failing else "ok", "checks": checks})
 
 
-async def _read_state(request: Request) -> dict[str, Any] | None:
+async def _read_state(pool: AsyncConnectionPool) -> dict[str, Any] | None:
     """The readiness facts in one query; None when the database cannot be reached."""
     try:
-        async with request.app.state.pool.connection(timeout=2.0) as conn:
+        async with pool.connection(timeout=2.0) as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(READINESS_SQL)
             row: dict[str, Any] | None = await cur.fetchone()
