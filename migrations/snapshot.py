@@ -51,6 +51,11 @@ SELECT 'column_comment', c.oid::regclass::text || '.' || a.attname, col_descript
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
  WHERE n.nspname IN {HALO_SCHEMAS_SQL} AND col_description(c.oid, a.attnum) IS NOT NULL
 UNION ALL
+SELECT 'column_acl', c.oid::regclass::text || '.' || a.attname, {sorted_acl("a.attacl")}
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE n.nspname IN {HALO_SCHEMAS_SQL} AND a.attacl IS NOT NULL
+UNION ALL
 SELECT 'schema', nspname,
        concat_ws('|', {sorted_acl("nspacl")}, obj_description(oid, 'pg_namespace'))
   FROM pg_namespace WHERE nspname IN {HALO_SCHEMAS_SQL}
