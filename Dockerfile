@@ -17,6 +17,7 @@ COPY pyproject.toml constraints.txt alembic.ini ./
 COPY api ./api
 COPY cli ./cli
 COPY config ./config
+COPY core ./core
 COPY db ./db
 COPY migrations ./migrations
 COPY models ./models

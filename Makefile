@@ -12,8 +12,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the tests and tools need beside Python: mmdebstrap builds the database,
 # gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test,
-# fonts-dejavu-core is the font the map's label glyphs are built from.
-SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium fonts-dejavu-core
+# fonts-dejavu-core is the font the map's label glyphs are built from; redis-server runs the
+# shared tile cache test (HALO_MAP_REDIS_URL).
+SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium fonts-dejavu-core redis-server
 
 .PHONY: run test install system-packages web-assets glyphs mobile-modules mobile-test mobile-web db-up \
 	db-down migrate demo-data serve lint pytest clean
@@ -115,10 +116,11 @@ mobile-web: mobile-modules
 	@npm run export:web --prefix mobile --silent
 
 lint: install
-	@echo "==> ruff (lint, format) and mypy"
+	@echo "==> ruff (lint, format), mypy and the import contracts (README, Layout)"
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy .
+	@$(BIN)/lint-imports --no-cache
 
 pytest: install
 	@echo "==> pytest against the real database"

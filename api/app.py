@@ -9,12 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from psycopg_pool import AsyncConnectionPool
 
-from api import metrics
 from api.errors import COMMON_RESPONSES, install_error_handlers
 from api.map_api import close_map, install_map
 from api.middleware import install_middleware
-from api.reports import router as reports_router
-from api.routes import admin, devices, health, incidents, model
+from api.routers import ROUTERS
 from api.security import enforce_rate_limit
 from api.security.rate_limit import LeaseBook
 from api.sentry import init_sentry
@@ -76,12 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_leases = LeaseBook()
     install_error_handlers(app)
     install_middleware(app, settings)
-    app.include_router(health.router)
-    app.include_router(admin.router)
-    app.include_router(model.router)
-    app.include_router(metrics.router)
-    app.include_router(reports_router)
-    app.include_router(devices.router)
-    app.include_router(incidents.router)
+    for router in ROUTERS:
+        app.include_router(router)
     install_map(app, settings)
     return app

@@ -1,4 +1,4 @@
-"""Request dependencies: a pooled database connection and the settings."""
+"""Request dependencies: the pool, a pooled database connection and the settings."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 from config.settings import Settings
 
@@ -23,3 +24,13 @@ def _settings(request: Request) -> Settings:
 
 Conn = Annotated[AsyncConnection, Depends(_connection)]
 AppSettings = Annotated[Settings, Depends(_settings)]
+
+
+def app_pool(request: Request) -> AsyncConnectionPool:
+    """The API role's pool, opened in the app's lifespan (also for code that has a request
+    but is no route: the rate limiter, key lookup)."""
+    pool: AsyncConnectionPool = request.app.state.pool
+    return pool
+
+
+Pool = Annotated[AsyncConnectionPool, Depends(app_pool)]

@@ -12,7 +12,6 @@ import logging
 import math
 import os
 import time
-from typing import Any
 
 import psycopg
 from fastapi import APIRouter, Request, Response
@@ -25,9 +24,10 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
-from psycopg_pool import PoolTimeout
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import AppSettings, Pool
 from api.errors import problem
 
 log = logging.getLogger("halo.api.metrics")
@@ -230,15 +230,14 @@ def client_allowed(host: str | None, networks: list[str]) -> bool:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
+async def metrics(request: Request, pool: Pool, settings: AppSettings) -> Response:
     """The Prometheus text exposition; only for clients in HALO_METRICS_ALLOWED_NETWORKS."""
-    settings = request.app.state.settings
     host = request.client.host if request.client else None
     if not client_allowed(host, settings.security.metrics_allowed_networks):
         return problem(403, "Forbidden", "Metrics are not served to this address.")
-    _read_pool(request.app.state.pool)
-    await _read_jobs(request)
-    await _read_feed(request)
+    _read_pool(pool)
+    await _read_jobs(pool)
+    await _read_feed(pool)
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -246,12 +245,12 @@ def exposition() -> bytes:
     """This process's metrics, or all workers' in multiprocess mode."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
     return generate_latest(REGISTRY)
 
 
-def _read_pool(pool: Any) -> None:
+def _read_pool(pool: AsyncConnectionPool) -> None:
     stats = pool.get_stats()
     size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
     POOL_CONNECTIONS.labels("in_use").set(size - idle)
@@ -260,10 +259,10 @@ def _read_pool(pool: Any) -> None:
     POOL_WAITING.set(stats.get("requests_waiting", 0))
 
 
-async def _read_jobs(request: Request) -> None:
+async def _read_jobs(pool: AsyncConnectionPool) -> None:
     """Job facts from ops.job_runs; a database outage shows as halo_database_up 0."""
     try:
-        async with request.app.state.pool.connection(timeout=2.0) as conn:
+        async with pool.connection(timeout=2.0) as conn:
             cur = await conn.execute(JOBS_SQL)
             rows = await cur.fetchall()
     except (psycopg.Error, PoolTimeout):
@@ -283,10 +282,10 @@ async def _read_jobs(request: Request) -> None:
             JOB_LAST_FAILURE.labels(kind).set(last_failure)
 
 
-async def _read_feed(request: Request) -> None:
+async def _read_feed(pool: AsyncConnectionPool) -> None:
     """Data age, the live feed's polls and pages, incidents by source and type, unknown types."""
     try:
-        async with request.app.state.pool.connection(timeout=2.0) as conn:
+        async with pool.connection(timeout=2.0) as conn:
             newest = await (await conn.execute(NEWEST_SQL)).fetchone()
             feeds = await (await conn.execute(FEED_SQL)).fetchall()
             types = await (await conn.execute(TYPES_SQL)).fetchall()

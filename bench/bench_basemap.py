@@ -20,8 +20,8 @@ import psycopg
 from psycopg import sql
 
 from config.settings import get_settings
-from tests.dbtools import with_database
-from tests.map_support import tile_of
+from tests.support.dbtools import with_database
+from tests.support.map_support import tile_of
 
 T_CENTRALEN = (18.0590, 59.3313)
 ZOOMS = (10, 12, 14, 16)

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import psycopg
@@ -27,12 +28,12 @@ import psycopg
 from bench.bench_tiles import percentile, prepare_database
 from bench.http_load import server, wrk
 from config.feed import FeedSettings
+from config.ingest import IngestSettings
 from config.settings import get_settings
 from pipeline.feed.fake_polisen import FakePolisen, load_replay, serve_fake
 from pipeline.feed.service import LiveFeed
-from pipeline.ingest.settings import IngestSettings
-from tests.dbtools import with_database
-from tests.feed_support import VirtualClock, feed_settings
+from tests.support.dbtools import with_database
+from tests.support.feed_support import VirtualClock, feed_settings
 
 HALO = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
 PORT = 18431
@@ -212,7 +213,9 @@ def raw_sql_run(api_url: str, clients: int, seconds: int) -> dict[str, float]:
     }
 
 
-def render(latency: list[dict], http_rows: list[dict], sql_rows: list[dict]) -> str:
+def render(
+    latency: list[dict[str, Any]], http_rows: list[dict[str, Any]], sql_rows: list[dict[str, Any]]
+) -> str:
     """Markdown tables: the latency steps, then endpoint vs raw SQL with ratios."""
     interval = FeedSettings().interval_s
     lines = [

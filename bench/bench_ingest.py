@@ -27,8 +27,8 @@ from pipeline.ingest.points_file import default_rules, ingest_points_file, parse
 from pipeline.ingest.polisen_files import read_events, read_pages
 from pipeline.ingest.polisen_ingest import PolisenIngester, ingest_files, parse_events, stage_events
 from pipeline.ingest.summary import IngestSummary
-from tests.dbtools import DatabaseFactory
-from tests.ingest_support import ARCHIVE, ARCHIVE_PAGES, load_reference
+from tests.support.dbtools import DatabaseFactory
+from tests.support.ingest_support import ARCHIVE, ARCHIVE_PAGES, load_reference
 
 TYPES = ("Misshandel", "Stöld", "Rån", "Skadegörelse", "Narkotikabrott", "Brand", "BATTERY")
 

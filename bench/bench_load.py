@@ -27,6 +27,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from alembic import command
@@ -47,8 +48,8 @@ from config.settings import get_settings
 from migrations.schema import alembic_config
 from pipeline.ingest.boundaries import load_boundaries
 from pipeline.risk.refresh import refresh_risk
-from tests.dbtools import with_database
-from tests.map_support import tile_of
+from tests.support.dbtools import with_database
+from tests.support.map_support import tile_of
 
 RESULTS_JSON = REPO / "bench" / "load_results.json"
 RESULTS_MD = REPO / "bench" / "RESULTS.md"
@@ -87,7 +88,9 @@ def say(message: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
-def build(owner_url: str, name: str, size: int, reuse: bool, previous: dict) -> dict:
+def build(
+    owner_url: str, name: str, size: int, reuse: bool, previous: dict[str, Any]
+) -> dict[str, Any]:
     """Create, migrate and fill the database of one size, then time the refresh. With
     `reuse` and a database already filled, keep its incidents, reinstall the working tree's
     risk and tile SQL (idempotent files) and time the refresh again."""
@@ -152,7 +155,7 @@ def create_database(admin: str, url: str, name: str) -> None:
     )
 
 
-def hot_tiles(api_url: str, name: str) -> list[dict]:
+def hot_tiles(api_url: str, name: str) -> list[dict[str, Any]]:
     """The heaviest tiles: each layer at each zoom over Sergels torg (the densest hot spot),
     rendered twice by SQL as the API role (the second time with warm buffers and plans),
     without the API's statement timeout so that the time past it is measured too."""
@@ -175,7 +178,7 @@ def hot_tiles(api_url: str, name: str) -> list[dict]:
     return rows
 
 
-def database_sizes(url: str) -> dict:
+def database_sizes(url: str) -> dict[str, Any]:
     """Bytes of the database and of raw.incidents (total and indexes)."""
     with psycopg.connect(url) as conn:
         row = conn.execute(
@@ -186,7 +189,9 @@ def database_sizes(url: str) -> dict:
     return {"db_bytes": row[0], "incidents_bytes": row[1], "incident_index_bytes": row[2]}
 
 
-def workload(owner_url: str, api_url: str, name: str, args: argparse.Namespace) -> list[dict]:
+def workload(
+    owner_url: str, api_url: str, name: str, args: argparse.Namespace
+) -> list[dict[str, Any]]:
     """Every scenario against a server of the database; one row per run."""
     tiles, risks = tile_paths(), risk_paths(with_database(api_url, name))
     env = {
@@ -221,7 +226,7 @@ def workload(owner_url: str, api_url: str, name: str, args: argparse.Namespace) 
     return rows
 
 
-def machine() -> dict:
+def machine() -> dict[str, Any]:
     """What the numbers were measured on."""
     cpu = next(
         (
@@ -279,15 +284,15 @@ def main() -> None:
     print(text)
 
 
-def load_results() -> dict:
+def load_results() -> dict[str, Any]:
     """The results of earlier runs (bench/load_results.json), or an empty set."""
     if RESULTS_JSON.exists():
-        data: dict = json.loads(RESULTS_JSON.read_text())
+        data: dict[str, Any] = json.loads(RESULTS_JSON.read_text())
         return data
     return {"refresh": {}, "workload": {}}
 
 
-def save_results(results: dict) -> None:
+def save_results(results: dict[str, Any]) -> None:
     """Write the merged results (after each step, so a failure keeps what was measured)."""
     RESULTS_JSON.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
 

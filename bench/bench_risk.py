@@ -19,7 +19,7 @@ from config.settings import get_settings
 from pipeline.ingest.boundaries import load_boundaries
 from pipeline.risk.model import retrain
 from pipeline.risk.refresh import refresh_risk
-from tests.dbtools import DatabaseFactory
+from tests.support.dbtools import DatabaseFactory
 
 AS_OF = datetime(2025, 12, 31, tzinfo=UTC)
 

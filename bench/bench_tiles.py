@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -30,7 +31,7 @@ from psycopg import sql
 from bench.http_load import REPO, mean_ms, server, server_seconds, warm_up, wrk
 from config.map import MapSettings
 from config.settings import get_settings
-from tests.dbtools import with_database
+from tests.support.dbtools import with_database
 
 ZOOMS = (8, 11, 14)
 CLIENTS = (1, 32)
@@ -104,7 +105,7 @@ def load_data(owner_url: str, env: dict[str, str]) -> None:
             run([HALO / "halo", *command], env)
         run([HALO / "halo", "refresh"], env)
         return
-    from tests.synthetic_city import AS_OF, add_hotspot_history, make_city
+    from tests.support.synthetic_city import AS_OF, add_hotspot_history, make_city
 
     with psycopg.connect(owner_url) as conn:
         make_city(conn)
@@ -134,14 +135,16 @@ def tiles_with_data(api_url: str, z: int) -> list[tuple[int, int, int]]:
 
 def tile_range(z: int, west: float, south: float, east: float, north: float) -> dict[str, int]:
     """The x/y ranges of the tiles covering a lon/lat box at zoom z."""
-    from tests.map_support import tile_of
+    from tests.support.map_support import tile_of
 
     _, x0, y0 = tile_of(west, north, z)
     _, x1, y1 = tile_of(east, south, z)
     return {"x0": x0, "x1": x1, "y0": y0, "y1": y1}
 
 
-def raw_sql_latency(api_url: str, tiles: list[tuple[int, int, int]], seconds: float) -> dict:
+def raw_sql_latency(
+    api_url: str, tiles: list[tuple[int, int, int]], seconds: float
+) -> dict[str, Any]:
     """p50/p99 of the tile function over one connection (prepared, binary), as the API role."""
     times = []
     with psycopg.connect(api_url, autocommit=True) as conn:
@@ -202,12 +205,12 @@ def tipg_env(env: dict[str, str], api_url: str) -> dict[str, str]:
     }
 
 
-def halo_paths(tiles: dict[int, list]) -> dict[int, list[str]]:
+def halo_paths(tiles: dict[int, list[Any]]) -> dict[int, list[str]]:
     """Halo's tile URLs per zoom."""
     return {z: [f"/tiles/risk/{z}/{x}/{y}.mvt" for _, x, y in ts] for z, ts in tiles.items()}
 
 
-def tipg_paths(tiles: dict[int, list]) -> dict[int, list[str]]:
+def tipg_paths(tiles: dict[int, list[Any]]) -> dict[int, list[str]]:
     """tipg's URLs of the same tiles, filtered to the resolution Halo shows."""
     return {
         z: [
@@ -219,7 +222,9 @@ def tipg_paths(tiles: dict[int, list]) -> dict[int, list[str]]:
     }
 
 
-def measure(targets: list[tuple[str, str, dict[int, list[str]]]], seconds: int) -> list[dict]:
+def measure(
+    targets: list[tuple[str, str, dict[int, list[str]]]], seconds: int
+) -> list[dict[str, Any]]:
     """wrk at each zoom and client count, the servers interleaved (so load from elsewhere on
     the machine hits them alike); one row each."""
     rows = []
@@ -235,7 +240,7 @@ def measure(targets: list[tuple[str, str, dict[int, list[str]]]], seconds: int) 
     return sorted(rows, key=lambda r: (order.index(r["server"]), r["z"], r["clients"]))
 
 
-def render_table(rows: list[dict], sql_times: dict[int, dict]) -> str:
+def render_table(rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]]) -> str:
     """Markdown: every run (with Halo's in-server mean), then the ratios the issue asks for."""
     lines = [
         "| server | z | clients | req/s | p50 ms | p99 ms | in-server mean ms | failed |",
@@ -255,7 +260,7 @@ def render_table(rows: list[dict], sql_times: dict[int, dict]) -> str:
     return "\n".join([*lines, "", *ratio_table(rows, sql_times)])
 
 
-def ratio_table(rows: list[dict], sql_times: dict[int, dict]) -> list[str]:
+def ratio_table(rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]]) -> list[str]:
     """Halo against tipg (cold, warm) and Halo's 1-client cold time against the raw SQL."""
     lines = [
         "| z | clients | Halo/tipg cold req/s | Halo/tipg warm req/s "

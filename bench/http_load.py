@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -67,7 +68,7 @@ def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
         process.wait(timeout=15)
 
 
-def wait_until_up(base: str, process: subprocess.Popen) -> None:
+def wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
     """Poll / until the server answers (30 s at most)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -113,7 +114,7 @@ def mean_ms(before: tuple[float, float], after: tuple[float, float]) -> float | 
     return (after[0] - before[0]) / requests * 1000 if requests else None
 
 
-def wrk(base: str, paths: list[str], clients: int, seconds: int) -> dict:
+def wrk(base: str, paths: list[str], clients: int, seconds: int) -> dict[str, Any]:
     """One wrk run cycling through `paths`: requests/s, p50, p99, failures."""
     with tempfile.TemporaryDirectory() as folder:
         listing = Path(folder) / "paths.txt"

@@ -18,6 +18,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -132,7 +133,7 @@ SELECT %(source_id)s, 'load-' || t.g, 'generated', t.category, k.severity_weight
 """
 
 
-def inverse_cdf(weights: list[float], values: list, size: int = LOOKUP_SIZE) -> list:
+def inverse_cdf(weights: list[float], values: list[Any], size: int = LOOKUP_SIZE) -> list[Any]:
     """A lookup table: entry i is the value whose cumulative weight first passes (i+0.5)/size,
     so `table[floor(u * size)]` samples the distribution."""
     total = sum(weights)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 HEADER = """# Load benchmark results
 
@@ -31,7 +32,7 @@ def gib(n: int) -> str:
     return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
-def machine_line(m: dict) -> str:
+def machine_line(m: dict[str, Any]) -> str:
     """Date, CPUs, RAM, PostgreSQL and load of a measurement."""
     load = ", ".join(f"{x:.1f}" for x in m.get("load_average", []))
     return (
@@ -40,7 +41,7 @@ def machine_line(m: dict) -> str:
     )
 
 
-def refresh_table(refresh: dict) -> list[str]:
+def refresh_table(refresh: dict[str, Any]) -> list[str]:
     """Generation and refresh time, sizes on disk, and the growth between sizes."""
     lines = [
         "## Dataset size and refresh time",
@@ -71,7 +72,7 @@ def refresh_table(refresh: dict) -> list[str]:
     return [*lines, ""]
 
 
-def workload_table(size: str, run: dict) -> list[str]:
+def workload_table(size: str, run: dict[str, Any]) -> list[str]:
     """One row per wrk run on one dataset size."""
     lines = [
         f"## Workload on {int(size):,} incidents",
@@ -95,7 +96,7 @@ def workload_table(size: str, run: dict) -> list[str]:
     return [*lines, "", f"* measured {machine_line(run['machine'])}", ""]
 
 
-def hot_tile_table(hot: dict) -> list[str]:
+def hot_tile_table(hot: dict[str, Any]) -> list[str]:
     """Time and size of the heaviest tiles, by dataset size."""
     sizes = sorted(hot, key=int)
     lines = [
@@ -119,7 +120,7 @@ def hot_tile_table(hot: dict) -> list[str]:
     return [*lines, ""]
 
 
-def render(results: dict) -> str:
+def render(results: dict[str, Any]) -> str:
     """The whole Markdown document."""
     lines = [HEADER, *refresh_table(results["refresh"])]
     if results.get("hot_tiles"):

@@ -12,11 +12,12 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 from config.map import MapSettings
-from tests.map_support import tile_of
+from tests.support.map_support import tile_of
 
 ZOOMS = (10, 11, 12, 13, 14, 15, 16)
 TILES_PER_ZOOM = 300
@@ -129,7 +130,7 @@ def risk_paths(api_url: str) -> list[str]:
 
 def run_wrk(
     base: str, mix: Mix, tiles: list[str], risks: list[str], clients: int, seconds: int
-) -> dict:
+) -> dict[str, Any]:
     """One wrk run of a mix: throughput, p50/p95/p99 (ms), statuses and errors."""
     occurred = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
     run = f"load-{datetime.now(UTC):%Y%m%dT%H%M%S}-{mix.name}-{clients}"

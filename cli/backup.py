@@ -18,9 +18,10 @@ def backup(
     ),
 ) -> None:
     """Dump the database (custom format, UTC-named) with its manifest; prune; upload if set."""
+    from api.probes import api_answers
     from pipeline.backup import run_backup
 
-    result = run_backup(get_settings(), directory, retention)
+    result = run_backup(get_settings(), directory, retention, probe=api_answers)
     typer.echo(f"{result.dump} ({result.manifest_data.dump_bytes} bytes)")
     for path in result.deleted:
         typer.echo(f"deleted {path.name}", err=True)
@@ -37,6 +38,7 @@ def restore(
     keep: bool = typer.Option(False, "--keep", help="With --verify: keep the scratch database."),
 ) -> None:
     """Restore a dump into a new database, or verify that it restores to what was backed up."""
+    from api.probes import api_answers
     from pipeline.restore import RestoreError, restore_into, verify_restore
 
     settings = get_settings()
@@ -47,7 +49,7 @@ def restore(
             restore_into(settings, dump, into)
             typer.echo(f"restored {dump.name} into database {into}")
             return
-        report = verify_restore(settings, dump, keep=keep)
+        report = verify_restore(settings, dump, keep=keep, probe=api_answers)
     except RestoreError as exc:
         typer.echo(f"restore verification FAILED: {exc}", err=True)
         raise typer.Exit(1) from None

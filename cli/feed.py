@@ -34,8 +34,8 @@ def feed(
     Runs until SIGTERM or Ctrl-C; never exits because polisen.se or the database is away
     (it backs off and says so in /health/ready, /metrics and /api/v1/freshness).
     """
+    from config.ingest import get_ingest_settings
     from pipeline.feed.service import LiveFeed
-    from pipeline.ingest.settings import get_ingest_settings
 
     settings = get_settings()
     logging.basicConfig(

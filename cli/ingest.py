@@ -41,10 +41,10 @@ def polisen(
     report: bool = typer.Option(False, "--report", help="Print the location-quality report."),
 ) -> None:
     """Ingest polisen.se events; prints inserted/updated/unchanged/rejected at the end."""
+    from config.ingest import get_ingest_settings
     from pipeline.ingest.polisen_api import PolisenApiError, PolisenClient
     from pipeline.ingest.polisen_files import InputFileError
     from pipeline.ingest.polisen_ingest import GazetteerMissingError, ingest_files, ingest_live
-    from pipeline.ingest.settings import get_ingest_settings
 
     if (poll or date) and not live:
         typer.echo("error: --poll and --date need --live", err=True)
@@ -91,13 +91,13 @@ def points(
     ),
 ) -> None:
     """Bulk-load a points file (COPY) in one transaction; bad rows listed with line numbers."""
+    from config.ingest import get_ingest_settings
     from pipeline.ingest.points_file import (
         PointsFileError,
         default_rules,
         ingest_points_file,
         parse_mapping,
     )
-    from pipeline.ingest.settings import get_ingest_settings
 
     ingest_settings = get_ingest_settings()
     try:

@@ -5,19 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from config.base import HaloSettings, halo_home
 
 
 def _default_dir() -> Path:
-    from config.settings import halo_home
-
     return halo_home() / "backups"
 
 
-class BackupSettings(BaseSettings):
+class BackupSettings(HaloSettings):
     """`halo backup` / `halo restore` (HALO_BACKUP_ prefix; S3 credentials from AWS_* variables)."""
 
-    model_config = SettingsConfigDict(env_prefix="HALO_BACKUP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HALO_BACKUP_")
 
     dir: Path = Field(default_factory=_default_dir)
     retention: int = Field(default=7, ge=1, le=1000)

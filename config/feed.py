@@ -6,16 +6,18 @@ import os
 from typing import Annotated
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from config.base import HaloSettings
 
 # polisen.se's documented floor between two calls; only HALO_ENV=test may go below it.
 PRODUCTION_MIN_CALL_INTERVAL_S = 10.0
 
 
-class FeedSettings(BaseSettings):
+class FeedSettings(HaloSettings):
     """What `halo feed` and the freshness checks read; see README "Live feed"."""
 
-    model_config = SettingsConfigDict(env_prefix="HALO_FEED_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HALO_FEED_")
 
     # Off in library code and tests; `make run` and docker compose turn it on. When on, stale
     # data or a failing feed makes /health/ready `degraded`.

@@ -5,22 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from config.base import HaloSettings, halo_home
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
 def default_glyphs_dir() -> Path:
     """$HALO_HOME/glyphs (default ~/.cache/halo/glyphs): built by `halo glyphs build`."""
-    from config.settings import halo_home
-
     return halo_home() / "glyphs"
 
 
-class MapSettings(BaseSettings):
+class MapSettings(HaloSettings):
     """Tiles, TileJSON, neighbourhoods, alert zones and the web map (HALO_MAP_ prefix)."""
 
-    model_config = SettingsConfigDict(env_prefix="HALO_MAP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HALO_MAP_")
 
     # In-process LRU of rendered tiles, per worker; 0 turns the server-side cache off.
     tile_cache_max_bytes: int = Field(default=64 * 2**20, ge=0)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from config.base import HaloSettings
 
 
-class MonitoringSettings(BaseSettings):
+class MonitoringSettings(HaloSettings):
     """Logs, error reporting and metrics (HALO_ prefix; SENTRY_DSN also read as is)."""
 
-    model_config = SettingsConfigDict(env_prefix="HALO_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HALO_")
 
     # One JSON object per line (production, log shippers) or plain text (a terminal).
     log_format: Literal["json", "text"] = "json"

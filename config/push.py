@@ -6,7 +6,9 @@ import base64
 import binascii
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from config.base import HaloSettings
 
 # The key every checkout starts with (32 zero bytes, base64url); refused outside local mode.
 LOCAL_TOKEN_KEY = base64.urlsafe_b64encode(bytes(32)).decode()
@@ -25,14 +27,14 @@ def decode_token_key(value: str) -> bytes:
     return raw
 
 
-class PushSettings(BaseSettings):
+class PushSettings(HaloSettings):
     """Push messages through the Expo push service (HALO_PUSH_ prefix).
 
     The Expo access token is also read from EXPO_ACCESS_TOKEN; it is needed only when the
     Expo project requires it ("enhanced security for push notifications").
     """
 
-    model_config = SettingsConfigDict(env_prefix="HALO_PUSH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HALO_PUSH_")
 
     # The Expo push API; tests point it at a local fake that speaks the same protocol.
     expo_base_url: str = "https://exp.host"

@@ -5,23 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from config.base import HaloSettings, halo_home
 
 
 def _default_photo_dir() -> Path:
-    from config.settings import halo_home
-
     return halo_home() / "photos"
 
 
-class ReportSettings(BaseSettings):
+class ReportSettings(HaloSettings):
     """`POST /api/v1/reports/submit` and the report routes (HALO_REPORTS_ prefix).
 
     Clustering and corroboration parameters live in the database (ref.report_parameters) so
     the nightly job, the API and analysts use the same values.
     """
 
-    model_config = SettingsConfigDict(env_prefix="HALO_REPORTS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HALO_REPORTS_")
 
     # Photos are stored on disk (outside the repository) unless an S3 bucket is set; S3
     # credentials come from the AWS_* variables as boto3 reads them.

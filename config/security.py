@@ -6,7 +6,9 @@ import ipaddress
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from config.base import HaloSettings
 
 # The salt every checkout starts with; refused outside local mode.
 LOCAL_CLIENT_HASH_SALT = "local-only-client-hash-salt"
@@ -34,25 +36,25 @@ def check_networks(values: list[str]) -> list[str]:
     return [str(ipaddress.ip_network(value, strict=False)) for value in values]
 
 
-class SecuritySettings(BaseSettings):
+class SecuritySettings(HaloSettings):
     """HTTPS, proxies, CORS, request limits and headers (HALO_ prefix)."""
 
-    model_config = SettingsConfigDict(env_prefix="HALO_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HALO_")
 
     # Behind a TLS-terminating proxy: redirect plain HTTP to HTTPS and send HSTS.
     https_only: bool = False
     hsts_max_age_s: int = Field(default=31_536_000, ge=0)
     # Addresses or networks whose X-Forwarded-For/-Proto headers are believed; nobody else's.
-    trusted_proxies: CommaList = []
+    trusted_proxies: CommaList = Field(default_factory=list)
     # Origins a browser may call the API from (CORS); empty means no cross-origin access.
-    cors_origins: CommaList = []
+    cors_origins: CommaList = Field(default_factory=list)
     # Host names the API answers to; "*" accepts any.
-    allowed_hosts: CommaList = ["*"]
+    allowed_hosts: CommaList = Field(default_factory=lambda: ["*"])
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Multipart uploads (report photos) may be larger than other bodies.
     max_upload_bytes: int = Field(default=10_485_760, ge=1024)
     # Who may scrape /metrics (after trusted proxy headers are applied).
-    metrics_allowed_networks: CommaList = PRIVATE_NETWORKS
+    metrics_allowed_networks: CommaList = Field(default_factory=lambda: list(PRIVATE_NETWORKS))
     # HMAC key for client addresses in rate-limit counters (never stored in clear).
     client_hash_salt: SecretStr = SecretStr(LOCAL_CLIENT_HASH_SALT)
     # Content-Security-Policy of HTML pages (the web map); assets are served by Halo itself.
@@ -95,10 +97,10 @@ class RouteLimit(BaseModel):
     lease: int
 
 
-class RateLimitSettings(BaseSettings):
+class RateLimitSettings(HaloSettings):
     """Request limits per route class (HALO_RATE_LIMIT_ prefix: HALO_RATE_LIMIT_TILES_REQUESTS)."""
 
-    model_config = SettingsConfigDict(env_prefix="HALO_RATE_LIMIT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HALO_RATE_LIMIT_")
 
     enabled: bool = True
     # Tiles come in bursts (a map view is ~20 tiles); a worker reserves 20 at a time.

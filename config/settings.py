@@ -2,45 +2,34 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from config.backup import BackupSettings
+from config.base import REPO_ROOT, HaloSettings, halo_home
 from config.feed import FeedSettings
+from config.ingest import IngestSettings
 from config.map import MapSettings
 from config.monitoring import MonitoringSettings
 from config.push import PushSettings
 from config.reports import ReportSettings
 from config.security import RateLimitSettings, SecuritySettings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def halo_home() -> Path:
-    """Folder for local state outside the repository (root filesystem, local.env)."""
-    if os.environ.get("HALO_HOME"):
-        return Path(os.environ["HALO_HOME"])
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "halo"
-
+# Re-exported: callers import these from here too.
+__all__ = ["REPO_ROOT", "Settings", "get_settings", "halo_home"]
 
 # Passwords that must never reach a production configuration.
 _WEAK_PASSWORDS = {"", "postgres", "password", "changeme", "halo", "secret"}
 
 
-class Settings(BaseSettings):
+class Settings(HaloSettings):
     """Everything Halo reads from its environment; see README "Configuration"."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="HALO_",
-        env_file=halo_home() / "local.env",
-        extra="ignore",
-    )
+    model_config = SettingsConfigDict(env_prefix="HALO_")
 
     env: Literal["local", "test", "production"] = "local"
     # The owner's connection: migrations, refresh, batch jobs.
@@ -71,6 +60,7 @@ class Settings(BaseSettings):
     reports: ReportSettings = Field(default_factory=lambda: ReportSettings())
     push: PushSettings = Field(default_factory=lambda: PushSettings())
     feed: FeedSettings = Field(default_factory=lambda: FeedSettings())
+    ingest: IngestSettings = Field(default_factory=lambda: IngestSettings())
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_local(self) -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-HALO_SCHEMAS = ("ref", "raw", "risk", "analytics", "tiles", "ops", "push", "basemap")
+from core.schemas import HALO_SCHEMAS
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

@@ -27,4 +27,4 @@ def freeze(revision: str, sources: list[Path]) -> Path:
 if __name__ == "__main__":
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
-    print(freeze(sys.argv[1], [Path(p) for p in sys.argv[2:]]))
+    sys.stdout.write(f"{freeze(sys.argv[1], [Path(p) for p in sys.argv[2:]])}\n")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import psycopg
 
-from migrations.env_compare import HALO_SCHEMAS
+from core.schemas import HALO_SCHEMAS
 
 # The schemas as an SQL list literal, for catalog queries (fixed names, not user input).
 HALO_SCHEMAS_SQL = "(" + ", ".join(f"'{s}'" for s in HALO_SCHEMAS) + ")"
@@ -16,7 +16,7 @@ HALO_SCHEMAS_SQL = "(" + ", ".join(f"'{s}'" for s in HALO_SCHEMAS) + ")"
 
 def sorted_acl(column: str) -> str:
     """An ACL column as sorted text: grant order differs between the two install paths."""
-    return f"(SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest({column}) a)"
+    return f"(SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest({column}) a)"  # noqa: S608
 
 
 SCHEMA_SNAPSHOT_SQL = f"""
@@ -51,6 +51,11 @@ SELECT 'column_comment', c.oid::regclass::text || '.' || a.attname, col_descript
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
  WHERE n.nspname IN {HALO_SCHEMAS_SQL} AND col_description(c.oid, a.attnum) IS NOT NULL
 UNION ALL
+SELECT 'column_acl', c.oid::regclass::text || '.' || a.attname, {sorted_acl("a.attacl")}
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE n.nspname IN {HALO_SCHEMAS_SQL} AND a.attacl IS NOT NULL
+UNION ALL
 SELECT 'schema', nspname,
        concat_ws('|', {sorted_acl("nspacl")}, obj_description(oid, 'pg_namespace'))
   FROM pg_namespace WHERE nspname IN {HALO_SCHEMAS_SQL}
@@ -68,7 +73,7 @@ SELECT 'data', 'incident_categories', string_agg(code || ':' || severity_weight,
 UNION ALL
 SELECT 'version', 'alembic', string_agg(version_num, ',') FROM public.alembic_version
 ORDER BY 1, 2
-"""
+"""  # noqa: S608 (fixed schema names, not input)
 
 
 def schema_snapshot(url: str) -> list[tuple[str, str, str]]:

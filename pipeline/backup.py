@@ -17,9 +17,8 @@ from pathlib import Path
 
 import psycopg
 
-from api.probes import api_answers
 from config.settings import Settings
-from pipeline.backup_manifest import Manifest, alembic_version, table_checksums
+from pipeline.backup_manifest import ApiProbe, Manifest, alembic_version, table_checksums
 from pipeline.jobs import recorded_job
 from pipeline.pg_client import run_tool, tool_command, wait_tool
 
@@ -59,8 +58,12 @@ def run_backup(
     directory: Path | None = None,
     retention: int | None = None,
     now: datetime | None = None,
+    *,
+    probe: ApiProbe | None = None,
 ) -> BackupResult:
-    """Dump the database, write its manifest, keep the newest `retention`, upload if set."""
+    """Dump the database, write its manifest, keep the newest `retention`, upload if set.
+
+    With a `probe`, the API's answers on the database go into the manifest too."""
     directory = directory or settings.backup.dir
     retention = retention or settings.backup.retention
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -69,7 +72,7 @@ def run_backup(
     with recorded_job(settings.database_url, "backup") as run:
         manifest = dump_with_manifest(settings, dump)
         manifest.created_at = moment.isoformat()
-        manifest.api = _api_answers_or_nothing(settings)
+        manifest.api = _api_answers_or_nothing(settings, probe)
         write_manifest(manifest_path(dump), manifest)
         deleted = prune_backups(directory, retention)
         uploaded = _upload(settings, dump, retention)
@@ -141,10 +144,14 @@ def prune_backups(directory: Path, keep: int) -> list[Path]:
     return deleted
 
 
-def _api_answers_or_nothing(settings: Settings) -> dict[str, dict[str, object]]:
+def _api_answers_or_nothing(
+    settings: Settings, probe: ApiProbe | None
+) -> dict[str, dict[str, object]]:
     """The API answers for the manifest; a backup is not lost because the API role cannot log in."""
+    if probe is None:
+        return {}
     try:
-        return asyncio.run(api_answers(settings))
+        return asyncio.run(probe(settings))
     except Exception:
         log.warning(
             "backup: API answers not recorded; a restore will not compare them", exc_info=True

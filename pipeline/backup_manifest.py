@@ -6,13 +6,19 @@ copy; the two must be equal.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from migrations.env_compare import HALO_SCHEMAS
+from config.settings import Settings
+from core.schemas import HALO_SCHEMAS
+
+# The API's answers on the database of some settings (api.probes.api_answers). Passed in by
+# the caller (the CLI), because pipeline/ does not import api/ (README, Layout).
+ApiProbe = Callable[[Settings], Coroutine[Any, Any, dict[str, dict[str, Any]]]]
 
 # Tables and materialized views whose rows are Halo's data. Unlogged tables (rate-limit
 # counters) are ephemeral and left out of dumps (--no-unlogged-table-data).

@@ -295,14 +295,7 @@ BEGIN
       FROM merged;
 END
 $$;
--- Only the owner's batch jobs write reference data and incidents.
-REVOKE ALL ON FUNCTION raw.create_incident_staging() FROM PUBLIC;
-REVOKE ALL ON FUNCTION raw.merge_incident_staging(smallint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION ref.upsert_municipality(text, text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION ref.upsert_district(text, text, text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION ref.sync_boundary_places(text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION ref.upsert_curated_place(
-    text, text, double precision, double precision, real, text[], text[]) FROM PUBLIC;
+-- Privileges (only the owner's batch jobs call these): sql/099_grants.sql.
 
 -- How precisely polisen.se events are located, per municipality named in the title (the last
 -- comma-separated part of the event name; "Stockholms län" for county-only titles).

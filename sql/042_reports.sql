@@ -184,12 +184,4 @@ $$;
 COMMENT ON FUNCTION raw.moderate_report(bigint, text, integer) IS
     'Approve or reject a report; returns the new status and, on rejection, the photo key to delete.';
 
-GRANT SELECT ON raw.report_receipts TO halo_api;
-GRANT UPDATE (moderation_status, moderated_at, moderated_by_key_id, photo_key)
-    ON raw.user_reports TO halo_api;
-REVOKE ALL ON FUNCTION raw.submit_report(text, text, text, timestamptz, double precision,
-    double precision, real, text, text, text, boolean, integer, integer) FROM PUBLIC;
-REVOKE ALL ON FUNCTION raw.moderate_report(bigint, text, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION raw.submit_report(text, text, text, timestamptz, double precision,
-    double precision, real, text, text, text, boolean, integer, integer) TO halo_api;
-GRANT EXECUTE ON FUNCTION raw.moderate_report(bigint, text, integer) TO halo_api;
+-- Privileges (the API submits and moderates through these functions): sql/099_grants.sql.

@@ -133,5 +133,4 @@ WHERE r.moderation_status <> 'rejected'
 COMMENT ON VIEW raw.reports_for_risk IS
     'Reports that feed risk (approved or corroborated), with their capped, reliability-weighted severity and the time they became eligible.';
 
-GRANT SELECT ON raw.report_corroborations, raw.report_corroboration, raw.fused_events,
-    raw.reports_for_risk TO halo_api;
+-- Privileges (the API reads these): sql/099_grants.sql.

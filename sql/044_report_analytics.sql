@@ -302,4 +302,4 @@ FROM risk.report_clusters;
 COMMENT ON VIEW analytics.report_clusters IS
     'DBSCAN clusters of recent app reports (nightly): hull polygons with report counts by category; no individual report.';
 
-REVOKE ALL ON FUNCTION risk.refresh_report_clusters(timestamptz) FROM PUBLIC;
+-- Privileges (the nightly job alone runs the clustering): sql/099_grants.sql.

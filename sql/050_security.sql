@@ -89,11 +89,5 @@ $$;
 COMMENT ON FUNCTION ops.authenticate_api_key(bytea) IS
     'The id, name and scopes of the live (not revoked) API key with this SHA-256; nothing otherwise.';
 
-REVOKE ALL ON FUNCTION ops.prune_rate_limit_counters() FROM PUBLIC;
-REVOKE ALL ON FUNCTION ops.count_requests(text, bytea, integer, integer) FROM PUBLIC;
-REVOKE ALL ON FUNCTION ops.authenticate_api_key(bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ops.count_requests(text, bytea, integer, integer) TO halo_api;
-GRANT EXECUTE ON FUNCTION ops.authenticate_api_key(bytea) TO halo_api;
--- Keys are checked only through ops.authenticate_api_key: the API role reads no key table
--- (0001 granted it; revoked here so a compromised API role cannot even list hashes).
-REVOKE ALL ON ops.api_keys FROM halo_api;
+-- Privileges (the API checks keys and counts requests only through these functions, and
+-- reads no key table): sql/099_grants.sql.

@@ -68,7 +68,4 @@ SELECT i.id,
 COMMENT ON VIEW analytics.incident_points IS
     'Incidents whose exact position is known (location_support = point), as points. Category and times only, no free text.';
 
--- Also covered by the schema's default privileges (005); stated here so the file says who reads.
-GRANT USAGE ON SCHEMA analytics TO halo_analyst;
-GRANT SELECT ON analytics.municipalities, analytics.districts, analytics.incidents,
-    analytics.incident_points TO halo_analyst;
+-- Privileges (the analyst role reads these views): sql/099_grants.sql.

@@ -19,7 +19,5 @@ BEGIN
     queued := true;
 END;
 $$;
-REVOKE ALL ON FUNCTION ops.request_nightly_run() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ops.request_nightly_run() TO halo_api;
 COMMENT ON FUNCTION ops.request_nightly_run() IS
     'Queue a nightly run (retrain, refresh, backtest) for the scheduler; one at a time.';

@@ -503,13 +503,5 @@ $$;
 COMMENT ON FUNCTION push.delete_device(uuid, bytea) IS
     'Delete a device with its districts and messages when the secret matches; false otherwise.';
 
--- Privileges: everything is the owner's; the API role may only call the three entry points.
--- The analyst role sees nothing of push (devices are people's, not analytics).
-REVOKE ALL ON ALL TABLES IN SCHEMA push FROM PUBLIC;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA push FROM PUBLIC;
-GRANT USAGE ON SCHEMA push TO halo_api;
-GRANT EXECUTE ON FUNCTION push.register_device(uuid, bytea, bytea, bytea, text, text, text[],
-                                               time, time, smallint, integer[]) TO halo_api;
-GRANT EXECUTE ON FUNCTION push.update_device(uuid, bytea, bytea, bytea, text, text, text[],
-                                             time, time, smallint, integer[]) TO halo_api;
-GRANT EXECUTE ON FUNCTION push.delete_device(uuid, bytea) TO halo_api;
+-- Privileges: everything is the owner's; the API role may only call the three entry points,
+-- the analyst role sees nothing of push (sql/099_grants.sql).

@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from config.settings import Settings, get_settings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.live_server import live_server
+from tests.support.map_support import MapCity, map_city
 
 
 @pytest.fixture(scope="session")
@@ -49,19 +50,19 @@ def empty_db(db_factory: DatabaseFactory) -> Iterator[ScratchDatabase]:
     db_factory.drop(empty.name)
 
 
-def settings_for(settings: Settings, db: ScratchDatabase) -> Settings:
-    """The run's settings pointed at one test database."""
-    return settings.model_copy(
-        update={
-            "database_url": db.owner_url,
-            "api_database_url": db.api_url,
-            "analyst_database_url": db.analyst_url,
-        }
-    )
-
-
 @pytest.fixture
 def api(settings: Settings, db: ScratchDatabase) -> Iterator[httpx.Client]:
     """An HTTP client of a live Halo API serving the test's own database."""
     with live_server(settings_for(settings, db)) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
+    """The map tests' city (tests/support/map_support.py), seeded and refreshed once per run.
+
+    Shared by every module that only reads it; a test that changes it (a nightly run, a lock
+    left behind) builds its own with `map_city`.
+    """
+    with map_city(db_factory, template_db) as seeded:
+        yield seeded

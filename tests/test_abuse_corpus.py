@@ -22,12 +22,12 @@ from psycopg import sql
 from api.app import create_app
 from config.settings import Settings
 from migrations.snapshot import schema_snapshot
-from tests.abuse_corpus import Payload, Target, payloads, request_for, targets
-from tests.dbtools import HALO_SCHEMAS_SQL, DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
-from tests.map_support import seed_map_city, tile_of
-from tests.opstools import api_key, tuned
-from tests.report_support import insert_report
+from tests.support.abuse_corpus import Payload, Target, payloads, request_for, targets
+from tests.support.dbtools import HALO_SCHEMAS_SQL, DatabaseFactory, ScratchDatabase
+from tests.support.live_server import live_server
+from tests.support.map_support import seed_map_city, tile_of
+from tests.support.opstools import api_key, tuned
+from tests.support.report_support import insert_report
 
 # Tables a write may change when it is accepted (2xx); any other change is a failure.
 WRITE_TARGETS = {
@@ -58,13 +58,16 @@ class AbusedApi:
 
     client: httpx.Client
     db: ScratchDatabase
-    spec: dict
+    spec: dict[str, Any]
     known: dict[str, Any]
 
 
 @pytest.fixture(scope="module")
 def abused(
-    settings: Settings, db_factory: DatabaseFactory, template_db: ScratchDatabase, tmp_path_factory
+    settings: Settings,
+    db_factory: DatabaseFactory,
+    template_db: ScratchDatabase,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[AbusedApi]:
     """A seeded city with reports and a live API; limits off (thousands of requests)."""
     db = db_factory.create(template=template_db.name)
@@ -96,7 +99,9 @@ def abused(
         db_factory.drop(db.name)
 
 
-def baseline_values(hotspot: tuple[float, float], district_id: int, report_id: int) -> dict:
+def baseline_values(
+    hotspot: tuple[float, float], district_id: int, report_id: int
+) -> dict[str, Any]:
     """Valid values by input name, so that only the abused input is wrong."""
     lon, lat = hotspot
     z, x, y = tile_of(lon, lat, 14)
@@ -191,7 +196,7 @@ def assert_clean(outcomes: list[Outcome]) -> None:
     """No 5xx, no dropped connection, nothing slow; a summary printed."""
     statuses = Counter(o.status for o in outcomes)
     inputs = {(o.target.method, o.target.path, o.target.location, o.target.name) for o in outcomes}
-    print(f"\n{len(outcomes)} abusive requests into {len(inputs)} inputs: {dict(statuses)}")
+    print(f"\n{len(outcomes)} abusive requests into {len(inputs)} inputs: {dict(statuses)}")  # noqa: T201 (shown by pytest -s)
     broken = [o for o in outcomes if o.status >= 500 or o.status == 0]
     assert not broken, describe(broken)
     slow = [o for o in outcomes if o.seconds > SLOW_REQUEST_S]
@@ -248,7 +253,7 @@ def assert_reports_hold_the_literal_text(api: AbusedApi, outcomes: list[Outcome]
     abusive = [o for o in created if o.target.name == "description"]
     for o in abusive:
         assert stored[o.idempotency_key] == as_stored(o.payload.value), o.payload.label
-    print(f"reports accepted: {len(created)}, with an abusive description: {len(abusive)}")
+    print(f"reports accepted: {len(created)}, with an abusive description: {len(abusive)}")  # noqa: T201 (shown by pytest -s)
 
 
 def as_stored(value: str | bytes) -> str | None:

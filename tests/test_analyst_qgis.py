@@ -12,14 +12,14 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from tests.dbtools import ScratchDatabase
-from tests.opstools import seed_small_city
+from tests.support.dbtools import ScratchDatabase
+from tests.support.opstools import seed_small_city
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ogrinfo") is None, reason="needs GDAL's ogrinfo (Debian gdal-bin)"
 )
 
-# Layer -> (geometry type as GDAL names it, features in the seeded city).
+# Layer -> (geometry type as GDAL names it, features in the seeded small_city).
 BASE_LAYERS = {
     "analytics.municipalities": ("Multi Polygon", 1),
     "analytics.districts": ("Multi Polygon", 2),
@@ -40,13 +40,13 @@ def ogrinfo(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def city(db: ScratchDatabase) -> ScratchDatabase:
+def small_city(db: ScratchDatabase) -> ScratchDatabase:
     seed_small_city(db.owner_url)
     return db
 
 
-def test_ogrinfo_as_analyst_lists_typed_analytics_layers(city: ScratchDatabase) -> None:
-    listing = ogrinfo(city.analyst_url, "-ro").stdout
+def test_ogrinfo_as_analyst_lists_typed_analytics_layers(small_city: ScratchDatabase) -> None:
+    listing = ogrinfo(small_city.analyst_url, "-ro").stdout
     layers = dict(re.findall(r"^\d+: (analytics\.\w+) \(([^)]+)\)$", listing, re.M))
     for name, (geometry, _) in BASE_LAYERS.items():
         assert layers.get(name) == geometry, listing
@@ -56,9 +56,9 @@ def test_ogrinfo_as_analyst_lists_typed_analytics_layers(city: ScratchDatabase) 
 
 @pytest.mark.parametrize("layer", sorted(BASE_LAYERS))
 def test_ogrinfo_reads_each_layer_with_srid_4326_and_feature_count(
-    city: ScratchDatabase, layer: str
+    small_city: ScratchDatabase, layer: str
 ) -> None:
-    summary = ogrinfo(city.analyst_url, "-ro", "-so", layer)
+    summary = ogrinfo(small_city.analyst_url, "-ro", "-so", layer)
     geometry, count = BASE_LAYERS[layer]
     assert summary.returncode == 0, summary.stderr
     assert f"Geometry: {geometry}" in summary.stdout
@@ -67,8 +67,8 @@ def test_ogrinfo_reads_each_layer_with_srid_4326_and_feature_count(
     assert "DESCRIPTION=" in summary.stdout  # the view's comment, shown as the layer abstract
 
 
-def test_analytics_incidents_carry_no_free_text(city: ScratchDatabase) -> None:
-    summary = ogrinfo(city.analyst_url, "-ro", "-so", "analytics.incidents").stdout
+def test_analytics_incidents_carry_no_free_text(small_city: ScratchDatabase) -> None:
+    summary = ogrinfo(small_city.analyst_url, "-ro", "-so", "analytics.incidents").stdout
     fields = re.findall(r"^(\w+): \w+", summary.split("Geometry Column")[1], re.M)
     assert fields == [
         "id",
@@ -78,12 +78,12 @@ def test_analytics_incidents_carry_no_free_text(city: ScratchDatabase) -> None:
         "location_support",
         "support_radius_m",
     ]
-    features = ogrinfo(city.analyst_url, "-ro", "analytics.incidents").stdout
+    features = ogrinfo(small_city.analyst_url, "-ro", "analytics.incidents").stdout
     assert "Secret free text" not in features and "Rån, Stockholm" not in features
 
 
-def test_incident_areas_follow_the_location_support(city: ScratchDatabase) -> None:
-    with psycopg.connect(city.analyst_url) as conn:
+def test_incident_areas_follow_the_location_support(small_city: ScratchDatabase) -> None:
+    with psycopg.connect(small_city.analyst_url) as conn:
         rows = dict(
             conn.execute(
                 "SELECT location_support, round(max(ST_Area(geom::geography)))::bigint"
@@ -95,27 +95,27 @@ def test_incident_areas_follow_the_location_support(city: ScratchDatabase) -> No
     assert rows["point"] < rows["place"] < rows["district"] < rows["municipality"]
 
 
-def test_writes_as_the_analyst_fail_and_change_nothing(city: ScratchDatabase) -> None:
+def test_writes_as_the_analyst_fail_and_change_nothing(small_city: ScratchDatabase) -> None:
     for statement in (
         "DELETE FROM ref.districts",
         "UPDATE ref.districts SET name = 'x'",
         "CREATE TABLE analytics.scratch AS SELECT 1 AS id",
     ):
-        result = ogrinfo(city.analyst_url, "-sql", statement)
+        result = ogrinfo(small_city.analyst_url, "-sql", statement)
         assert "read-only transaction" in result.stderr or "permission denied" in result.stderr
-    with psycopg.connect(city.owner_url) as conn:
+    with psycopg.connect(small_city.owner_url) as conn:
         assert conn.execute("SELECT count(*) FROM ref.districts").fetchone() == (2,)
         assert conn.execute("SELECT count(*) FROM ref.districts WHERE name = 'x'").fetchone() == (
             0,
         )
 
 
-def test_analyst_cannot_open_raw_incidents(city: ScratchDatabase) -> None:
-    result = ogrinfo(city.analyst_url, "-ro", "-so", "raw.incidents")
+def test_analyst_cannot_open_raw_incidents(small_city: ScratchDatabase) -> None:
+    result = ogrinfo(small_city.analyst_url, "-ro", "-so", "raw.incidents")
     assert "Feature Count: 7" not in result.stdout
     assert "permission denied" in result.stderr
 
 
-def test_analyst_queries_have_a_longer_statement_timeout(city: ScratchDatabase) -> None:
-    with psycopg.connect(city.analyst_url) as conn:
+def test_analyst_queries_have_a_longer_statement_timeout(small_city: ScratchDatabase) -> None:
+    with psycopg.connect(small_city.analyst_url) as conn:
         assert conn.execute("SHOW statement_timeout").fetchone() == ("2min",)

@@ -13,14 +13,15 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from api.probes import api_answers
 from cli.main import app as cli_app
 from config.settings import Settings, get_settings
 from pipeline.backup import manifest_path, prune_backups, run_backup
 from pipeline.pg_client import ClientToolError, run_tool, tool_command, wait_tool
 from pipeline.restore import RestoreError, drop_database, restore_into, verify_restore
-from tests.dbtools import ScratchDatabase
-from tests.live_server import free_port
-from tests.opstools import api_key, seed_small_city, tuned
+from tests.support.dbtools import ScratchDatabase
+from tests.support.live_server import free_port
+from tests.support.opstools import api_key, seed_small_city, tuned
 
 
 @pytest.fixture
@@ -32,26 +33,26 @@ def seeded(settings: Settings, db: ScratchDatabase) -> Settings:
 
 
 def test_backup_then_verified_restore_is_equal(seeded: Settings, tmp_path: Path) -> None:
-    result = run_backup(seeded, tmp_path)
+    result = run_backup(seeded, tmp_path, probe=api_answers)
     tables = result.manifest_data.tables
     assert tables["raw.incidents"]["rows"] == 7
     assert tables["ref.districts"]["rows"] == 2
     assert "ops.rate_limit_counters" not in tables  # ephemeral, left out
     assert result.manifest_data.alembic_version
     assert result.manifest_data.api["/health/ready"]["status"] == 200
-    report = verify_restore(seeded, result.dump)
+    report = verify_restore(seeded, result.dump, probe=api_answers)
     assert report.ok and report.problems == []
     assert report.tables == len(tables)
     assert report.rows == sum(t["rows"] or 0 for t in tables.values())
 
 
 def test_verify_fails_when_the_restored_copy_differs(seeded: Settings, tmp_path: Path) -> None:
-    result = run_backup(seeded, tmp_path)
+    result = run_backup(seeded, tmp_path, probe=api_answers)
     manifest = json.loads(result.manifest.read_text())
     manifest["tables"]["raw.incidents"]["rows"] = 8
     result.manifest.write_text(json.dumps(manifest))
     with pytest.raises(RestoreError, match=r"raw\.incidents"):
-        verify_restore(seeded, result.dump)
+        verify_restore(seeded, result.dump, probe=api_answers)
     with psycopg.connect(seeded.database_url) as conn:
         row = conn.execute(
             "SELECT status FROM ops.job_runs WHERE kind = 'restore_verify'"
@@ -62,11 +63,11 @@ def test_verify_fails_when_the_restored_copy_differs(seeded: Settings, tmp_path:
 def test_verify_refuses_a_dump_that_does_not_match_its_manifest(
     seeded: Settings, tmp_path: Path
 ) -> None:
-    result = run_backup(seeded, tmp_path)
+    result = run_backup(seeded, tmp_path, probe=api_answers)
     with result.dump.open("ab") as dump:
         dump.write(b"tampered")
     with pytest.raises(RestoreError, match="SHA-256"):
-        verify_restore(seeded, result.dump)
+        verify_restore(seeded, result.dump, probe=api_answers)
 
 
 def test_a_dump_contains_no_plaintext_api_key(

@@ -14,9 +14,9 @@ import pytest
 
 from config.settings import Settings
 from pipeline.ingest.basemap import STREETS_FILE, WATER_FILE, BasemapError, load_basemap
-from tests.basemap_support import T_CENTRALEN, built_glyphs, stockholm, stockholm_api
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.map_support import decode, tile_of
+from tests.support.basemap_support import T_CENTRALEN, built_glyphs, stockholm, stockholm_api
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.map_support import decode, tile_of
 
 SLUSSEN = (18.0717, 59.3195)
 
@@ -40,13 +40,16 @@ def client(settings: Settings, city: ScratchDatabase, glyphs: Path) -> Iterator[
         yield http
 
 
-def layer_of(client: httpx.Client, layer: str, lon: float, lat: float, z: int) -> list[dict]:
+def layer_of(
+    client: httpx.Client, layer: str, lon: float, lat: float, z: int
+) -> list[dict[str, Any]]:
     """The decoded features of one layer's tile holding (lon, lat) at zoom z."""
     response = client.get("/tiles/{}/{}/{}/{}.mvt".format(layer, *tile_of(lon, lat, z)))
     assert response.status_code in (200, 204)
     if response.status_code == 204:
         return []
-    return decode(response.content)[layer]["features"]
+    features: list[dict[str, Any]] = decode(response.content)[layer]["features"]
+    return features
 
 
 def test_streets_near_t_centralen_carry_names_and_classes(client: httpx.Client) -> None:

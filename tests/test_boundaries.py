@@ -16,8 +16,8 @@ from pipeline.ingest.boundaries import (
     display_name,
     load_boundaries,
 )
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import http_server, rows, scalar
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.ingest_support import http_server, rows, scalar
 
 BOW_TIE = {
     "type": "Polygon",

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import psycopg
-import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
 from api.deps import Conn
 from config.settings import Settings
-from tests.conftest import settings_for
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
-from tests.map_support import MapCity, map_city, tile_of
+from tests.support.dbtools import settings_for
+from tests.support.live_server import live_server
+from tests.support.map_support import MapCity, tile_of
 
 SLEEP_PATH = "/api/v1/test/sleep"
 # The API role may signal its own role's backends: no superuser needed on the shared server.
@@ -44,13 +41,6 @@ def app_with_sleep_route(settings: Settings) -> FastAPI:
 
     app.add_api_route(SLEEP_PATH, sleep, methods=["GET"])
     return app
-
-
-@pytest.fixture(scope="module")
-def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
-    """The map tests' city, refreshed, shared by the module (the tests only read it)."""
-    with map_city(db_factory, template_db) as city:
-        yield city
 
 
 def api_settings(settings: Settings, city: MapCity, statement_timeout_ms: int) -> Settings:

@@ -12,12 +12,12 @@ import psycopg
 import pytest
 
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.fault_support import ScratchCluster, scratch_cluster
-from tests.fault_traffic import TrafficLog, reader, recovery, report_client
-from tests.live_server import live_server
-from tests.map_support import seed_map_city, tile_of
-from tests.opstools import tuned
+from tests.support.dbtools import ScratchDatabase
+from tests.support.fault_support import ScratchCluster, scratch_cluster
+from tests.support.fault_traffic import TrafficLog, reader, recovery, report_client
+from tests.support.live_server import live_server
+from tests.support.map_support import seed_map_city, tile_of
+from tests.support.opstools import tuned
 
 REPORT_CLIENTS = 3
 BASELINE_S = 1.5  # traffic before the fault: all of it must succeed
@@ -94,8 +94,8 @@ def test_a_database_restart_under_traffic_loses_and_duplicates_no_report(
     assert not any(worker.is_alive() for worker in workers), "a client did not finish"
     assert log.unexpected == []
     figures = recovery(log.requests, fault_at, back_at)
-    print(f"\nfault {mode}: {figures.line()}")
-    print(
+    print(f"\nfault {mode}: {figures.line()}")  # noqa: T201 (shown by pytest -s)
+    print(  # noqa: T201 (shown by pytest -s)
         f"reports: {len(log.acknowledged)} acknowledged, "
         f"{sum(replayed for _, replayed in log.acknowledged.values())} by a replayed answer"
     )

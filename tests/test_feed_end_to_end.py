@@ -12,11 +12,10 @@ import pytest
 
 from config.settings import Settings
 from pipeline.jobs import exclusive
-from tests.conftest import settings_for
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.feed_support import feed_rig, replay_slice
-from tests.ingest_support import reference_database, scalar
-from tests.live_server import live_server
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.feed_support import feed_rig, replay_slice
+from tests.support.ingest_support import reference_database, scalar
+from tests.support.live_server import live_server
 
 TILE = "/tiles/risk/10/563/300.mvt"  # central Stockholm
 GENERATION_TTL_S = 1.1  # the API reads the generation at most once a second

@@ -9,16 +9,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cli import ingest
 from config.settings import Settings, get_settings
-from tests.conftest import settings_for
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import polisen_event, reference_database, rows
-from tests.live_server import free_port, live_server
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.ingest_support import polisen_event, reference_database, rows
+from tests.support.live_server import free_port, live_server
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_the_feed_process_survives_no_network_and_says_so(
 
 
 def test_unknown_types_are_listed_and_counted_in_metrics(
-    ref_db: ScratchDatabase, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path
+    ref_db: ScratchDatabase, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import json
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
+from config.ingest import IngestSettings
 from config.settings import Settings
 from pipeline.feed.fake_polisen import FakePolisen
 from pipeline.ingest.polisen_ingest import open_ingester, parse_events
-from pipeline.ingest.settings import IngestSettings
 from pipeline.ingest.summary import IngestSummary
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.feed_support import feed_rig, replay_slice
-from tests.ingest_support import reference_database, rows, scalar
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.feed_support import feed_rig, replay_slice
+from tests.support.ingest_support import reference_database, rows, scalar
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +170,8 @@ def test_no_user_agent_is_refused_by_the_fake_as_by_polisen(settings: Settings) 
     import urllib.request
 
     with feed_rig("unused", replay_slice(settings.data_dir, 5)) as rig:
-        request = urllib.request.Request(f"{rig.base}/api/events", headers={"User-Agent": ""})
+        # the local fake's http URL
+        request = urllib.request.Request(f"{rig.base}/api/events", headers={"User-Agent": ""})  # noqa: S310
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(request, timeout=5)
+            urllib.request.urlopen(request, timeout=5)  # noqa: S310
     assert refused.value.code == 403

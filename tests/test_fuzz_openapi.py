@@ -13,9 +13,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from config.settings import Settings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
-from tests.opstools import api_key, seed_small_city, tuned
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.live_server import live_server
+from tests.support.opstools import api_key, seed_small_city, tuned
 
 # The schema does not depend on the database: build it from an app that never connects.
 _UNUSED = "postgresql://unused@127.0.0.1:1/unused"
@@ -53,7 +53,8 @@ def fuzzed_api(
 )
 @hypothesis.seed(SEED)
 def test_every_operation_answers_without_5xx_and_as_declared(
-    case: schemathesis.Case, fuzzed_api: tuple[str, str]
+    case: schemathesis.Case,  # type: ignore[type-arg]
+    fuzzed_api: tuple[str, str],
 ) -> None:
     base_url, key = fuzzed_api
     case.call_and_validate(

@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from config.ingest import IngestSettings
 from config.settings import Settings
 from pipeline.ingest.gazetteer import (
     CURATED_PLACES_FILE,
@@ -16,9 +17,8 @@ from pipeline.ingest.gazetteer import (
     read_curated_places,
     read_gazetteer,
 )
-from pipeline.ingest.settings import IngestSettings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import reference_database, rows, scalar
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.ingest_support import reference_database, rows, scalar
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_points_have_a_radius_and_polygons_none(reference_db: ScratchDatabase) -
 
 
 def test_reloading_the_gazetteer_changes_nothing(db: ScratchDatabase, settings: Settings) -> None:
-    from tests.ingest_support import load_reference
+    from tests.support.ingest_support import load_reference
 
     load_reference(db.owner_url, settings.data_dir)
     query = (
@@ -115,7 +115,7 @@ def test_reloading_the_gazetteer_changes_nothing(db: ScratchDatabase, settings: 
 def test_a_place_dropped_from_the_list_is_removed(
     db: ScratchDatabase, settings: Settings, tmp_path: Path
 ) -> None:
-    from tests.ingest_support import load_reference
+    from tests.support.ingest_support import load_reference
 
     load_reference(db.owner_url, settings.data_dir)
     shorter = tmp_path / "places.csv"

@@ -6,9 +6,8 @@ import httpx
 import psycopg
 
 from config.settings import Settings
-from tests.conftest import settings_for
-from tests.dbtools import ScratchDatabase, with_database
-from tests.live_server import free_port, live_server
+from tests.support.dbtools import ScratchDatabase, settings_for, with_database
+from tests.support.live_server import free_port, live_server
 
 
 def test_liveness_answers_ok(api: httpx.Client) -> None:

@@ -11,13 +11,12 @@ import httpx
 import psycopg
 import pytest
 
+from config.ingest import IngestSettings
 from config.settings import Settings
 from pipeline.ingest.polisen_ingest import ingest_batch, open_ingester
-from pipeline.ingest.settings import IngestSettings
-from tests.conftest import settings_for
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import polisen_event, reference_database, rows
-from tests.live_server import live_server
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.ingest_support import polisen_event, reference_database, rows
+from tests.support.live_server import live_server
 
 SUMMARIES = [
     ("Misshandel", "En man misshandlades i Rinkeby.", "Stockholm"),
@@ -32,7 +31,7 @@ MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "august
 def events(count: int) -> list[dict[str, Any]]:
     """`count` events, one every three hours back from 2025-08-01, cycling the shapes above."""
     made = []
-    start = datetime(2025, 8, 1, 12, 0)
+    start = datetime(2025, 8, 1, 12, 0)  # noqa: DTZ001 - local wall-clock, as polisen writes it
     for n in range(count):
         at = start - timedelta(hours=3 * n)
         event_type, summary, place = SUMMARIES[n % len(SUMMARIES)]

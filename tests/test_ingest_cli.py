@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from cli import ingest, load
 from config.settings import get_settings
-from tests.dbtools import ScratchDatabase
-from tests.ingest_support import polisen_event, scalar
+from tests.support.dbtools import ScratchDatabase
+from tests.support.ingest_support import polisen_event, scalar
 
 runner = CliRunner()
 

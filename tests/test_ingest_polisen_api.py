@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from config.ingest import IngestSettings
 from config.settings import Settings
 from pipeline.ingest.polisen_api import (
     CallPacer,
@@ -20,9 +21,8 @@ from pipeline.ingest.polisen_api import (
     urllib_transport,
 )
 from pipeline.ingest.polisen_ingest import ingest_live
-from pipeline.ingest.settings import IngestSettings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import http_server, polisen_event, reference_database, rows
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.ingest_support import http_server, polisen_event, reference_database, rows
 
 
 class FakeClock:

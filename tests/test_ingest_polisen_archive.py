@@ -22,8 +22,8 @@ from pipeline.ingest.report import (
     stockholm_city_share_pct,
 )
 from pipeline.ingest.summary import IngestSummary
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import ARCHIVE, SNAPSHOTS, reference_database, rows, scalar
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.ingest_support import ARCHIVE, SNAPSHOTS, reference_database, rows, scalar
 
 
 @dataclass(frozen=True)

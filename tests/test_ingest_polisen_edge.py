@@ -14,8 +14,8 @@ from config.settings import Settings
 from pipeline.ingest import polisen_ingest
 from pipeline.ingest.polisen_files import InputFileError
 from pipeline.ingest.polisen_ingest import GazetteerMissingError, ingest_files
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import polisen_event, reference_database, rows, scalar
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.ingest_support import polisen_event, reference_database, rows, scalar
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from pipeline.ingest.polisen_parse import (
     parse_published,
     title_place,
 )
-from tests.ingest_support import ARCHIVE, SNAPSHOTS, polisen_event
+from tests.support.ingest_support import ARCHIVE, SNAPSHOTS, polisen_event
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

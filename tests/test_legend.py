@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from config.map import WEB_DIR, MapSettings
 from config.settings import REPO_ROOT, Settings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.map_support import MapCity, map_api, map_city
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.map_support import MapCity, map_api, map_city
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import psycopg
@@ -11,16 +12,9 @@ from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from config.settings import Settings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.map_support import MapCity, map_api, map_city
+from tests.support.map_support import MapCity, map_api
 
 CITY_BBOX = "18.04,59.31,18.14,59.35"
-
-
-@pytest.fixture(scope="module")
-def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
-    with map_city(db_factory, template_db) as seeded:
-        yield seeded
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +23,7 @@ def client(settings: Settings, city: MapCity) -> Iterator[httpx.Client]:
         yield http
 
 
-def vertex_count(geometry: dict) -> int:
+def vertex_count(geometry: dict[str, Any]) -> int:
     return len(
         shape(geometry).exterior.coords
         if geometry["type"] == "Polygon"
@@ -146,7 +140,9 @@ def test_risk_outside_the_study_area_is_404(client: httpx.Client) -> None:
         {"lat": "59.33", "lon": "18.06", "at": "yesterday"},
     ],
 )
-def test_risk_refuses_bad_coordinates_and_times(client: httpx.Client, params: dict) -> None:
+def test_risk_refuses_bad_coordinates_and_times(
+    client: httpx.Client, params: dict[str, Any]
+) -> None:
     assert client.get("/api/v1/risk", params=params).status_code == 422
 
 

@@ -16,12 +16,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.live_server import free_port, live_server
-from tests.opstools import app_with_probe_routes, tuned
+from tests.support.dbtools import ScratchDatabase
+from tests.support.live_server import free_port, live_server
+from tests.support.opstools import app_with_probe_routes, tuned
+
+# Prometheus samples by (name, labels).
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
-def scrape(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+def scrape(text: str) -> Samples:
     """Every sample of a Prometheus text exposition, by name and labels."""
     return {
         (sample.name, frozenset(sample.labels.items())): sample.value
@@ -30,7 +33,7 @@ def scrape(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     }
 
 
-def value(samples: dict, name: str, **labels: str) -> float | None:
+def value(samples: Samples, name: str, **labels: str) -> float | None:
     return samples.get((name, frozenset(labels.items())))
 
 

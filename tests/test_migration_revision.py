@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from migrations.revision import diff_catalogues, read_catalogue
-from tests.dbtools import ScratchDatabase
+from tests.support.dbtools import ScratchDatabase
 
 CHANGES = """
 CREATE TABLE ops.demo_things (id bigint PRIMARY KEY, label text NOT NULL);

@@ -13,7 +13,7 @@ from migrations.env_compare import include_name
 from migrations.schema import alembic_config, install_fresh, sqlalchemy_url
 from migrations.snapshot import HALO_SCHEMAS_SQL, schema_snapshot
 from models import Base
-from tests.dbtools import ScratchDatabase
+from tests.support.dbtools import ScratchDatabase
 
 
 def head_revision() -> str:

@@ -19,9 +19,9 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from config.settings import Settings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.map_support import MapCity, map_city
-from tests.mobile_support import (
+from tests.support.dbtools import ScratchDatabase
+from tests.support.map_support import MapCity
+from tests.support.mobile_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     MOBILE_DIST,
@@ -60,12 +60,6 @@ class Phone:
     context: BrowserContext
     requested: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
-    with map_city(db_factory, template_db) as seeded:
-        yield seeded
 
 
 @pytest.fixture(scope="module")

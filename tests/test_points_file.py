@@ -17,8 +17,8 @@ from pipeline.ingest.points_file import (
     parse_mapping,
 )
 from pipeline.ingest.summary import IngestSummary
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import reference_database, rows, scalar
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.ingest_support import reference_database, rows, scalar
 
 MAPPING = parse_mapping("time=Date,lat=Latitude,lon=Longitude,type=Primary Type,id=Case Number")
 STOCKHOLM_BOX = (17.2, 58.7, 19.7, 60.3)

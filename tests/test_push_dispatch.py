@@ -14,10 +14,9 @@ import pytest
 from config.settings import Settings
 from pipeline.push.dispatch import dispatch_pushes
 from pipeline.push.messages import INCIDENT_BODY, INCIDENT_TITLE
-from tests.dbtools import ScratchDatabase
-from tests.expo_fake import FakeExpo, running_fake_expo
-from tests.push_support import (
-    city,
+from tests.support.dbtools import ScratchDatabase
+from tests.support.expo_fake import FakeExpo, running_fake_expo
+from tests.support.push_support import (
     count,
     expo_token,
     fast_push_settings,
@@ -25,6 +24,7 @@ from tests.push_support import (
     outbox,
     police_event,
     register_directly,
+    seed_districts,
 )
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -41,7 +41,7 @@ def test_a_severe_event_in_a_followed_district_sends_exactly_one_message(
     api: httpx.Client, db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     token = expo_token()
     registered = api.post(
         "/api/v1/devices",
@@ -77,7 +77,7 @@ def test_events_elsewhere_vaguer_older_or_below_the_chosen_levels_send_nothing(
     db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     push = fast_push_settings(settings, url)
     token = expo_token()
     register_directly(db, push, token, [districts["Västra"]])
@@ -104,7 +104,7 @@ def test_nothing_is_sent_during_quiet_hours_nor_after_them(
     db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     push = fast_push_settings(settings, url)
     local_now = datetime.now(STOCKHOLM)
     quiet = (
@@ -151,7 +151,7 @@ def test_a_device_gets_no_more_messages_than_its_daily_cap_most_severe_first(
     db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     push = fast_push_settings(settings, url, daily_cap=2)
     token = expo_token()
     modest = expo_token()
@@ -177,7 +177,7 @@ def test_a_retried_dispatch_sends_nothing_twice(
     db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     push = fast_push_settings(settings, url)
     tokens = [expo_token() for _ in range(3)]
     for token in tokens:
@@ -200,7 +200,7 @@ def test_a_send_interrupted_after_its_claim_is_never_resent(
     db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     push = fast_push_settings(settings, url)
     register_directly(db, push, expo_token(), [districts["Västra"]])
     police_event(db, "e1", districts["Västra"])
@@ -219,7 +219,7 @@ def test_batches_hold_at_most_100_messages_and_a_rate_limited_batch_waits(
     db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     push = fast_push_settings(settings, url)
     tokens = [expo_token() for _ in range(150)]
     for token in tokens:
@@ -240,7 +240,7 @@ def test_a_new_risk_generation_sends_one_silent_refresh_per_device(
     db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     push = fast_push_settings(settings, url)
     token = expo_token()
     local_now = datetime.now(STOCKHOLM)
@@ -275,7 +275,7 @@ def test_texts_follow_the_device_language_and_use_neutral_words(
     db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     push = fast_push_settings(settings, url)
     token = expo_token()
     register_directly(db, push, token, [districts["Östra"]], language="sv")

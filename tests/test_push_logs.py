@@ -12,9 +12,9 @@ from config.logging import JsonFormatter
 from config.settings import Settings
 from pipeline.push.dispatch import dispatch_pushes
 from pipeline.push.receipts import check_receipts
-from tests.dbtools import ScratchDatabase
-from tests.expo_fake import running_fake_expo
-from tests.push_support import city, expo_token, fast_push_settings, police_event
+from tests.support.dbtools import ScratchDatabase
+from tests.support.expo_fake import running_fake_expo
+from tests.support.push_support import expo_token, fast_push_settings, police_event, seed_districts
 
 
 def test_a_token_never_appears_in_logs(
@@ -25,7 +25,7 @@ def test_a_token_never_appears_in_logs(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    districts = city(db)
+    districts = seed_districts(db)
     token, gone, refused = expo_token(), expo_token(), expo_token()
     body = {"platform": "ios", "language": "sv", "followed_district_ids": [districts["Västra"]]}
     first = api.post("/api/v1/devices", json={**body, "expo_push_token": token}).json()

@@ -9,9 +9,9 @@ import httpx
 import psycopg
 import pytest
 
-from api.security.device_tokens import TokenSealer, TokenUnreadable, looks_like_expo_token
-from tests.dbtools import ScratchDatabase
-from tests.push_support import city, count, expo_token, police_event
+from core.device_tokens import TokenSealer, TokenUnreadable, looks_like_expo_token
+from tests.support.dbtools import ScratchDatabase
+from tests.support.push_support import count, expo_token, police_event, seed_districts
 
 DEVICE_TABLES = ("push.devices", "push.device_districts", "push.outbox")
 
@@ -35,7 +35,7 @@ def rows_about_devices(db: ScratchDatabase) -> int:
 def test_registration_answers_an_id_and_a_secret_and_stores_the_token_sealed(
     api: httpx.Client, db: ScratchDatabase
 ) -> None:
-    districts = city(db)
+    districts = seed_districts(db)
     token = expo_token()
     answer = api.post("/api/v1/devices", json=registration(token, [districts["Västra"]]))
     assert answer.status_code == 201, answer.text
@@ -91,7 +91,7 @@ def test_unknown_district_is_422_and_stores_nothing(api: httpx.Client, db: Scrat
 def test_update_needs_the_device_secret_and_replaces_the_preferences(
     api: httpx.Client, db: ScratchDatabase
 ) -> None:
-    districts = city(db)
+    districts = seed_districts(db)
     first = api.post("/api/v1/devices", json=registration(expo_token(), [districts["Västra"]]))
     device = first.json()
     path = f"/api/v1/devices/{device['device_id']}"
@@ -116,7 +116,7 @@ def test_update_needs_the_device_secret_and_replaces_the_preferences(
 
 
 def test_delete_removes_everything_about_the_device(api: httpx.Client, db: ScratchDatabase) -> None:
-    districts = city(db)
+    districts = seed_districts(db)
     device = api.post(
         "/api/v1/devices", json=registration(expo_token(), [districts["Västra"]])
     ).json()
@@ -139,7 +139,7 @@ def test_delete_removes_everything_about_the_device(api: httpx.Client, db: Scrat
 def test_registering_the_same_token_again_replaces_the_old_device(
     api: httpx.Client, db: ScratchDatabase
 ) -> None:
-    districts = city(db)
+    districts = seed_districts(db)
     token = expo_token()
     old = api.post("/api/v1/devices", json=registration(token, [districts["Västra"]])).json()
     new = api.post("/api/v1/devices", json=registration(token, [districts["Östra"]])).json()

@@ -22,17 +22,17 @@ from pipeline.push.expo import (
     PushServiceBusy,
 )
 from pipeline.push.receipts import check_receipts
-from tests.dbtools import ScratchDatabase
-from tests.expo_fake import FakeExpo, running_fake_expo
-from tests.live_server import free_port
-from tests.push_support import (
-    city,
+from tests.support.dbtools import ScratchDatabase
+from tests.support.expo_fake import FakeExpo, running_fake_expo
+from tests.support.live_server import free_port
+from tests.support.push_support import (
     count,
     expo_token,
     fast_push_settings,
     outbox,
     police_event,
     register_directly,
+    seed_districts,
 )
 
 
@@ -51,7 +51,7 @@ def test_device_not_registered_in_a_ticket_removes_the_device_and_nothing_else(
     db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     push = fast_push_settings(settings, url)
     gone, kept = expo_token(), expo_token()
     gone_id = register_directly(db, push, gone, [districts["Västra"]])
@@ -75,7 +75,7 @@ def test_receipts_mark_delivery_and_device_not_registered_removes_the_device(
     db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     push = fast_push_settings(settings, url)
     gone, kept = expo_token(), expo_token()
     gone_id = register_directly(db, push, gone, [districts["Östra"]])
@@ -99,7 +99,7 @@ def test_a_refused_access_token_fails_the_run_and_keeps_the_messages(
 ) -> None:
     fake, url = expo
     fake.access_token = "expo-access-token"
-    districts = city(db)
+    districts = seed_districts(db)
     wrong = fast_push_settings(settings, url, expo_access_token=SecretStr("wrong"))
     right = fast_push_settings(settings, url, expo_access_token=SecretStr("expo-access-token"))
     register_directly(db, wrong, expo_token(), [districts["Västra"]])
@@ -160,7 +160,7 @@ def test_the_cli_dispatches_and_checks_receipts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake, url = expo
-    districts = city(db)
+    districts = seed_districts(db)
     token = expo_token()
     register_directly(db, settings.push, token, [districts["Västra"]])
     police_event(db, "e1", districts["Västra"])
@@ -189,7 +189,7 @@ def test_a_push_cycle_sends_settles_receipts_and_never_raises(
 ) -> None:
     fake, url = expo
     fake.access_token = "expo-access-token"
-    districts = city(db)
+    districts = seed_districts(db)
     right = fast_push_settings(settings, url, expo_access_token=SecretStr("expo-access-token"))
     register_directly(db, right, expo_token(), [districts["Västra"]])
     police_event(db, "e1", districts["Västra"])

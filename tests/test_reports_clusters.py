@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.live_server import live_server
-from tests.opstools import api_key
-from tests.report_support import insert_report, offset, report_settings
+from tests.support.dbtools import ScratchDatabase
+from tests.support.live_server import live_server
+from tests.support.opstools import api_key
+from tests.support.report_support import insert_report, offset, report_settings
 
 NOW = datetime.now(UTC)
 SODER = (18.0735, 59.3142)
@@ -51,7 +52,9 @@ def case(db: ScratchDatabase) -> dict[str, list[int]]:
         return build_case(conn)
 
 
-def clusters(db: ScratchDatabase, query: str, params: tuple[object, ...] = ()) -> list[tuple]:
+def clusters(
+    db: ScratchDatabase, query: str, params: tuple[object, ...] = ()
+) -> list[tuple[Any, ...]]:
     with psycopg.connect(db.owner_url) as conn:
         return conn.execute(query, params).fetchall()
 

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import psycopg
 import pytest
 
-from tests.dbtools import ScratchDatabase
-from tests.report_support import insert_report, offset
-from tests.synthetic_city import add_area, add_point, make_city
+from tests.support.dbtools import ScratchDatabase
+from tests.support.report_support import insert_report, offset
+from tests.support.synthetic_city import add_area, add_point, make_city
 
 T0 = datetime.fromisoformat("2025-05-10T20:00:00+00:00")
 # A spot inside the district Västra (18.05-18.08, 59.32-59.34).
@@ -35,7 +35,7 @@ class City:
 
 
 @pytest.fixture
-def city(db: ScratchDatabase) -> Iterator[City]:
+def square_city(db: ScratchDatabase) -> Iterator[City]:
     """Two districts and a square (point, radius 80 m), committed per statement."""
     with psycopg.connect(db.owner_url, autocommit=True) as conn:
         districts = make_city(conn)
@@ -48,20 +48,22 @@ def city(db: ScratchDatabase) -> Iterator[City]:
         yield City(conn, districts, row[0])
 
 
-def add_place_event(city: City, ext_id: str, when: datetime, category: str = "violent") -> None:
-    city.conn.execute(
+def add_place_event(
+    square_city: City, ext_id: str, when: datetime, category: str = "violent"
+) -> None:
+    square_city.conn.execute(
         "INSERT INTO raw.incidents (source_id, external_id, event_type, category, severity,"
         " occurred_at, first_seen_at, location_support, place_id, raw_payload)"
         " VALUES (1, %s, 'test', %s, 1, %s, %s, 'place', %s, '{}')",
-        (ext_id, category, when, when, city.place_id),
+        (ext_id, category, when, when, square_city.place_id),
     )
 
 
-def corroborated(city: City, report_id: int) -> bool:
-    row = city.conn.execute(
+def corroborated(square_city: City, report_id: int) -> bool:
+    row = square_city.conn.execute(
         "SELECT count(*) FROM raw.report_corroborations WHERE report_id = %s", (report_id,)
     ).fetchone()
-    return row[0] > 0
+    return bool(row[0] > 0)
 
 
 POINT_CASES = {
@@ -81,20 +83,20 @@ POINT_CASES = {
     ids=POINT_CASES.keys(),
 )
 def test_a_point_event_corroborates_a_compatible_report_within_250_m_and_3_h(
-    city: City, report_cat: str, police_cat: str, metres: float, hours: float, expected: bool
+    square_city: City, report_cat: str, police_cat: str, metres: float, hours: float, expected: bool
 ) -> None:
-    add_point(city.conn, "p1", *SPOT, T0 + timedelta(hours=hours), category=police_cat)
-    report = insert_report(city.conn, *north_of(SPOT, metres), T0, category=report_cat)
-    assert corroborated(city, report) is expected
+    add_point(square_city.conn, "p1", *SPOT, T0 + timedelta(hours=hours), category=police_cat)
+    report = insert_report(square_city.conn, *north_of(SPOT, metres), T0, category=report_cat)
+    assert corroborated(square_city, report) is expected
 
 
 @pytest.mark.parametrize(("metres", "expected"), [(200, True), (500, False)])
 def test_distance_to_a_place_is_measured_from_the_edge_of_its_radius(
-    city: City, metres: float, expected: bool
+    square_city: City, metres: float, expected: bool
 ) -> None:
-    add_place_event(city, "pl1", T0)
-    report = insert_report(city.conn, *east_of(SPOT, metres), T0)
-    assert corroborated(city, report) is expected
+    add_place_event(square_city, "pl1", T0)
+    report = insert_report(square_city.conn, *east_of(SPOT, metres), T0)
+    assert corroborated(square_city, report) is expected
 
 
 @pytest.mark.parametrize(
@@ -106,10 +108,15 @@ def test_distance_to_a_place_is_measured_from_the_edge_of_its_radius(
     ],
 )
 def test_a_district_event_corroborates_reports_inside_or_near_its_polygon(
-    city: City, where: str, expected: bool
+    square_city: City, where: str, expected: bool
 ) -> None:
     add_area(
-        city.conn, "d1", "district", T0, district_id=city.districts["Västra"], category="violent"
+        square_city.conn,
+        "d1",
+        "district",
+        T0,
+        district_id=square_city.districts["Västra"],
+        category="violent",
     )
     north_edge = (18.065, 59.34)
     spot = {
@@ -117,28 +124,30 @@ def test_a_district_event_corroborates_reports_inside_or_near_its_polygon(
         "100 m outside": north_of(north_edge, 100),
         "600 m outside": north_of(north_edge, 600),
     }[where]
-    report = insert_report(city.conn, *spot, T0 + timedelta(minutes=30))
-    assert corroborated(city, report) is expected
+    report = insert_report(square_city.conn, *spot, T0 + timedelta(minutes=30))
+    assert corroborated(square_city, report) is expected
 
 
-def test_a_municipality_only_event_corroborates_nothing(city: City) -> None:
-    add_area(city.conn, "m1", "municipality", T0, category="violent")
-    report = insert_report(city.conn, *SPOT, T0)
-    assert not corroborated(city, report)
+def test_a_municipality_only_event_corroborates_nothing(square_city: City) -> None:
+    add_area(square_city.conn, "m1", "municipality", T0, category="violent")
+    report = insert_report(square_city.conn, *SPOT, T0)
+    assert not corroborated(square_city, report)
 
 
-def test_a_fused_event_has_confidence_one_minus_the_product_of_misses(city: City) -> None:
-    add_point(city.conn, "p1", *SPOT, T0, category="violent")
-    near = [insert_report(city.conn, *north_of(SPOT, d), T0, status="approved") for d in (50, 90)]
-    rejected = insert_report(city.conn, *SPOT, T0, status="rejected")
-    alone = insert_report(city.conn, *east_of(SPOT, 2000), T0)
+def test_a_fused_event_has_confidence_one_minus_the_product_of_misses(square_city: City) -> None:
+    add_point(square_city.conn, "p1", *SPOT, T0, category="violent")
+    near = [
+        insert_report(square_city.conn, *north_of(SPOT, d), T0, status="approved") for d in (50, 90)
+    ]
+    rejected = insert_report(square_city.conn, *SPOT, T0, status="rejected")
+    alone = insert_report(square_city.conn, *east_of(SPOT, 2000), T0)
     events = {
         key: (report_ids, sources, observations, round(confidence, 4))
-        for key, report_ids, sources, observations, confidence in city.conn.execute(
+        for key, report_ids, sources, observations, confidence in square_city.conn.execute(
             "SELECT event_key, report_ids, sources, observations, confidence FROM raw.fused_events"
         ).fetchall()
     }
-    incident_id = city.conn.execute("SELECT id FROM raw.incidents").fetchone()[0]
+    incident_id = square_city.conn.execute("SELECT id FROM raw.incidents").fetchone()[0]
     assert events[f"incident:{incident_id}"] == (
         near,
         ["polisen", "user_reports"],
@@ -150,11 +159,11 @@ def test_a_fused_event_has_confidence_one_minus_the_product_of_misses(city: City
     assert len(events) == 2
 
 
-def test_a_report_fuses_with_the_police_event_closest_in_time(city: City) -> None:
-    add_point(city.conn, "early", *SPOT, T0 - timedelta(hours=2), category="violent")
-    add_point(city.conn, "close", *SPOT, T0 + timedelta(minutes=20), category="violent")
-    report = insert_report(city.conn, *SPOT, T0)
-    best, matches = city.conn.execute(
+def test_a_report_fuses_with_the_police_event_closest_in_time(square_city: City) -> None:
+    add_point(square_city.conn, "early", *SPOT, T0 - timedelta(hours=2), category="violent")
+    add_point(square_city.conn, "close", *SPOT, T0 + timedelta(minutes=20), category="violent")
+    report = insert_report(square_city.conn, *SPOT, T0)
+    best, matches = square_city.conn.execute(
         "SELECT i.external_id, c.matches FROM raw.report_corroboration c"
         " JOIN raw.incidents i ON i.id = c.best_incident_id WHERE c.report_id = %s",
         (report,),
@@ -162,53 +171,63 @@ def test_a_report_fuses_with_the_police_event_closest_in_time(city: City) -> Non
     assert (best, matches) == ("close", 2)
 
 
-def feeding(city: City) -> dict[int, tuple[float, bool]]:
+def feeding(square_city: City) -> dict[int, tuple[float, bool]]:
     return {
         report_id: (round(severity, 4), corroborated)
-        for report_id, severity, corroborated in city.conn.execute(
+        for report_id, severity, corroborated in square_city.conn.execute(
             "SELECT report_id, severity, corroborated FROM raw.reports_for_risk"
         ).fetchall()
     }
 
 
 def test_only_approved_or_corroborated_reports_feed_risk_with_a_capped_weight(
-    city: City,
+    square_city: City,
 ) -> None:
-    add_point(city.conn, "p1", *SPOT, T0, category="violent")
+    add_point(square_city.conn, "p1", *SPOT, T0, category="violent")
     far = east_of(SPOT, 3000)
-    pending_alone = insert_report(city.conn, *far, T0, category="violent")
-    pending_matched = insert_report(city.conn, *SPOT, T0, category="violent")
-    approved_theft = insert_report(city.conn, *far, T0, category="theft", status="approved")
-    rejected_matched = insert_report(city.conn, *SPOT, T0, status="rejected")
-    assert feeding(city) == {
+    pending_alone = insert_report(square_city.conn, *far, T0, category="violent")
+    pending_matched = insert_report(square_city.conn, *SPOT, T0, category="violent")
+    approved_theft = insert_report(square_city.conn, *far, T0, category="theft", status="approved")
+    rejected_matched = insert_report(square_city.conn, *SPOT, T0, status="rejected")
+    assert feeding(square_city) == {
         pending_matched: (0.25, True),  # min(1.0, cap 0.5) x reliability 0.5
         approved_theft: (0.2, False),  # min(0.4, 0.5) x 0.5
     }
-    assert pending_alone not in feeding(city) and rejected_matched not in feeding(city)
+    assert pending_alone not in feeding(square_city) and rejected_matched not in feeding(
+        square_city
+    )
 
 
 def test_a_report_made_during_an_alert_feeds_risk_only_when_police_corroborate_it(
-    city: City,
+    square_city: City,
 ) -> None:
-    add_point(city.conn, "p1", *SPOT, T0, category="violent")
+    add_point(square_city.conn, "p1", *SPOT, T0, category="violent")
     far = east_of(SPOT, 3000)
-    approved_alert = insert_report(city.conn, *far, T0, status="approved", during_alert=True)
-    matched_alert = insert_report(city.conn, *SPOT, T0, during_alert=True)
-    assert feeding(city) == {matched_alert: (0.25, True)}
-    city.conn.execute("UPDATE ref.report_parameters SET during_alert_factor = 0.5")
-    assert feeding(city) == {matched_alert: (0.25, True), approved_alert: (0.125, False)}
+    approved_alert = insert_report(square_city.conn, *far, T0, status="approved", during_alert=True)
+    matched_alert = insert_report(square_city.conn, *SPOT, T0, during_alert=True)
+    assert feeding(square_city) == {matched_alert: (0.25, True)}
+    square_city.conn.execute("UPDATE ref.report_parameters SET during_alert_factor = 0.5")
+    assert feeding(square_city) == {matched_alert: (0.25, True), approved_alert: (0.125, False)}
 
 
-def test_a_report_counts_from_its_approval_or_the_police_event_being_seen(city: City) -> None:
-    add_point(city.conn, "p1", *SPOT, T0, category="violent")
-    city.conn.execute("UPDATE raw.incidents SET first_seen_at = %s", (T0 + timedelta(hours=6),))
-    matched = insert_report(city.conn, *SPOT, T0, received_at=T0 + timedelta(hours=1))
-    approved = insert_report(city.conn, *east_of(SPOT, 3000), T0, status="approved", received_at=T0)
-    city.conn.execute(
+def test_a_report_counts_from_its_approval_or_the_police_event_being_seen(
+    square_city: City,
+) -> None:
+    add_point(square_city.conn, "p1", *SPOT, T0, category="violent")
+    square_city.conn.execute(
+        "UPDATE raw.incidents SET first_seen_at = %s", (T0 + timedelta(hours=6),)
+    )
+    matched = insert_report(square_city.conn, *SPOT, T0, received_at=T0 + timedelta(hours=1))
+    approved = insert_report(
+        square_city.conn, *east_of(SPOT, 3000), T0, status="approved", received_at=T0
+    )
+    square_city.conn.execute(
         "UPDATE raw.user_reports SET moderated_at = %s WHERE id = %s",
         (T0 + timedelta(days=2), approved),
     )
     counts_from = dict(
-        city.conn.execute("SELECT report_id, counts_from FROM raw.reports_for_risk").fetchall()
+        square_city.conn.execute(
+            "SELECT report_id, counts_from FROM raw.reports_for_risk"
+        ).fetchall()
     )
     assert counts_from == {matched: T0 + timedelta(hours=6), approved: T0 + timedelta(days=2)}

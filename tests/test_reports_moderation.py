@@ -12,10 +12,17 @@ import psycopg
 import pytest
 
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.live_server import live_server
-from tests.opstools import api_key
-from tests.report_support import form, jpeg_with_gps, new_key, photo_files, report_settings, submit
+from tests.support.dbtools import ScratchDatabase
+from tests.support.live_server import live_server
+from tests.support.opstools import api_key
+from tests.support.report_support import (
+    form,
+    jpeg_with_gps,
+    new_key,
+    photo_files,
+    report_settings,
+    submit,
+)
 
 QUEUE = "/api/v1/admin/reports"
 

@@ -15,10 +15,10 @@ from api.errors import InvalidReport
 from api.reports.photo_store import DiskPhotoStore, S3PhotoStore
 from api.reports.photos import clean_photo, sniff_format
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.live_server import free_port, live_server
-from tests.opstools import api_key
-from tests.report_support import (
+from tests.support.dbtools import ScratchDatabase
+from tests.support.live_server import free_port, live_server
+from tests.support.opstools import api_key
+from tests.support.report_support import (
     form,
     has_metadata,
     jpeg_with_gps,

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import psycopg
 
-from tests.dbtools import ScratchDatabase
-from tests.report_support import insert_report
-from tests.synthetic_city import AS_OF, add_point, make_city
+from tests.support.dbtools import ScratchDatabase
+from tests.support.report_support import insert_report
+from tests.support.synthetic_city import AS_OF, add_point, make_city
 
 APPROVED_AT = (18.060, 59.326)  # Västra
 PENDING_AT = (18.095, 59.334)  # Östra

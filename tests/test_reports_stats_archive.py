@@ -14,11 +14,11 @@ import pytest
 
 from config.settings import Settings
 from pipeline.ingest.polisen_ingest import ingest_files
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.ingest_support import ARCHIVE, reference_database, scalar
-from tests.live_server import live_server
-from tests.opstools import api_key
-from tests.report_support import report_settings
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.ingest_support import ARCHIVE, reference_database, scalar
+from tests.support.live_server import live_server
+from tests.support.opstools import api_key
+from tests.support.report_support import report_settings
 
 WINDOW = {"from": "2022-09-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
 
@@ -60,7 +60,10 @@ class ArchiveWithReports:
 
 @pytest.fixture(scope="module")
 def loaded(
-    db_factory: DatabaseFactory, template_db: ScratchDatabase, settings: Settings, tmp_path_factory
+    db_factory: DatabaseFactory,
+    template_db: ScratchDatabase,
+    settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ArchiveWithReports]:
     db = reference_database(db_factory, template_db, settings.data_dir)
     try:
@@ -79,7 +82,7 @@ def loaded(
 def get(loaded: ArchiveWithReports, path: str) -> dict[str, Any]:
     started = time.perf_counter()
     answer = loaded.client.get(path, params=WINDOW, headers=loaded.analyst)
-    print(f"{path}: {answer.status_code} in {time.perf_counter() - started:.2f} s")
+    print(f"{path}: {answer.status_code} in {time.perf_counter() - started:.2f} s")  # noqa: T201 (shown by pytest -s)
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
     return body

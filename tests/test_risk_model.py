@@ -16,17 +16,18 @@ from pipeline.nightly import _queued_run, run_nightly
 from pipeline.risk.backtest import format_report, run_backtest
 from pipeline.risk.features import FEATURE_NAMES
 from pipeline.risk.model import retrain
-from tests.conftest import settings_for
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
-from tests.opstools import api_key
-from tests.synthetic_city import AS_OF, add_hotspot_history, add_point, make_city
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.live_server import live_server
+from tests.support.opstools import api_key
+from tests.support.synthetic_city import AS_OF, add_hotspot_history, add_point, make_city
 
 FRIDAY_22H = 4 * 24 + 22
 
 
 @pytest.fixture(scope="module")
-def history_template(db_factory: DatabaseFactory, template_db: ScratchDatabase):
+def history_template(
+    db_factory: DatabaseFactory, template_db: ScratchDatabase
+) -> Iterator[ScratchDatabase]:
     """A migrated database with the synthetic city and 80 weeks of incidents, built once."""
     built = db_factory.create(template=template_db.name, suffix="risk_history")
     with psycopg.connect(built.owner_url) as conn:
@@ -43,7 +44,9 @@ def history_template(db_factory: DatabaseFactory, template_db: ScratchDatabase):
 
 
 @pytest.fixture
-def history(db_factory: DatabaseFactory, history_template: ScratchDatabase):
+def history(
+    db_factory: DatabaseFactory, history_template: ScratchDatabase
+) -> Iterator[ScratchDatabase]:
     clone = db_factory.create(template=history_template.name)
     yield clone
     db_factory.drop(clone.name)
@@ -140,7 +143,7 @@ def test_nightly_retrains_refreshes_and_backtests(
     assert history_api.get("/health/ready").json()["status"] == "ok"
 
 
-def test_a_failed_nightly_run_marks_health_degraded(db: ScratchDatabase, api: httpx.Client):
+def test_a_failed_nightly_run_marks_health_degraded(db: ScratchDatabase, api: httpx.Client) -> None:
     with psycopg.connect(db.owner_url) as conn:
         make_city(conn)  # no incidents at all: nothing to train on
     with pytest.raises(ValueError, match="history"):

@@ -1,33 +1,34 @@
-"""The SQL risk pipeline on a synthetic city: mass spreading, scores, evidence, refresh."""
+"""The SQL risk pipeline on a synthetic districts: mass spreading, scores, evidence, refresh."""
 
 from __future__ import annotations
 
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import psycopg
 import pytest
 
 from pipeline.risk.refresh import refresh_risk
-from tests.dbtools import ScratchDatabase
-from tests.synthetic_city import AS_OF, add_area, add_hotspot_history, add_point, make_city
+from tests.support.dbtools import ScratchDatabase
+from tests.support.synthetic_city import AS_OF, add_area, add_hotspot_history, add_point, make_city
 
 
 @pytest.fixture
-def city(db: ScratchDatabase) -> dict[str, int]:
+def districts(db: ScratchDatabase) -> dict[str, int]:
     with psycopg.connect(db.owner_url) as conn:
         return make_city(conn)
 
 
-def one(conn: psycopg.Connection, query: str, *params: object) -> tuple:
+def one(conn: psycopg.Connection, query: str, *params: object) -> tuple[Any, ...]:
     row = conn.execute(query, params).fetchone()
     assert row is not None
     return row
 
 
 def test_a_point_incident_puts_its_whole_weight_on_its_cell(
-    db: ScratchDatabase, city: dict[str, int]
+    db: ScratchDatabase, districts: dict[str, int]
 ) -> None:
     with psycopg.connect(db.owner_url) as conn:
         add_point(conn, "p1", 18.06, 59.33, AS_OF - timedelta(days=1))
@@ -49,16 +50,16 @@ def test_a_point_incident_puts_its_whole_weight_on_its_cell(
 
 
 def test_a_district_incident_spreads_evenly_over_the_district(
-    db: ScratchDatabase, city: dict[str, int]
+    db: ScratchDatabase, districts: dict[str, int]
 ) -> None:
     with psycopg.connect(db.owner_url) as conn:
-        add_area(conn, "d1", "district", AS_OF, district_id=city["Östra"], category="theft")
+        add_area(conn, "d1", "district", AS_OF, district_id=districts["Östra"], category="theft")
         conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
         n_cells, total, smallest, largest = one(
             conn,
             "SELECT count(*), sum(m.mass), min(m.mass), max(m.mass) FROM risk.cell_mass m"
             " JOIN risk.cells c USING (cell) WHERE c.district_id = %s",
-            city["Östra"],
+            districts["Östra"],
         )
         assert n_cells > 20
         assert total == pytest.approx(0.4, rel=1e-4)  # theft severity, no decay at as_of
@@ -67,20 +68,20 @@ def test_a_district_incident_spreads_evenly_over_the_district(
             conn,
             "SELECT sum(m.mass) FROM risk.cell_mass m JOIN risk.cells c USING (cell)"
             " WHERE c.district_id = %s",
-            city["Västra"],
+            districts["Västra"],
         )[0]
         assert other == 0
         evidence = one(
             conn,
             "SELECT array_agg(DISTINCT evidence) FROM risk.cell_risk WHERE district_id = %s"
             " AND resolution = 9",
-            city["Östra"],
+            districts["Östra"],
         )[0]
         assert evidence == ["inferred"]
 
 
 def test_municipality_only_incidents_reach_no_cell_but_count_in_the_located_share(
-    db: ScratchDatabase, city: dict[str, int]
+    db: ScratchDatabase, districts: dict[str, int]
 ) -> None:
     with psycopg.connect(db.owner_url) as conn:
         add_point(conn, "p1", 18.06, 59.33, AS_OF)
@@ -98,7 +99,9 @@ def test_municipality_only_incidents_reach_no_cell_but_count_in_the_located_shar
     assert total_mass == pytest.approx(1.0)
 
 
-def test_observed_mass_adds_up_across_resolutions(db: ScratchDatabase, city) -> None:
+def test_observed_mass_adds_up_across_resolutions(
+    db: ScratchDatabase, districts: dict[str, int]
+) -> None:
     with psycopg.connect(db.owner_url) as conn:
         add_hotspot_history(conn, weeks=20)
         conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
@@ -114,7 +117,7 @@ def test_observed_mass_adds_up_across_resolutions(db: ScratchDatabase, city) -> 
 
 
 def test_a_hot_spot_scores_high_and_alert_zones_stay_a_small_share(
-    db: ScratchDatabase, city
+    db: ScratchDatabase, districts: dict[str, int]
 ) -> None:
     with psycopg.connect(db.owner_url) as conn:
         lon, lat = add_hotspot_history(conn, weeks=52)
@@ -141,7 +144,9 @@ def test_a_hot_spot_scores_high_and_alert_zones_stay_a_small_share(
     assert alert_share <= 0.1
 
 
-def test_refresh_is_recorded_and_bumps_the_generation(db: ScratchDatabase, city) -> None:
+def test_refresh_is_recorded_and_bumps_the_generation(
+    db: ScratchDatabase, districts: dict[str, int]
+) -> None:
     with psycopg.connect(db.owner_url) as conn:
         add_point(conn, "p1", 18.06, 59.33, AS_OF)
     first = refresh_risk(db.owner_url, AS_OF)
@@ -157,7 +162,7 @@ def test_refresh_is_recorded_and_bumps_the_generation(db: ScratchDatabase, city)
 
 
 def test_a_failed_refresh_keeps_the_previous_tables_and_records_the_error(
-    db: ScratchDatabase, city
+    db: ScratchDatabase, districts: dict[str, int]
 ) -> None:
     with psycopg.connect(db.owner_url) as conn:
         add_point(conn, "p1", 18.06, 59.33, AS_OF)
@@ -179,7 +184,9 @@ def test_a_failed_refresh_keeps_the_previous_tables_and_records_the_error(
     assert generations == 1
 
 
-def test_a_second_concurrent_refresh_is_refused(db: ScratchDatabase, city) -> None:
+def test_a_second_concurrent_refresh_is_refused(
+    db: ScratchDatabase, districts: dict[str, int]
+) -> None:
     with psycopg.connect(db.owner_url) as first, psycopg.connect(db.owner_url) as second:
         first.execute("SELECT risk.refresh_all(%s)", (AS_OF,))  # transaction left open
         with pytest.raises(psycopg.errors.LockNotAvailable):
@@ -188,7 +195,7 @@ def test_a_second_concurrent_refresh_is_refused(db: ScratchDatabase, city) -> No
 
 
 def test_readers_never_block_or_see_a_half_built_table_during_refresh(
-    db: ScratchDatabase, city
+    db: ScratchDatabase, districts: dict[str, int]
 ) -> None:
     with psycopg.connect(db.owner_url) as conn:
         add_hotspot_history(conn, weeks=10)
@@ -206,7 +213,7 @@ def test_readers_never_block_or_see_a_half_built_table_during_refresh(
                 reader.execute("SET statement_timeout = '500ms'")
                 while not stop.is_set():
                     seen.append(reader.execute("SELECT count(*) FROM risk.cell_risk").fetchone()[0])
-        except BaseException as exc:  # reported by the assertion below
+        except BaseException as exc:  # noqa: BLE001 (the thread's failure, asserted below)
             errors.append(exc)
 
     thread = threading.Thread(target=read)

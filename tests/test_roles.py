@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.dbtools import ScratchDatabase
+from tests.support.dbtools import ScratchDatabase
 
 READ_ONLY_OR_DENIED = {"25006", "42501"}
 

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from config.logging import JsonFormatter
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.live_server import live_server
-from tests.opstools import app_with_probe_routes, tuned
+from tests.support.dbtools import ScratchDatabase
+from tests.support.live_server import live_server
+from tests.support.opstools import app_with_probe_routes, tuned
 
 PING = "/api/v1/test/ping"
 ECHO = "/api/v1/test/echo"

@@ -13,10 +13,9 @@ from typer.testing import CliRunner
 from api.security.keys import generate_api_key, looks_like_api_key
 from cli.main import app as cli_app
 from config.settings import Settings, get_settings
-from tests.conftest import settings_for
-from tests.dbtools import ScratchDatabase
-from tests.live_server import live_server
-from tests.opstools import api_key
+from tests.support.dbtools import ScratchDatabase, settings_for
+from tests.support.live_server import live_server
+from tests.support.opstools import api_key
 
 JOBS = "/api/v1/admin/jobs"
 

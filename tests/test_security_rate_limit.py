@@ -10,9 +10,9 @@ import psycopg
 
 from api.security.rate_limit import route_class
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.live_server import live_server
-from tests.opstools import api_key, app_with_probe_routes, tuned
+from tests.support.dbtools import ScratchDatabase
+from tests.support.live_server import live_server
+from tests.support.opstools import api_key, app_with_probe_routes, tuned
 
 PING = "/api/v1/test/ping"
 

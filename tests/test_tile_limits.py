@@ -5,8 +5,8 @@ from __future__ import annotations
 import mapbox_vector_tile
 import psycopg
 
-from tests.dbtools import ScratchDatabase
-from tests.synthetic_city import AS_OF, make_city
+from tests.support.dbtools import ScratchDatabase
+from tests.support.synthetic_city import AS_OF, make_city
 
 # The z13 tile holding central Västra (lon 18.0615-18.1055, lat about 59.33).
 TILE = (13, 4507, 2409)

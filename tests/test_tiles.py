@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import psycopg
@@ -14,18 +15,11 @@ import pytest
 import redis
 
 from config.settings import Settings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import free_port
-from tests.map_support import MapCity, decode, map_api, map_city, tile_of
-from tests.synthetic_city import AS_OF
+from tests.support.live_server import free_port
+from tests.support.map_support import MapCity, decode, map_api, tile_of
+from tests.support.synthetic_city import AS_OF
 
 RISK_PROPERTIES = {"h3", "resolution", "risk_score", "relative_risk", "rr_lower", "rr_upper"}
-
-
-@pytest.fixture(scope="module")
-def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
-    with map_city(db_factory, template_db) as seeded:
-        yield seeded
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +28,12 @@ def client(settings: Settings, city: MapCity) -> Iterator[httpx.Client]:
         yield http
 
 
-def risk_features(client: httpx.Client, z: int, x: int, y: int) -> list[dict]:
+def risk_features(client: httpx.Client, z: int, x: int, y: int) -> list[dict[str, Any]]:
     response = client.get(f"/tiles/risk/{z}/{x}/{y}.mvt")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/vnd.mapbox-vector-tile"
-    return decode(response.content)["risk"]["features"]
+    features: list[dict[str, Any]] = decode(response.content)["risk"]["features"]
+    return features
 
 
 @pytest.mark.parametrize(("z", "resolution"), [(8, 7), (9, 7), (11, 8), (12, 9), (14, 9)])
@@ -79,7 +74,7 @@ def test_a_cell_on_a_tile_edge_is_in_both_tiles_with_the_same_id(
     for cell in shared:
         assert left[cell]["properties"] == right[cell]["properties"]
 
-    def xs(feature: dict) -> list[float]:
+    def xs(feature: dict[str, Any]) -> list[float]:
         return [pt[0] for ring in feature["geometry"]["coordinates"] for pt in ring]
 
     # A cell crossing the edge reaches into both tiles' buffers: no seam between them.
@@ -218,7 +213,7 @@ def test_a_refresh_changes_the_etag(settings: Settings, city: MapCity) -> None:
     assert second.headers["etag"] != first.headers["etag"]
 
     # Same data, same tile content (row order may differ after the rebuild).
-    def by_id(response: httpx.Response) -> dict:
+    def by_id(response: httpx.Response) -> dict[str, Any]:
         return {f["id"]: f["properties"] for f in decode(response.content)["risk"]["features"]}
 
     assert by_id(second) == by_id(first)

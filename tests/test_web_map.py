@@ -12,8 +12,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from config.map import WEB_DIR
 from config.settings import Settings
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.map_support import MapCity, map_api, map_city
+from tests.support.map_support import MapCity, map_api
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,12 +27,6 @@ CHROMIUM_ARGS = [
 ]
 MAPLIBRE = WEB_DIR / "node_modules" / "maplibre-gl" / "dist" / "maplibre-gl.mjs"
 LOADED = "() => window.haloMap && window.haloMap.loaded() && window.haloMap.areTilesLoaded()"
-
-
-@pytest.fixture(scope="module")
-def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
-    with map_city(db_factory, template_db) as seeded:
-        yield seeded
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,11 @@ import pytest
 from playwright.sync_api import Browser, FloatRect, Page, sync_playwright
 
 from config.settings import Settings
-from tests.basemap_support import T_CENTRALEN, built_glyphs, stockholm, stockholm_api
-from tests.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.basemap_support import T_CENTRALEN, built_glyphs, stockholm, stockholm_api
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
 from tests.test_web_map import CHROMIUM, CHROMIUM_ARGS, LOADED
 
-ARTIFACTS = Path(os.environ.get("HALO_TEST_ARTIFACTS", "/tmp/halo-artifacts/web-map"))
+ARTIFACTS = Path(os.environ.get("HALO_TEST_ARTIFACTS", "/tmp/halo-artifacts/web-map"))  # noqa: S108
 LON, LAT = T_CENTRALEN
 
 
@@ -81,11 +81,12 @@ def open_page(
 
 def rendered(page: Page, layer: str, prop: str = "name") -> list[Any]:
     """A property of the features MapLibre drew in a style layer."""
-    return page.evaluate(
+    values: list[Any] = page.evaluate(
         "([layer, prop]) => window.haloMap.queryRenderedFeatures({layers: [layer]})"
         ".map(f => f.properties[prop])",
         [layer, prop],
     )
+    return values
 
 
 def shot(page: Page, name: str) -> None:

@@ -25,7 +25,7 @@ def request_id_of(scope: Scope) -> str:
     """The caller's X-Request-ID when well formed, else a new random one."""
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER:
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _VALID_ID.fullmatch(candidate):
                 return candidate
     return uuid.uuid4().hex

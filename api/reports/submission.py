@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import anyio
+import psycopg
 from fastapi import APIRouter, Form, Header, Request, Response, UploadFile
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppSettings, Conn
+from api.deps import AppSettings, Conn, app_pool
 from api.errors import InvalidReport, PayloadTooLarge, RateLimited, problem_response
 from api.reports.models import ReportForm, ReportReceipt
 from api.reports.photo_store import AsyncPhotos, Photos
@@ -181,10 +182,10 @@ async def _discard_unreferenced(request: Request, photos: AsyncPhotos, photo_key
     unreferenced file is better than a report whose photo is gone."""
     with anyio.CancelScope(shield=True):
         try:
-            async with request.app.state.pool.connection() as conn:
+            async with app_pool(request).connection() as conn:
                 cur = await conn.execute(PHOTO_IN_USE_SQL, (photo_key,))
                 in_use = await cur.fetchone()
-        except Exception:
+        except psycopg.Error:  # the pool's timeout is one too
             log.warning("report photo %s kept: its use could not be checked", photo_key)
             return
         if in_use is None:

@@ -28,7 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from api.deps import AppSettings, Conn
 from api.errors import MissingDeviceSecret, UnknownDevice, problem_response
-from api.security.device_tokens import (
+from core.device_tokens import (
     EXPO_TOKEN_PATTERN,
     generate_device_secret,
     hash_device_secret,

@@ -4,19 +4,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import psycopg
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from psycopg.rows import dict_row
-from psycopg_pool import PoolTimeout
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from api.deps import AppSettings
+from api.deps import AppSettings, Pool
 from api.errors import RETRY_AFTER_S
 from api.freshness import FRESHNESS_SQL, judge_freshness
 from config.feed import FeedSettings
+from core.migration_head import migration_head
 
 router = APIRouter(tags=["health"])
 
@@ -36,16 +36,6 @@ NO_FRESHNESS = dict.fromkeys(
 )
 
 
-@lru_cache
-def migration_head() -> str | None:
-    """The head revision of the repository's migrations."""
-    from alembic.script import ScriptDirectory
-
-    from migrations.schema import alembic_config
-
-    return ScriptDirectory.from_config(alembic_config("postgresql://unused")).get_current_head()
-
-
 @router.get("/health", summary="Liveness: the process answers")
 async def health() -> dict[str, str]:
     return {"status": "ok"}
@@ -55,8 +45,8 @@ async def health() -> dict[str, str]:
     "/health/ready",
     summary="Readiness: database, extensions, migrations, nightly job, data freshness",
 )
-async def ready(request: Request, settings: AppSettings) -> JSONResponse:
-    row = await _read_state(request)
+async def ready(pool: Pool, settings: AppSettings) -> JSONResponse:
+    row = await _read_state(pool)
     if row is None:
         body = {"status": "unavailable", "checks": {"database": {"ok": False}}}
         return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER_S})
@@ -69,10 +59,10 @@ async def ready(request: Request, settings: AppSettings) -> JSONResponse:
     return JSONResponse({"status": "degraded" if failing else "ok", "checks": checks})
 
 
-async def _read_state(request: Request) -> dict[str, Any] | None:
+async def _read_state(pool: AsyncConnectionPool) -> dict[str, Any] | None:
     """The readiness facts in one query; None when the database cannot be reached."""
     try:
-        async with request.app.state.pool.connection(timeout=2.0) as conn:
+        async with pool.connection(timeout=2.0) as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(READINESS_SQL)
             row: dict[str, Any] | None = await cur.fetchone()

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
+from api.deps import app_pool
 from api.errors import InsufficientScope, InvalidApiKey, MissingApiKey
 from api.security.keys import SCOPES, hash_api_key, looks_like_api_key
 
@@ -53,7 +54,7 @@ async def authenticate(request: Request) -> Principal | None:
 async def _lookup(request: Request, key: str) -> Principal:
     if not looks_like_api_key(key):
         raise InvalidApiKey("The X-API-Key header is not a Halo API key.", _UNAUTHORIZED_HEADERS)
-    async with request.app.state.pool.connection() as conn:
+    async with app_pool(request).connection() as conn:
         cur = await conn.execute(AUTHENTICATE_SQL, (hash_api_key(key),))
         row = await cur.fetchone()
     if row is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from api.deps import app_pool
 from api.errors import RateLimited
 from api.metrics import RATE_LIMITED
 from api.security.auth import authenticate
@@ -115,7 +116,7 @@ async def _reserve(
     request: Request, book: LeaseBook, key: tuple[str, bytes], limit: RouteLimit, allowed: int
 ) -> int:
     """Reserve a lease in the database; 0 if this request may go on, else seconds to wait."""
-    async with request.app.state.pool.connection() as conn:
+    async with app_pool(request).connection() as conn:
         cur = await conn.execute(COUNT_SQL, (key[0], key[1], limit.window_s, limit.lease))
         row = await cur.fetchone()
     assert row is not None

@@ -95,6 +95,10 @@ class RedisTiles:
 
     def __init__(self, url: str, ttl_s: int) -> None:
         from redis.asyncio import Redis
+        from redis.exceptions import RedisError
+
+        # What a Redis outage raises: caught, so it only means a miss.
+        self._outage: tuple[type[Exception], ...] = (RedisError, OSError)
 
         self.ttl_s = ttl_s
         self._redis = Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
@@ -108,7 +112,7 @@ class RedisTiles:
         """The MVT bytes stored for this generation, or None."""
         try:
             value = await self._redis.get(self._key(generation, key))
-        except Exception as exc:  # a cache outage must not fail the tile
+        except self._outage as exc:  # a cache outage must not fail the tile
             log.warning("redis tile cache unavailable: %s", type(exc).__name__)
             return None
         return value if isinstance(value, bytes) else None
@@ -117,7 +121,7 @@ class RedisTiles:
         """Store the MVT bytes for this generation with the configured TTL."""
         try:
             await self._redis.set(self._key(generation, key), raw, ex=self.ttl_s)
-        except Exception as exc:
+        except self._outage as exc:
             log.warning("redis tile cache unavailable: %s", type(exc).__name__)
 
     async def close(self) -> None:

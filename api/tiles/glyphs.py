@@ -9,8 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from api.errors import problem_response
 from config.map import MapSettings
-from pipeline.glyphs.build import FONT_STACKS
-from pipeline.glyphs.pbf import encode_range
+from core.glyph_pbf import FONT_STACKS, encode_range
 
 router = APIRouter(tags=["tiles"])
 

@@ -173,7 +173,8 @@ def _moved_title_date(day: int, month_name: str, published: datetime, days: int)
     if month is None:
         return f"{day} {month_name}"
     try:
-        moved = datetime(_incident_year(published - timedelta(days=days), month), month, day)
+        # A title's date is polisen's naive local wall-clock day, as the real API writes it.
+        moved = datetime(_incident_year(published - timedelta(days=days), month), month, day)  # noqa: DTZ001
         moved += timedelta(days=days)
     except ValueError:
         return f"{day} {month_name}"
@@ -186,7 +187,8 @@ def _incident_year(published: datetime, month: int) -> int:
 
 
 def _parse_stamp(stamp: str) -> datetime:
-    return datetime.strptime(stamp.rsplit(" ", 1)[0], "%Y-%m-%d %H:%M:%S")
+    # The offset was split off: the local wall-clock time is what is compared.
+    return datetime.strptime(stamp.rsplit(" ", 1)[0], "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007
 
 
 def _local_stamp(stamp: str) -> str:

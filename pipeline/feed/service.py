@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from config.feed import FeedSettings
+from config.ingest import IngestSettings
 from pipeline.feed import pages as page_queue
 from pipeline.feed.light_refresh import light_refresh
 from pipeline.feed.page_text import PageShapeError, page_text
@@ -41,7 +42,6 @@ from pipeline.ingest.polisen_api import (
 from pipeline.ingest.polisen_files import EventPage
 from pipeline.ingest.polisen_ingest import PolisenIngester, ingest_batch, open_ingester
 from pipeline.ingest.polisen_parse import EventRejected, parse_published
-from pipeline.ingest.settings import IngestSettings
 
 log = logging.getLogger("halo.feed")
 
@@ -126,7 +126,7 @@ class LiveFeed:
         if report.error is None:
             return self.settings.interval_s
         backoff = self.settings.interval_s * 2 ** min(self.failures - 1, 10)
-        return min(max(backoff, self._retry_after or 0.0), self.settings.max_backoff_s)
+        return float(min(max(backoff, self._retry_after or 0.0), self.settings.max_backoff_s))
 
     def _pause(self, seconds: float, stop: Callable[[], bool]) -> None:
         """Sleep in short steps so a stop request is seen within a second."""
@@ -325,7 +325,7 @@ class LiveFeed:
             return
         try:
             generation = self.refresh(self.owner_url)
-        except Exception as exc:  # the feed goes on; the refresh stays pending
+        except Exception as exc:  # noqa: BLE001 - the feed goes on; the refresh stays pending
             log.warning("light refresh failed (stays pending): %s", exc)
             return
         if generation is not None:

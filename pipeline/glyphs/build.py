@@ -12,18 +12,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.glyphs.pbf import encode_range
+from core.glyph_pbf import FONT_STACKS, encode_range
 from pipeline.glyphs.sdf import GlyphRenderer
 
 log = logging.getLogger("halo.glyphs")
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-# Font stack name (as a style's text-font names it) -> font file of the Debian package
-# fonts-dejavu-core.
-FONT_STACKS = {
-    "DejaVu Sans Book": "DejaVuSans.ttf",
-    "DejaVu Sans Bold": "DejaVuSans-Bold.ttf",
-}
 RANGE_STARTS = (0, 256, 512, 768, 1024, 8192, 8448)
 
 

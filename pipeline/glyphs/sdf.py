@@ -15,7 +15,7 @@ import freetype
 import numpy as np
 from scipy import ndimage
 
-from pipeline.glyphs.pbf import Glyph
+from core.glyph_pbf import Glyph
 
 SIZE_PX = 24
 BORDER_PX = 3
@@ -35,7 +35,7 @@ class GlyphRenderer:
 
     def has(self, codepoint: int) -> bool:
         """Whether the font has a glyph for this code point."""
-        return self.face.get_char_index(codepoint) != 0
+        return bool(self.face.get_char_index(codepoint) != 0)
 
     def render(self, codepoint: int) -> Glyph:
         """The SDF glyph of one code point (the font's .notdef if it has none)."""

@@ -71,7 +71,8 @@ def _read_text(source: str, timeout_s: float) -> str:
             source, headers={"User-Agent": "Halo boundary loader"}
         )
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
-            return response.read().decode("utf-8")
+            body: bytes = response.read()
+            return body.decode("utf-8")
     try:
         return Path(source).read_text(encoding="utf-8")
     except OSError as exc:

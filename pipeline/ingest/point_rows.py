@@ -125,7 +125,8 @@ def _parse_time_text(text: str, time_format: str | None) -> datetime:
     if time_format == "epoch":
         return datetime.fromtimestamp(float(text), tz=UTC)
     if time_format:
-        return datetime.strptime(text, time_format)
+        # A format without %z gives a naive time: parse_time reads it in the rules' zone.
+        return datetime.strptime(text, time_format)  # noqa: DTZ007
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 

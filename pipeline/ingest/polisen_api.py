@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
-from pipeline.ingest.settings import IngestSettings
+from config.ingest import IngestSettings
 
 log = logging.getLogger("halo.ingest.polisen_api")
 

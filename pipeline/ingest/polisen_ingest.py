@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from config.ingest import IngestSettings, get_ingest_settings
 from pipeline.ingest.categories import UNKNOWN_TYPE_CATEGORY, category_of_type
 from pipeline.ingest.gazetteer import read_gazetteer
 from pipeline.ingest.geocode import Geocoder, TitleScope
@@ -30,7 +31,6 @@ from pipeline.ingest.polisen_api import PolisenApiError, PolisenClient, poll
 from pipeline.ingest.polisen_files import EventPage, pages_file_beside, read_events, read_pages
 from pipeline.ingest.polisen_parse import EventRejected, PolisenEvent, parse_event
 from pipeline.ingest.progress import progress
-from pipeline.ingest.settings import IngestSettings, get_ingest_settings
 from pipeline.ingest.summary import IngestSummary
 from pipeline.jobs import recorded_job
 

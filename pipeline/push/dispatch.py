@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg.rows import class_row
 
-from api.security.device_tokens import TokenSealer, TokenUnreadable, token_sealer
 from config.push import PushSettings
+from core.device_tokens import TokenSealer, TokenUnreadable, token_sealer
 from pipeline.jobs import recorded_job
 from pipeline.push.expo import (
     ExpoPushTransport,

@@ -36,7 +36,9 @@ class Folds:
         default_factory=lambda: defaultdict(list)
     )
 
-    def add(self, level: str, method: str, pred: np.ndarray, obs: np.ndarray, area: np.ndarray):
+    def add(
+        self, level: str, method: str, pred: np.ndarray, obs: np.ndarray, area: np.ndarray
+    ) -> None:
         self.data[(level, method)].append((pred, obs, area))
 
 

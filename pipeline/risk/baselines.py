@@ -11,7 +11,7 @@ RING_KERNEL = (1.0, 0.5, 0.25)
 
 def uniform(last52: np.ndarray, area: np.ndarray) -> np.ndarray:
     """Last year's weekly total spread by area."""
-    return last52.sum() / 52.0 * area / area.sum()
+    return np.asarray(last52.sum() / 52.0 * area / area.sum())
 
 
 def last_52_weeks(last52: np.ndarray) -> np.ndarray:
@@ -32,4 +32,4 @@ def ring_kde(last52: np.ndarray, rings: list[list[list[int]]]) -> np.ndarray:
     total = smoothed.sum()
     if total <= 0:
         return smoothed
-    return smoothed * (last52.sum() / 52.0) / total
+    return np.asarray(smoothed * (last52.sum() / 52.0) / total)

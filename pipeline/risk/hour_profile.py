@@ -44,7 +44,7 @@ def fit_hour_profile(conn: psycopg.Connection, cutoff: datetime) -> np.ndarray:
         family=sm.families.Poisson(),
     )
     fitted = np.asarray(model.fit().predict())
-    return fitted / fitted.mean()
+    return np.asarray(fitted / fitted.mean())
 
 
 def write_hour_profile(conn: psycopg.Connection, profile: np.ndarray) -> None:

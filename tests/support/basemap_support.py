@@ -17,9 +17,8 @@ from pipeline.ingest.boundaries import DISTRICTS_FILE, MUNICIPALITIES_FILE, load
 from pipeline.ingest.gazetteer import CURATED_PLACES_FILE, load_curated_gazetteer
 from pipeline.ingest.polisen_ingest import ingest_files
 from pipeline.nightly import run_nightly
-from tests.conftest import settings_for
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.live_server import live_server
 
 T_CENTRALEN = (18.0590, 59.3313)  # lon, lat
 

@@ -116,7 +116,7 @@ class Target:
     binary: bool = False
 
 
-def resolve(schema: dict, spec: dict) -> dict:
+def resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """Follow a $ref, and pick the non-null branch of an `anyOf [X, null]`."""
     while "$ref" in schema:
         schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
@@ -126,7 +126,9 @@ def resolve(schema: dict, spec: dict) -> dict:
     return schema
 
 
-def body_fields(schema: dict, spec: dict, prefix: str = "") -> Iterator[tuple[str, dict]]:
+def body_fields(
+    schema: dict[str, Any], spec: dict[str, Any], prefix: str = ""
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """The scalar leaves of a body schema as dotted names (arrays: their first element)."""
     schema = resolve(schema, spec)
     for name, prop in schema.get("properties", {}).items():
@@ -140,12 +142,12 @@ def body_fields(schema: dict, spec: dict, prefix: str = "") -> Iterator[tuple[st
             yield dotted, prop
 
 
-def is_binary(schema: dict) -> bool:
+def is_binary(schema: dict[str, Any]) -> bool:
     """A file part (OpenAPI 3.0 `format: binary`, 3.1 `contentMediaType`)."""
     return schema.get("format") == "binary" or "contentMediaType" in schema
 
 
-def targets(spec: dict) -> list[Target]:
+def targets(spec: dict[str, Any]) -> list[Target]:
     """Every input of every operation, in path order."""
     found = []
     for path, operations in sorted(spec["paths"].items()):
@@ -166,7 +168,9 @@ def now_iso(minutes_ago: int = 10) -> str:
     return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
 
 
-def value_from_schema(name: str, schema: dict, spec: dict, known: dict[str, Any]) -> Any:
+def value_from_schema(
+    name: str, schema: dict[str, Any], spec: dict[str, Any], known: dict[str, Any]
+) -> Any:
     """A valid value: the test's own for known names, else the schema's default or example."""
     leaf = name.rsplit(".", 1)[-1]
     if leaf in known:
@@ -195,7 +199,7 @@ def value_from_schema(name: str, schema: dict, spec: dict, known: dict[str, Any]
     return "valid"
 
 
-def set_dotted(body: dict, dotted: str, value: Any) -> None:
+def set_dotted(body: dict[str, Any], dotted: str, value: Any) -> None:
     """Set body['a']['b'] (or body['a'][0]) for 'a.b' (or 'a.0')."""
     *parents, last = dotted.split(".")
     node: Any = body
@@ -226,7 +230,7 @@ def _header(value: str | bytes) -> str | bytes:
 
 
 def request_for(
-    spec: dict, target: Target, payload: Payload, known: dict[str, Any]
+    spec: dict[str, Any], target: Target, payload: Payload, known: dict[str, Any]
 ) -> dict[str, Any]:
     """httpx.Client.request keyword arguments: valid inputs, the payload in `target`."""
     op = spec["paths"][target.path][target.method]
@@ -260,7 +264,11 @@ def request_for(
 
 
 def form_parts(
-    spec: dict, schema: dict, target: Target, payload: Payload, known: dict[str, Any]
+    spec: dict[str, Any],
+    schema: dict[str, Any],
+    target: Target,
+    payload: Payload,
+    known: dict[str, Any],
 ) -> dict[str, Any]:
     """Multipart parts: the valid fields (no file), the payload as a field or a file."""
     parts: dict[str, Any] = {}
@@ -278,7 +286,11 @@ def form_parts(
 
 
 def json_body(
-    spec: dict, schema: dict, target: Target, payload: Payload, known: dict[str, Any]
+    spec: dict[str, Any],
+    schema: dict[str, Any],
+    target: Target,
+    payload: Payload,
+    known: dict[str, Any],
 ) -> bytes:
     """A JSON body: valid values, the payload at the target's dotted name (a raw token or
     invalid UTF-8 spliced into the text)."""

@@ -7,16 +7,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import mapbox_vector_tile
 import psycopg
 
 from config.settings import Settings
-from tests.conftest import settings_for
-from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import live_server
-from tests.synthetic_city import AS_OF, add_area, add_hotspot_history, make_city
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.live_server import live_server
+from tests.support.synthetic_city import AS_OF, add_area, add_hotspot_history, make_city
 
 # A circular district east of the two boxes: many vertices, so simplification shows.
 ROUND_DISTRICT_SQL = """
@@ -102,6 +102,9 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
     return z, x, y
 
 
-def decode(content: bytes) -> dict:
+def decode(content: bytes) -> dict[str, Any]:
     """The layers of an MVT tile, geometry in tile coordinates (y down, as in the tile)."""
-    return mapbox_vector_tile.decode(content, default_options={"y_coord_down": True})
+    layers: dict[str, Any] = mapbox_vector_tile.decode(
+        content, default_options={"y_coord_down": True}
+    )
+    return layers

@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from config.settings import Settings
-from tests.live_server import live_server
+from tests.support.live_server import live_server
 
 TOKEN = re.compile(r"^Expo(nent)?PushToken\[[A-Za-z0-9_-]+\]$")
 ERROR_CODES = {

@@ -9,8 +9,7 @@ from fastapi import FastAPI, Request
 from api.app import create_app
 from cli.keys import create_key
 from config.settings import Settings
-from tests.conftest import settings_for
-from tests.dbtools import ScratchDatabase
+from tests.support.dbtools import ScratchDatabase, settings_for
 
 
 def tuned(settings: Settings, db: ScratchDatabase, **parts: dict[str, Any]) -> Settings:

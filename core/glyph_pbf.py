@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Font stack name (as a style's text-font names it) -> font file of the Debian package
+# fonts-dejavu-core. Shared by the builder (pipeline/glyphs) and the server (api/tiles/glyphs).
+FONT_STACKS = {
+    "DejaVu Sans Book": "DejaVuSans.ttf",
+    "DejaVu Sans Bold": "DejaVuSans-Bold.ttf",
+}
+
 VARINT, LENGTH_DELIMITED = 0, 2
 
 

@@ -13,8 +13,8 @@ import psycopg
 from PIL import ExifTags, Image, PngImagePlugin
 
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.opstools import tuned
+from tests.support.dbtools import ScratchDatabase
+from tests.support.opstools import tuned
 
 # Medborgarplatsen, Södermalm.
 LON, LAT = 18.0735, 59.3142
@@ -132,7 +132,8 @@ def photo_files(photo_dir: Path) -> list[Path]:
 def count_reports(db: ScratchDatabase) -> int:
     with psycopg.connect(db.owner_url) as conn:
         row = conn.execute("SELECT count(*) FROM raw.user_reports").fetchone()
-    return row[0]
+    count: int = row[0]
+    return count
 
 
 def insert_report(

@@ -6,9 +6,9 @@ from functools import lru_cache
 from typing import Annotated
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from config.settings import halo_home
+from config.base import HaloSettings
 
 # The place names polisen.se gives Stockholm county's events in `location.name`, spelled as
 # the API spells them (lower-case second words), for the `locationname` filter.
@@ -43,12 +43,10 @@ STOCKHOLM_COUNTY_LOCATION_NAMES = (
 )
 
 
-class IngestSettings(BaseSettings):
+class IngestSettings(HaloSettings):
     """What ingestion reads from its environment; defaults fit Stockholm county."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="HALO_INGEST_", env_file=halo_home() / "local.env", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="HALO_INGEST_")
 
     # The configured region: polisen events outside these counties are rejected, point
     # files are checked against the bounding box (min lon, min lat, max lon, max lat).

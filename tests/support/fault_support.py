@@ -27,7 +27,7 @@ from alembic import command
 
 from config.settings import REPO_ROOT, halo_home
 from migrations.schema import alembic_config
-from tests.live_server import free_port
+from tests.support.live_server import free_port
 
 PG_BIN = "/usr/lib/postgresql/17/bin"
 CLUSTERS_DIR = "/var/lib/halo"  # inside the root filesystem, owned by postgres

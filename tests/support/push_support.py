@@ -9,11 +9,11 @@ from typing import Any
 
 import psycopg
 
-from api.security.device_tokens import hash_device_secret, token_sealer
 from config.push import PushSettings
 from config.settings import Settings
-from tests.dbtools import ScratchDatabase
-from tests.synthetic_city import add_area, make_city
+from core.device_tokens import hash_device_secret, token_sealer
+from tests.support.dbtools import ScratchDatabase
+from tests.support.synthetic_city import add_area, make_city
 
 
 def expo_token() -> str:
@@ -33,7 +33,7 @@ def fast_push_settings(settings: Settings, expo_url: str, **fields: Any) -> Push
     return settings.push.model_copy(update={**base, **fields})
 
 
-def city(db: ScratchDatabase) -> dict[str, int]:
+def seed_districts(db: ScratchDatabase) -> dict[str, int]:
     """The synthetic city's two districts (Västra, Östra) by name."""
     with psycopg.connect(db.owner_url) as conn:
         return make_city(conn)

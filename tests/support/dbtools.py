@@ -12,10 +12,17 @@ import psycopg
 from alembic import command
 from psycopg import sql
 
+from config.settings import Settings
 from migrations.schema import alembic_config
 from migrations.snapshot import HALO_SCHEMAS_SQL
 
-__all__ = ["HALO_SCHEMAS_SQL", "DatabaseFactory", "ScratchDatabase", "with_database"]
+__all__ = [
+    "HALO_SCHEMAS_SQL",
+    "DatabaseFactory",
+    "ScratchDatabase",
+    "settings_for",
+    "with_database",
+]
 
 
 def with_database(url: str, dbname: str) -> str:
@@ -83,3 +90,14 @@ class DatabaseFactory:
         db = self.create(suffix="template")
         command.upgrade(alembic_config(db.owner_url), "head")
         return db
+
+
+def settings_for(settings: Settings, db: ScratchDatabase) -> Settings:
+    """The run's settings pointed at one test database."""
+    return settings.model_copy(
+        update={
+            "database_url": db.owner_url,
+            "api_database_url": db.api_url,
+            "analyst_database_url": db.analyst_url,
+        }
+    )

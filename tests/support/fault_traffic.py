@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tests.report_support import form, submit
+from tests.support.report_support import form, submit
 
 RETRY_PAUSE_S = 0.1  # a real client honours Retry-After; a short pause measures recovery finely
 KEY_DEADLINE_S = 40.0  # a report not acknowledged by then is a test failure

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from config.feed import FeedSettings
+from config.ingest import IngestSettings
 from pipeline.feed.fake_polisen import FakePolisen, ReplayEvent, load_replay, serve_fake
 from pipeline.feed.service import LiveFeed
-from pipeline.ingest.settings import IngestSettings
 
 
 class VirtualClock:

@@ -13,7 +13,7 @@ import psycopg
 
 from pipeline.ingest.boundaries import DISTRICTS_FILE, MUNICIPALITIES_FILE, load_boundaries
 from pipeline.ingest.gazetteer import load_curated_gazetteer
-from tests.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
 
 ARCHIVE = "polisen/stockholm_county_events_2022_2025.json"
 ARCHIVE_PAGES = "polisen/stockholm_county_events_2022_2025_pages.json"

@@ -14,11 +14,11 @@ from typing import Any, ClassVar
 import httpx
 
 from config.settings import Settings
-from tests.conftest import settings_for
-from tests.live_server import live_server
-from tests.map_support import MapCity
+from tests.support.dbtools import settings_for
+from tests.support.live_server import live_server
+from tests.support.map_support import MapCity
 
-MOBILE_DIST = Path(__file__).resolve().parent.parent / "mobile" / "dist"
+MOBILE_DIST = Path(__file__).resolve().parents[2] / "mobile" / "dist"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
