@@ -11,15 +11,17 @@ STAMPS := .make
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the tests and tools need beside Python: mmdebstrap builds the database,
-# gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test.
-SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium
+# gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test,
+# ffmpeg (ffmpeg, ffprobe) re-muxes report videos without metadata.
+SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium ffmpeg
 
-.PHONY: run test install system-packages web-assets mobile-modules mobile-test mobile-web db-up \
+.PHONY: run test install system-packages web-assets mobile-modules mobile-test mobile-web \
+	mobile-native-export db-up \
 	db-down migrate demo-data serve lint pytest clean
 
 run: install db-up migrate demo-data serve
 
-test: install db-up lint mobile-test mobile-web pytest
+test: install db-up lint mobile-test mobile-native-export mobile-web pytest
 
 $(STAMPS)/system.stamp: Makefile
 	@echo "==> Debian packages: $(SYSTEM_PACKAGES)"
@@ -88,6 +90,13 @@ mobile-modules: $(STAMPS)/mobile.stamp
 mobile-test: mobile-modules
 	@echo "==> Mobile unit tests (type check, format check, jest)"
 	@CI=true npm test --prefix mobile --silent
+
+# The phone bundles (Android and iOS JavaScript, Hermes bytecode): every native-only module
+# (MapLibre Native, geofencing, notifications, the photo and video picker) must resolve.
+# No device or SDK needed; npm's modules only, no network. Output in mobile/dist-native.
+mobile-native-export: mobile-modules
+	@echo "==> Mobile native bundles (expo export --platform android --platform ios)"
+	@npm run export:native --prefix mobile --silent
 
 # Always rebuilt (about 4 s warm): the browser test in pytest drives this web build.
 mobile-web: mobile-modules
