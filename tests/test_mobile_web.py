@@ -321,12 +321,12 @@ def test_swedish_follows_the_browser_and_english_is_one_switch_away(
         # The attribution is spelled out and no overlay or control covers it.
         attribution = page.locator(".maplibregl-ctrl-attrib")
         expect(attribution).to_be_visible()
+        screenshot(page, "app-map-sv")
         box = attribution.bounding_box()
         assert box is not None
         for covering in (".maplibregl-ctrl-zoom-in", "[data-testid=legend]"):
             other = page.locator(covering).first.bounding_box()
             assert other is None or not boxes_overlap(box, other), covering
-        screenshot(page, "app-map-sv")
 
         page.get_by_test_id("open-report").click()
         expect(page.get_by_test_id("report-moderation")).to_contain_text("En moderator granskar")

@@ -126,7 +126,7 @@ const en = {
   backToList: "Back to the list",
   sourceNames: { polisen: "Swedish Police", report: "Halo report" } as Record<string, string>,
   // Emergency
-  emergency: "In an emergency call 112. To reach the police otherwise: 114 14.",
+  emergency: "In an emergency call 112. To reach the police otherwise: 114\u00a014.",
   call112: "Call 112",
   call11414: "Call 114 14",
   // Share
@@ -312,7 +312,7 @@ const sv: Strings = {
   showOnMap: "Visas på kartan så exakt som den är känd.",
   backToList: "Tillbaka till listan",
   sourceNames: { polisen: "Polisen", report: "Halo-rapport" },
-  emergency: "Vid nödsituation, ring 112. För att nå polisen i andra fall: 114 14.",
+  emergency: "Vid nödsituation, ring 112. För att nå polisen i andra fall: 114\u00a014.",
   call112: "Ring 112",
   call11414: "Ring 114 14",
   shareMessage: (title: string, link: string) => `${title} – Halo-kartan: ${link}`,

@@ -23,6 +23,18 @@ import {
 } from "./Map.types";
 
 const WORKER_PATH = "vendor/maplibre-gl-worker.mjs";
+// The attribution line stops short of the zoom buttons in the other top corner.
+const ATTRIBUTION_CSS =
+  ".halo-map .maplibregl-ctrl-top-left .maplibregl-ctrl-attrib" +
+  "{max-width:calc(100vw - 64px);background:rgba(255,255,255,0.85)}";
+
+function addAttributionCss(): void {
+  if (document.getElementById("halo-attribution-css")) return;
+  const style = document.createElement("style");
+  style.id = "halo-attribution-css";
+  style.textContent = ATTRIBUTION_CSS;
+  document.head.appendChild(style);
+}
 
 /** Draw (or clear) the selected incident on top of the style, and fit the camera to it. */
 function showHighlight(map: MapLibreMap, highlight: Highlight | null | undefined): void {
@@ -97,6 +109,7 @@ export function RiskMap(props: RiskMapProps) {
   useEffect(() => {
     if (!container.current) return;
     setWorkerUrl(new URL(WORKER_PATH, document.baseURI).href);
+    addAttributionCss();
     const map = new MapLibreMap({
       container: container.current,
       style: props.styleUrl,
@@ -155,7 +168,12 @@ export function RiskMap(props: RiskMapProps) {
 
   return (
     <View style={styles.fill}>
-      <div ref={container} style={{ position: "absolute", inset: 0 }} data-testid="risk-map" />
+      <div
+        ref={container}
+        className="halo-map"
+        style={{ position: "absolute", inset: 0 }}
+        data-testid="risk-map"
+      />
       {props.crosshair ? (
         <View pointerEvents="none" style={styles.crosshair}>
           <Text style={styles.crosshairText}>＋</Text>
