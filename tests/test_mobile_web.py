@@ -11,6 +11,7 @@ import io
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -275,6 +276,33 @@ def test_a_photo_is_re_encoded_on_the_device_so_no_location_metadata_is_uploaded
             "SELECT photo_key IS NOT NULL FROM raw.user_reports WHERE category = 'vandalism'"
         ).fetchone()
     assert row == (True,)
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is missing: apt-get install ffmpeg")
+def test_a_video_goes_up_with_the_report_and_is_stored_without_its_location_tags(
+    phone: Phone, city: MapCity, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip.mov"
+    tags = ["-metadata", "location=+59.3293+018.0686/", "-metadata", "make=HaloTestCam"]
+    source = ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1"]
+    h264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    command = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", *source, *h264, *tags]
+    subprocess.run([*command, "-movflags", "use_metadata_tags", str(clip)], check=True, timeout=60)
+    page = phone.page
+    page.get_by_test_id("open-report").click()
+    page.get_by_test_id("category-fire").click()
+    with page.expect_file_chooser() as chooser:
+        page.get_by_test_id("add-video").click()
+    chooser.value.set_files(str(clip))
+    expect(page.get_by_test_id("video-chosen")).to_be_visible(timeout=10_000)
+    page.get_by_test_id("send-report").click()
+    expect(page.get_by_test_id("status-pill")).to_have_text("All sent", timeout=30_000)
+    with psycopg.connect(city.db.owner_url) as conn:
+        row = conn.execute(
+            "SELECT video_key, video_poster_key FROM raw.user_reports WHERE category = 'fire'"
+        ).fetchone()
+    assert row is not None and row[0] and row[1]
+    assert not phone.errors
 
 
 def test_a_walk_into_an_alert_zone_raises_one_alert_decided_on_the_device(
