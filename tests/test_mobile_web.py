@@ -464,12 +464,17 @@ def test_push_registration_reaches_the_server_and_opting_out_removes_it(
             ).fetchall()
         assert devices == [("web", "en", ["critical", "high"], [city.district_ids["Västra"]])]
         screenshot(page, "app-push-on-en")
+        # Messages come in the app's language: switching it updates the registration (PUT).
+        page.get_by_test_id("language-sv").click()
+        expect(page.get_by_test_id("push-note")).to_have_text("Pushmeddelanden är på.")
+        with psycopg.connect(city.db.owner_url) as conn:
+            assert conn.execute("SELECT language FROM push.devices").fetchall() == [("sv",)]
         page.get_by_test_id("push-off").click()
         expect(page.get_by_test_id("push-on")).to_be_visible(timeout=10_000)
         with psycopg.connect(city.db.owner_url) as conn:
             assert conn.execute("SELECT count(*) FROM push.devices").fetchone() == (0,)
         methods = [method for method, url in requests if "/api/v1/devices" in url]
-        assert [m for m in methods if m != "OPTIONS"] == ["POST", "DELETE"]
+        assert [m for m in methods if m != "OPTIONS"] == ["POST", "PUT", "DELETE"]
         # The registration carried districts, never a position.
         assert not [url for _m, url in requests if "/api/v1/devices" in url and "lat" in url]
     finally:

@@ -3,7 +3,7 @@
  * then the server registration; districts picked by name (never from the position), threat
  * levels and quiet hours sent with PUT; "Stop" unregisters.
  */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Pressable, StyleSheet, Switch, Text, TextInput, View } from "react-native";
 import { MAX_FOLLOWED_DISTRICTS, type PushThreatLevel } from "../api/devices";
 import { getJson } from "../api/http";
@@ -28,8 +28,9 @@ interface DistrictList {
 const LEVELS: PushThreatLevel[] = ["critical", "high", "info"];
 
 export function PushSection() {
-  const { t } = useLanguage();
+  const { language, t } = useLanguage();
   const { push, mapApi } = services();
+  const registeredLanguage = useRef(language);
   const [settings, setSettings] = useState<PushSettings>(DEFAULT_PUSH_SETTINGS);
   const [districts, setDistricts] = useState<DistrictName[]>([]);
   const [filter, setFilter] = useState("");
@@ -66,6 +67,13 @@ export function PushSection() {
     setNote(notes[outcome]);
     if (outcome === "on" || outcome === "off") setSettings(next);
   };
+
+  // Messages come in the app's language: a switch of language is sent to the server too.
+  useEffect(() => {
+    if (registeredLanguage.current === language) return;
+    registeredLanguage.current = language;
+    if (settings.enabled) void apply(settings);
+  }, [language]);
 
   // Before registration the choices are local; once on, each change is sent.
   const change = (next: PushSettings) => (settings.enabled ? void apply(next) : setSettings(next));
