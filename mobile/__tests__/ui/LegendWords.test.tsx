@@ -1,4 +1,4 @@
-import { act, render, screen } from "@testing-library/react-native";
+import { act, fireEvent, render, screen } from "@testing-library/react-native";
 import { BUILT_IN_LEGEND } from "../../src/api/legend";
 import { setLanguage } from "../../src/i18n/language";
 import { DetailsPanel } from "../../src/ui/DetailsPanel";
@@ -43,6 +43,8 @@ test("the legend shows the server's classes in the chosen language, and how old 
     />,
   );
   const legend = screen.getByTestId("legend");
+  expect(legend).not.toHaveTextContent(/Serverns förklaring/);
+  fireEvent.press(screen.getByTestId("legend-more"));
   expect(legend).toHaveTextContent(/Över snittet/);
   expect(legend).toHaveTextContent(/Serverns förklaring/);
   expect(legend).toHaveTextContent(/de senaste 12 månaderna/);

@@ -60,6 +60,8 @@ const en = {
   legendTitle: (window: string) =>
     `Reported incident rate compared with the city average, ${window}`,
   legendPaler: "Paler where incidents are known only to the district.",
+  legendMore: "What do the colours mean?",
+  legendLess: "Fewer words",
   legendZoom:
     "Zooming in shows smaller hexagons with fewer reports each: their estimates are less certain, so fewer of them stand out.",
   legendSteps: [
@@ -245,6 +247,8 @@ const sv: Strings = {
   districtUnavailable: "Uppgifter om stadsdelen går inte att hämta just nu.",
   legendTitle: (window: string) => `Anmälda händelser jämfört med stadens genomsnitt, ${window}`,
   legendPaler: "Blekare där händelserna bara är kända på stadsdelsnivå.",
+  legendMore: "Vad betyder färgerna?",
+  legendLess: "Färre ord",
   legendZoom:
     "Inzoomat visas mindre sexhörningar med färre anmälningar i varje: skattningarna är osäkrare, så färre sticker ut.",
   legendSteps: [

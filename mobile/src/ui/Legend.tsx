@@ -2,7 +2,8 @@
  * What the colours mean, in plain words: the server's legend classes (GET /api/v1/legend),
  * the window the estimates cover, why zoomed-in hexagons are paler, and how fresh the data is.
  */
-import { StyleSheet, Text, View } from "react-native";
+import { useState } from "react";
+import { Pressable, StyleSheet, Text, View } from "react-native";
 import { BUILT_IN_LEGEND, type Freshness, type Legend as LegendData } from "../api/legend";
 import { useLanguage } from "../i18n/language";
 import { legendRows, legendTitle } from "./riskWords";
@@ -16,6 +17,8 @@ export interface LegendProps {
 export function Legend({ windowDays, legend = BUILT_IN_LEGEND, freshness = null }: LegendProps) {
   const { language, t } = useLanguage();
   const upTo = freshness?.stale && freshness.newest_event_at ? freshness.newest_event_at : null;
+  // The notes fold away on a phone screen; the colours and their words always show.
+  const [open, setOpen] = useState(false);
   return (
     <View style={styles.box} testID="legend">
       <Text style={styles.title}>{legendTitle(windowDays, t)}</Text>
@@ -25,8 +28,20 @@ export function Legend({ windowDays, legend = BUILT_IN_LEGEND, freshness = null 
           <Text style={styles.words}>{step.words}</Text>
         </View>
       ))}
-      <Text style={styles.note}>{legend.explanation?.[language] ?? t.legendPaler}</Text>
-      <Text style={styles.note}>{t.legendZoom}</Text>
+      {open ? (
+        <>
+          <Text style={styles.note}>{legend.explanation?.[language] ?? t.legendPaler}</Text>
+          <Text style={styles.note}>{t.legendZoom}</Text>
+        </>
+      ) : null}
+      <Pressable
+        onPress={() => setOpen(!open)}
+        accessibilityRole="button"
+        accessibilityState={{ expanded: open }}
+        testID="legend-more"
+      >
+        <Text style={styles.more}>{open ? t.legendLess : t.legendMore}</Text>
+      </Pressable>
       {upTo ? (
         <Text style={styles.stale} testID="data-up-to">
           {t.dataUpTo(upTo)}
@@ -50,5 +65,6 @@ const styles = StyleSheet.create({
   },
   words: { flexShrink: 1 },
   note: { marginTop: 6, color: "#555", fontSize: 12 },
+  more: { marginTop: 6, color: "#1f3b73", fontWeight: "600", fontSize: 12 },
   stale: { marginTop: 6, color: "#8a6d1f", fontSize: 12, fontWeight: "600" },
 });
