@@ -8,9 +8,10 @@ RUN npm ci --no-audit --no-fund
 COPY web/public ./public
 
 FROM python:3.11-slim-trixie
-# pg_dump/pg_restore 17 for `halo backup` and `halo restore` (same major as the server).
+# pg_dump/pg_restore 17 for `halo backup` and `halo restore` (same major as the server);
+# ffmpeg (with ffprobe) re-muxes report videos without metadata and takes their poster frame.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends postgresql-client-17 \
+ && apt-get install -y --no-install-recommends postgresql-client-17 ffmpeg \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml constraints.txt alembic.ini ./

@@ -13,15 +13,17 @@ PORT ?= 8000
 # Debian packages the tests and tools need beside Python: mmdebstrap builds the database,
 # gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test,
 # fonts-dejavu-core is the font the map's label glyphs are built from; redis-server runs the
-# shared tile cache test (HALO_MAP_REDIS_URL).
-SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium fonts-dejavu-core redis-server
+# shared tile cache test (HALO_MAP_REDIS_URL); ffmpeg (ffmpeg, ffprobe) re-muxes report videos
+# without metadata.
+SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium fonts-dejavu-core redis-server ffmpeg
 
-.PHONY: run test install system-packages web-assets glyphs mobile-modules mobile-test mobile-web db-up \
+.PHONY: run test install system-packages web-assets glyphs mobile-modules mobile-test mobile-web \
+	mobile-native-export db-up \
 	db-down migrate demo-data serve lint pytest clean
 
 run: install db-up migrate demo-data serve
 
-test: install db-up lint mobile-test mobile-web pytest
+test: install db-up lint mobile-test mobile-native-export mobile-web pytest
 
 $(STAMPS)/system.stamp: Makefile
 	@echo "==> Debian packages: $(SYSTEM_PACKAGES)"
@@ -109,6 +111,13 @@ mobile-modules: $(STAMPS)/mobile.stamp
 mobile-test: mobile-modules
 	@echo "==> Mobile unit tests (type check, format check, jest)"
 	@CI=true npm test --prefix mobile --silent
+
+# The phone bundles (Android and iOS JavaScript, Hermes bytecode): every native-only module
+# (MapLibre Native, geofencing, notifications, the photo and video picker) must resolve.
+# No device or SDK needed; npm's modules only, no network. Output in mobile/dist-native.
+mobile-native-export: mobile-modules
+	@echo "==> Mobile native bundles (expo export --platform android --platform ios)"
+	@npm run export:native --prefix mobile --silent
 
 # Always rebuilt (about 4 s warm): the browser test in pytest drives this web build.
 mobile-web: mobile-modules

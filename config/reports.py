@@ -34,6 +34,14 @@ class ReportSettings(HaloSettings):
     # Decompression-bomb guard: width x height of an accepted photo.
     photo_max_pixels: int = Field(default=40_000_000, ge=10_000)
     photo_jpeg_quality: int = Field(default=88, ge=50, le=95)
+    # Videos: a short clip (MP4/MOV or WebM, told by its bytes), re-muxed by ffmpeg without
+    # metadata or location tags, with a JPEG poster frame; kept in the photo store.
+    video_max_seconds: float = Field(default=30, gt=0, le=300)
+    video_max_bytes: int = Field(default=50 * 2**20, ge=1024, le=512 * 2**20)
+    ffmpeg_path: str = "ffmpeg"
+    ffprobe_path: str = "ffprobe"
+    # Wall-clock limit of each ffmpeg/ffprobe run (a hostile file must not hold a worker).
+    video_process_timeout_s: float = Field(default=60, gt=0, le=600)
     # Stored locations are the centre of the H3 cell at this resolution (10: ~75 m edge).
     # Keep it at or finer than the risk base resolution (9) so a report lands in one cell.
     location_h3_resolution: int = Field(default=10, ge=7, le=12)

@@ -52,7 +52,8 @@ class SecuritySettings(HaloSettings):
     allowed_hosts: CommaList = Field(default_factory=lambda: ["*"])
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Multipart uploads (report photos) may be larger than other bodies.
-    max_upload_bytes: int = Field(default=10_485_760, ge=1024)
+    # Multipart bodies (report submission): a 50 MiB video, an 8 MiB photo and the fields.
+    max_upload_bytes: int = Field(default=60 * 2**20, ge=1024)
     # Who may scrape /metrics (after trusted proxy headers are applied).
     metrics_allowed_networks: CommaList = Field(default_factory=lambda: list(PRIVATE_NETWORKS))
     # HMAC key for client addresses in rate-limit counters (never stored in clear).

@@ -10,6 +10,7 @@ import { services } from "./src/app/services";
 import { useAlerts } from "./src/app/useAlerts";
 import { useOutbox } from "./src/app/useOutbox";
 import type { LonLat } from "./src/geo/geometry";
+import { loadLanguage } from "./src/i18n/language";
 import type { ReportDraft } from "./src/reports/reportDraft";
 import {
   type AlertSettings,
@@ -34,6 +35,7 @@ export default function App() {
 
   useEffect(() => {
     void loadAlertSettings(asyncStorageStore).then(setSettings);
+    void loadLanguage(asyncStorageStore);
   }, []);
 
   const changeSettings = async (next: AlertSettings) => {

@@ -43,8 +43,8 @@ export default ({ config }: ConfigContext): ExpoConfig => ({
       "expo-image-picker",
       {
         photosPermission:
-          "Attach a photo to an incident report. Its location data is removed on the phone.",
-        // Photos only: no microphone (the picker would ask for it to record video).
+          "Attach a photo or a short video to an incident report. Location data is removed before it is stored.",
+        // Videos are picked from the library, never recorded here: no microphone.
         microphonePermission: false,
         cameraPermission:
           "Take a photo for an incident report. Its location data is removed on the phone.",
@@ -54,5 +54,10 @@ export default ({ config }: ConfigContext): ExpoConfig => ({
   ],
   extra: {
     haloApiUrl: process.env.EXPO_PUBLIC_HALO_API_URL ?? "http://127.0.0.1:8000",
+    // Expo push tokens are issued per EAS project (`eas init` prints its id). Without it a
+    // phone cannot register for push and the settings screen says so.
+    ...(process.env.HALO_EAS_PROJECT_ID
+      ? { eas: { projectId: process.env.HALO_EAS_PROJECT_ID } }
+      : {}),
   },
 });

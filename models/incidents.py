@@ -119,6 +119,8 @@ class UserReport(Base):
     h3_cell: Mapped[str] = mapped_column(H3Index(), nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
     photo_key: Mapped[str | None] = mapped_column(Text)
+    video_key: Mapped[str | None] = mapped_column(Text)
+    video_poster_key: Mapped[str | None] = mapped_column(Text)
     moderation_status: Mapped[str] = mapped_column(Text, server_default="pending")
     moderated_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
     moderated_by_key_id: Mapped[int | None] = mapped_column(

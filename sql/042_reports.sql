@@ -16,6 +16,14 @@ COMMENT ON COLUMN raw.user_reports.reported_during_alert IS
     'Made inside an alert zone (the app said so, or the location was in a current alert cell): feedback-loop guard.';
 COMMENT ON COLUMN raw.user_reports.photo_key IS
     'Where the photo is stored (file or S3 key), re-encoded without metadata; removed on rejection.';
+-- A short video clip, re-muxed without metadata, and its poster frame (a JPEG), in the same
+-- store as photos (same retention, backup and erasure); both removed on rejection.
+ALTER TABLE raw.user_reports ADD COLUMN IF NOT EXISTS video_key text;
+ALTER TABLE raw.user_reports ADD COLUMN IF NOT EXISTS video_poster_key text;
+COMMENT ON COLUMN raw.user_reports.video_key IS
+    'Where the video clip is stored (file or S3 key), re-muxed without metadata or location tags; removed on rejection.';
+COMMENT ON COLUMN raw.user_reports.video_poster_key IS
+    'Where the video''s poster frame (JPEG) is stored; present exactly when video_key is.';
 -- The event time of every incident (as risk.incident_time computes it): the corroboration
 -- window looks up police events by it, one index range scan per report.
 CREATE INDEX IF NOT EXISTS incidents_event_time_idx
@@ -66,7 +74,8 @@ CREATE OR REPLACE VIEW raw.report_receipts AS
 SELECT r.id, r.idempotency_key, r.request_sha256, r.category, r.occurred_at, r.received_at,
        ST_Y(r.geom) AS lat, ST_X(r.geom) AS lon, r.h3_cell::text AS h3_cell,
        h3_get_resolution(r.h3_cell) AS resolution, r.accuracy_m,
-       r.photo_key IS NOT NULL AS has_photo, r.moderation_status, r.reported_during_alert
+       r.photo_key IS NOT NULL AS has_photo, r.moderation_status, r.reported_during_alert,
+       r.video_key IS NOT NULL AS has_video
 FROM raw.user_reports r;
 COMMENT ON VIEW raw.report_receipts IS
     'The stored form of each report as the submitting client sees it: rounded location, status.';
@@ -96,11 +105,15 @@ COMMENT ON FUNCTION raw.in_alert_zone(double precision, double precision) IS
 -- advisory lock, so concurrent retries see each other; the unique key is the final guard.
 -- The location is rounded to the centre of its H3 cell at location_resolution; the exact
 -- point only decides the alert flag and is not kept. VOLATILE.
+-- (The signature before videos, dropped so that only one submit_report exists.)
+DROP FUNCTION IF EXISTS raw.submit_report(text, text, text, timestamptz, double precision,
+    double precision, real, text, text, text, boolean, integer, integer);
 CREATE OR REPLACE FUNCTION raw.submit_report(
     p_idempotency_key text, p_request_sha256 text, p_category text, p_occurred_at timestamptz,
     p_lon double precision, p_lat double precision, p_accuracy_m real, p_description text,
     p_photo_key text, p_client_sha256 text, p_client_saw_alert boolean,
-    p_location_resolution integer, p_daily_limit integer
+    p_location_resolution integer, p_daily_limit integer,
+    p_video_key text, p_video_poster_key text
 ) RETURNS TABLE (outcome text, report_id bigint, retry_after_s integer)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -130,11 +143,13 @@ BEGIN
     END IF;
     cell := h3_lat_lng_to_cell(point(p_lon, p_lat), p_location_resolution);
     INSERT INTO raw.user_reports (idempotency_key, request_sha256, category, occurred_at, geom,
-        accuracy_m, h3_cell, description, photo_key, reported_during_alert, client_sha256)
+        accuracy_m, h3_cell, description, photo_key, reported_during_alert, client_sha256,
+        video_key, video_poster_key)
     VALUES (p_idempotency_key, p_request_sha256, p_category, p_occurred_at,
             ST_SetSRID(h3_cell_to_lat_lng(cell)::geometry, 4326), p_accuracy_m, cell,
             p_description, p_photo_key,
-            p_client_saw_alert OR raw.in_alert_zone(p_lon, p_lat), p_client_sha256)
+            p_client_saw_alert OR raw.in_alert_zone(p_lon, p_lat), p_client_sha256,
+            p_video_key, p_video_poster_key)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id INTO known_id;
     IF known_id IS NULL THEN
@@ -149,25 +164,30 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION raw.submit_report(text, text, text, timestamptz, double precision,
-    double precision, real, text, text, text, boolean, integer, integer) IS
-    'Store a report once per idempotency key (created / replayed / key_conflict / quota), location rounded to its H3 cell centre.';
+    double precision, real, text, text, text, boolean, integer, integer, text, text) IS
+    'Store a report once per idempotency key (created / replayed / key_conflict / quota), location rounded to its H3 cell centre; with its stored photo, video and poster keys.';
 
 -- Set a report's moderation status (approved or rejected) with time and moderator. A
--- rejected report's photo reference is dropped: removed_photo_key names the file the caller
--- must delete. No row for an unknown id. VOLATILE.
+-- rejected report's photo, video and poster references are dropped: removed_*_key name
+-- the files the caller must delete. No row for an unknown id. VOLATILE.
+-- (The answer gained the video columns: the older function is dropped first.)
+DROP FUNCTION IF EXISTS raw.moderate_report(bigint, text, integer);
 CREATE OR REPLACE FUNCTION raw.moderate_report(
     p_report_id bigint, p_status text, p_key_id integer
 ) RETURNS TABLE (report_id bigint, moderation_status text, moderated_at timestamptz,
-                 removed_photo_key text)
+                 removed_photo_key text, removed_video_key text, removed_poster_key text)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     old_photo text;
+    old_video text;
+    old_poster text;
 BEGIN
     IF p_status IS NULL OR p_status NOT IN ('approved', 'rejected') THEN
         RAISE EXCEPTION 'moderation status must be approved or rejected, not %', p_status
             USING ERRCODE = '23514';
     END IF;
-    SELECT r.photo_key INTO old_photo FROM raw.user_reports r WHERE r.id = p_report_id
+    SELECT r.photo_key, r.video_key, r.video_poster_key INTO old_photo, old_video, old_poster
+    FROM raw.user_reports r WHERE r.id = p_report_id
     FOR UPDATE;
     IF NOT FOUND THEN
         RETURN;
@@ -175,13 +195,17 @@ BEGIN
     RETURN QUERY
     UPDATE raw.user_reports r
        SET moderation_status = p_status, moderated_at = now(), moderated_by_key_id = p_key_id,
-           photo_key = CASE WHEN p_status = 'rejected' THEN NULL ELSE r.photo_key END
+           photo_key = CASE WHEN p_status = 'rejected' THEN NULL ELSE r.photo_key END,
+           video_key = CASE WHEN p_status = 'rejected' THEN NULL ELSE r.video_key END,
+           video_poster_key = CASE WHEN p_status = 'rejected' THEN NULL ELSE r.video_poster_key END
      WHERE r.id = p_report_id
     RETURNING r.id, r.moderation_status, r.moderated_at,
-              CASE WHEN p_status = 'rejected' THEN old_photo END;
+              CASE WHEN p_status = 'rejected' THEN old_photo END,
+              CASE WHEN p_status = 'rejected' THEN old_video END,
+              CASE WHEN p_status = 'rejected' THEN old_poster END;
 END;
 $$;
 COMMENT ON FUNCTION raw.moderate_report(bigint, text, integer) IS
-    'Approve or reject a report; returns the new status and, on rejection, the photo key to delete.';
+    'Approve or reject a report; returns the new status and, on rejection, the photo, video and poster keys to delete.';
 
 -- Privileges (the API submits and moderates through these functions): sql/099_grants.sql.

@@ -28,16 +28,17 @@ GRANT SELECT ON public.alembic_version TO halo_api;
 -- Incidents and reports: read, submit, moderate.
 GRANT SELECT ON raw.incidents TO halo_api;
 GRANT SELECT, INSERT ON raw.user_reports TO halo_api;
-GRANT UPDATE (moderation_status, moderated_at, moderated_by_key_id, photo_key)
+GRANT UPDATE (moderation_status, moderated_at, moderated_by_key_id, photo_key, video_key,
+               video_poster_key)
     ON raw.user_reports TO halo_api;
 GRANT SELECT ON raw.report_receipts TO halo_api;
 GRANT SELECT ON raw.report_corroborations, raw.report_corroboration, raw.fused_events,
     raw.reports_for_risk TO halo_api;
 REVOKE ALL ON FUNCTION raw.submit_report(text, text, text, timestamptz, double precision,
-    double precision, real, text, text, text, boolean, integer, integer) FROM PUBLIC;
+    double precision, real, text, text, text, boolean, integer, integer, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION raw.moderate_report(bigint, text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION raw.submit_report(text, text, text, timestamptz, double precision,
-    double precision, real, text, text, text, boolean, integer, integer) TO halo_api;
+    double precision, real, text, text, text, boolean, integer, integer, text, text) TO halo_api;
 GRANT EXECUTE ON FUNCTION raw.moderate_report(bigint, text, integer) TO halo_api;
 -- API keys are checked only through ops.authenticate_api_key: the API role reads no key table
 -- (an early revision granted it; revoked so a compromised API role cannot even list hashes).

@@ -75,6 +75,27 @@ def test_cors_answers_only_listed_origins(settings: Settings, db: ScratchDatabas
     assert "Access-Control-Allow-Origin" not in simple.headers
 
 
+def test_a_listed_origin_may_update_and_delete_its_push_device_with_its_secret(
+    settings: Settings, db: ScratchDatabase
+) -> None:
+    """The app's web build calls PUT/DELETE /api/v1/devices/{id} with `Authorization`."""
+    config = tuned(settings, db, security={"cors_origins": ["https://app.example.org"]})
+    path = "/api/v1/devices/3f2c8a0e-6d7b-4c55-9a1e-0b6a4f3e2d11"
+    with live_server(config) as client:
+        for method in ("PUT", "DELETE"):
+            answer = client.options(
+                path,
+                headers={
+                    "Origin": "https://app.example.org",
+                    "Access-Control-Request-Method": method,
+                    "Access-Control-Request-Headers": "authorization,content-type",
+                },
+            )
+            assert answer.status_code == 200, answer.text
+            assert method in answer.headers["Access-Control-Allow-Methods"]
+            assert "authorization" in answer.headers["Access-Control-Allow-Headers"].lower()
+
+
 def test_unknown_host_names_are_refused_when_hosts_are_listed(
     settings: Settings, db: ScratchDatabase
 ) -> None:

@@ -16,7 +16,16 @@ from api.middleware.hardening import (
 from api.middleware.request_context import RequestContextMiddleware
 from config.settings import Settings
 
-CORS_HEADERS = ["Content-Type", "Idempotency-Key", "If-None-Match", "X-API-Key", "X-Request-ID"]
+# Authorization, PUT and DELETE: a browser client (the app's web build) updates and
+# unregisters its push device with its device secret (api/routes/devices.py).
+CORS_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-None-Match",
+    "X-API-Key",
+    "X-Request-ID",
+]
 CORS_EXPOSED = ["ETag", "Retry-After", "X-Request-ID"]
 
 
@@ -33,7 +42,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=sec.cors_origins,
-            allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+            allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
             allow_headers=CORS_HEADERS,
             expose_headers=CORS_EXPOSED,
             max_age=600,

@@ -50,6 +50,11 @@ class ReportForm(BaseModel):
     photo: UploadFile | None = Field(
         default=None, description="JPEG, PNG or WebP; metadata (EXIF, GPS) is removed"
     )
+    video: UploadFile | None = Field(
+        default=None,
+        description="A short clip, MP4/MOV or WebM (told by its bytes, not its declared type);"
+        " re-muxed without metadata or location tags, with a poster frame",
+    )
 
     @field_validator("description")
     @classmethod
@@ -93,6 +98,7 @@ class ReportReceipt(BaseModel):
     location: StoredLocation
     accuracy_m: float | None
     has_photo: bool
+    has_video: bool = False
     reported_during_alert: bool
 
     @classmethod
@@ -109,6 +115,7 @@ class ReportReceipt(BaseModel):
             ),
             accuracy_m=row["accuracy_m"],
             has_photo=row["has_photo"],
+            has_video=bool(row.get("has_video", False)),
             reported_during_alert=row["reported_during_alert"],
         )
 
@@ -118,6 +125,8 @@ class ReportForReview(ReportReceipt):
 
     description: str | None
     photo_url: str | None
+    video_url: str | None = None
+    video_poster_url: str | None = None
     moderated_at: datetime | None
     corroborating_incidents: int = Field(description="Police events matching in space and time")
     best_incident_id: int | None
@@ -138,6 +147,7 @@ class ModeratedReport(BaseModel):
     status: Literal["approved", "rejected"]
     moderated_at: datetime
     photo_removed: bool
+    video_removed: bool = False
 
 
 class StatusCounts(BaseModel):

@@ -1,9 +1,10 @@
 """`POST /api/v1/reports/submit`: an anonymous incident report, stored once per Idempotency-Key.
 
-Order of work: validate the form -> read the photo (size limit) -> a known key answers at
-once (the first result, or 422 when the request differs) -> plausibility and category ->
-photo cleaned and stored -> raw.submit_report (atomic: key, per-client quota, rounding,
-alert flag). Any way out without a new report deletes the photo this request stored.
+Order of work: validate the form -> read the photo and the video (size limits) -> a known
+key answers at once (the first result, or 422 when the request differs) -> plausibility and
+category -> photo cleaned, video re-muxed (with its poster), all stored -> raw.submit_report
+(atomic: key, per-client quota, rounding, alert flag). Any way out without a new report
+deletes every file this request stored.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from api.errors import InvalidReport, PayloadTooLarge, RateLimited, problem_resp
 from api.reports.models import ReportForm, ReportReceipt
 from api.reports.photo_store import AsyncPhotos, Photos
 from api.reports.photos import clean_photo
+from api.reports.videos import clean_video
 from api.security.rate_limit import subject_digest
 from config.reports import ReportSettings
 from config.settings import Settings
@@ -37,13 +39,16 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 RECEIPT_BY_KEY_SQL = "SELECT * FROM raw.report_receipts WHERE idempotency_key = %s"
 RECEIPT_BY_ID_SQL = "SELECT * FROM raw.report_receipts WHERE id = %s"
-PHOTO_IN_USE_SQL = "SELECT 1 FROM raw.user_reports WHERE photo_key = %s"
+MEDIA_IN_USE_SQL = (
+    "SELECT 1 FROM raw.user_reports WHERE %(key)s IN (photo_key, video_key, video_poster_key)"
+)
 CATEGORIES_SQL = "SELECT code FROM ref.incident_categories WHERE counts_for_risk ORDER BY code"
 SUBMIT_SQL = """
 SELECT outcome, report_id, retry_after_s
   FROM raw.submit_report(%(key)s, %(sha)s, %(category)s, %(occurred_at)s, %(lon)s, %(lat)s,
                          %(accuracy_m)s::real, %(description)s, %(photo_key)s, %(client)s,
-                         %(during_alert)s, %(resolution)s::integer, %(daily_limit)s::integer)
+                         %(during_alert)s, %(resolution)s::integer, %(daily_limit)s::integer,
+                         %(video_key)s, %(poster_key)s)
 """
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -73,7 +78,7 @@ DeviceId = Annotated[
     summary="Submit an incident report (multipart form, optional photo)",
     responses={
         200: {"model": ReportReceipt, "description": "A retry: the report stored first"},
-        413: problem_response("The photo or the body is too large"),
+        413: problem_response("The photo, the video or the body is too large"),
     },
 )
 async def submit_report(
@@ -93,8 +98,9 @@ async def submit_report(
     answers 200 with the first receipt (header Idempotent-Replayed: true).
     """
     limits = settings.reports
-    photo = await _read_photo(form.photo, limits.photo_max_bytes)
-    fingerprint = request_fingerprint(form, photo)
+    photo = await _read_upload(form.photo, limits.photo_max_bytes, "photo")
+    video = await _read_upload(form.video, limits.video_max_bytes, "video")
+    fingerprint = request_fingerprint(form, photo, video)
     known = await _receipt(conn, RECEIPT_BY_KEY_SQL, idempotency_key)
     if known is not None:
         return _replay(known, fingerprint, response)
@@ -103,8 +109,8 @@ async def submit_report(
     submission = Submission(
         form, idempotency_key, fingerprint, _client_hash(request, settings, device_id)
     )
-    outcome, report_id, retry_after_s = await _store_with_photo(
-        request, conn, photos, submission, photo, limits
+    outcome, report_id, retry_after_s = await _store_with_media(
+        request, conn, photos, submission, Media(photo, video), limits
     )
     if outcome == "quota":
         raise RateLimited(
@@ -118,10 +124,13 @@ async def submit_report(
     return _replay(receipt, fingerprint, response)
 
 
-def request_fingerprint(form: ReportForm, photo: bytes | None) -> str:
-    """SHA-256 of the request's meaning: the parsed fields and the photo's bytes as sent."""
+def request_fingerprint(form: ReportForm, photo: bytes | None, video: bytes | None = None) -> str:
+    """SHA-256 of the request's meaning: the parsed fields and the photo's and video's bytes
+    as sent (a request without a video hashes as it did before videos existed)."""
     fields = form.fingerprint_fields()
     fields["photo_sha256"] = hashlib.sha256(photo).hexdigest() if photo is not None else None
+    if video is not None:
+        fields["video_sha256"] = hashlib.sha256(video).hexdigest()
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -142,14 +151,14 @@ def check_plausible(form: ReportForm, limits: ReportSettings, now: datetime) -> 
         raise InvalidReport(f"accuracy_m may be at most {limits.max_accuracy_m:g} metres.")
 
 
-async def _read_photo(photo: UploadFile | None, max_bytes: int) -> bytes | None:
-    if photo is None:
+async def _read_upload(upload: UploadFile | None, max_bytes: int, what: str) -> bytes | None:
+    if upload is None:
         return None
-    data = await photo.read(max_bytes + 1)
+    data = await upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"The photo may have at most {max_bytes} bytes.")
+        raise PayloadTooLarge(f"The {what} may have at most {max_bytes} bytes.")
     if not data:
-        raise InvalidReport("The photo is empty.")
+        raise InvalidReport(f"The {what} is empty.")
     return data
 
 
@@ -176,20 +185,21 @@ def _replay(known: dict[str, Any], fingerprint: str, response: Response) -> Repo
     return ReportReceipt.from_row(known)
 
 
-async def _discard_unreferenced(request: Request, photos: AsyncPhotos, photo_key: str) -> None:
-    """After a failed insert: delete the photo unless a report refers to it after all (the
-    insert may have committed before the failure). Kept when that cannot be checked: an
-    unreferenced file is better than a report whose photo is gone."""
+async def _discard_unreferenced(request: Request, photos: AsyncPhotos, keys: list[str]) -> None:
+    """After a failed insert: delete each stored file unless a report refers to it after all
+    (the insert may have committed before the failure). Kept when that cannot be checked: an
+    unreferenced file is better than a report whose photo or video is gone."""
     with anyio.CancelScope(shield=True):
-        try:
-            async with app_pool(request).connection() as conn:
-                cur = await conn.execute(PHOTO_IN_USE_SQL, (photo_key,))
-                in_use = await cur.fetchone()
-        except psycopg.Error:  # the pool's timeout is one too
-            log.warning("report photo %s kept: its use could not be checked", photo_key)
-            return
-        if in_use is None:
-            await photos.delete(photo_key)
+        for key in keys:
+            try:
+                async with app_pool(request).connection() as conn:
+                    cur = await conn.execute(MEDIA_IN_USE_SQL, {"key": key})
+                    in_use = await cur.fetchone()
+            except psycopg.Error:  # the pool's timeout is one too
+                log.warning("report file %s kept: its use could not be checked", key)
+                continue
+            if in_use is None:
+                await photos.delete(key)
 
 
 def _client_hash(request: Request, settings: Settings, device_id: str | None) -> str:
@@ -212,35 +222,84 @@ class Submission:
     client: str
 
 
-async def _store_with_photo(
+@dataclass(frozen=True)
+class Media:
+    """The uploaded files of one report, as sent (checked and cleaned before storing)."""
+
+    photo: bytes | None
+    video: bytes | None
+
+
+@dataclass
+class StoredMedia:
+    """Keys of the files this request stored, in the photo store."""
+
+    photo: str | None = None
+    video: str | None = None
+    poster: str | None = None
+
+    def all_keys(self) -> list[str]:
+        return [key for key in (self.photo, self.video, self.poster) if key]
+
+
+async def _store_files(photos: AsyncPhotos, media: Media, limits: ReportSettings) -> StoredMedia:
+    """Clean both files first (nothing is stored when either is refused), then store them;
+    a failure while storing deletes what was stored."""
+    cleaned_photo = None
+    if media.photo is not None:
+        cleaned_photo = await run_in_threadpool(
+            clean_photo, media.photo, limits.photo_max_pixels, limits.photo_jpeg_quality
+        )
+    cleaned_video = None
+    if media.video is not None:
+        cleaned_video = await run_in_threadpool(
+            clean_video,
+            media.video,
+            limits.video_max_seconds,
+            limits.ffmpeg_path,
+            limits.ffprobe_path,
+            limits.video_process_timeout_s,
+        )
+    stored = StoredMedia()
+    try:
+        if cleaned_photo is not None:
+            stored.photo = await photos.put(cleaned_photo.data, cleaned_photo.extension)
+        if cleaned_video is not None:
+            stored.video = await photos.put(cleaned_video.data, cleaned_video.extension)
+            stored.poster = await photos.put(cleaned_video.poster, "jpg")
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            for key in stored.all_keys():
+                await photos.delete(key)
+        raise
+    return stored
+
+
+async def _store_with_media(
     request: Request,
     conn: AsyncConnection,
     photos: AsyncPhotos,
     submission: Submission,
-    photo: bytes | None,
+    media: Media,
     limits: ReportSettings,
 ) -> tuple[str, int | None, int | None]:
-    """Clean and store the photo, then the report; the photo goes again unless the report
-    was created with it. Returns (outcome, report id, retry-after seconds)."""
-    photo_key = None
-    if photo is not None:
-        cleaned = await run_in_threadpool(
-            clean_photo, photo, limits.photo_max_pixels, limits.photo_jpeg_quality
-        )
-        photo_key = await photos.put(cleaned.data, cleaned.extension)
+    """Clean and store the files, then the report; the files go again unless the report was
+    created with them. Returns (outcome, report id, retry-after seconds)."""
+    stored = await _store_files(photos, media, limits)
     try:
-        outcome, report_id, retry_after_s = await _store(conn, submission, photo_key, limits)
+        outcome, report_id, retry_after_s = await _store(conn, submission, stored, limits)
     except BaseException:
-        if photo_key:
-            await _discard_unreferenced(request, photos, photo_key)
+        if stored.all_keys():
+            await _discard_unreferenced(request, photos, stored.all_keys())
         raise
-    if outcome != "created" and photo_key:
-        await photos.delete(photo_key)
+    if outcome != "created":
+        for key in stored.all_keys():
+            await photos.delete(key)
     return outcome, report_id, retry_after_s
 
 
 async def _store(
-    conn: AsyncConnection, submission: Submission, photo_key: str | None, limits: ReportSettings
+    conn: AsyncConnection, submission: Submission, stored: StoredMedia, limits: ReportSettings
 ) -> tuple[str, int | None, int | None]:
     form = submission.form
     cur = await conn.execute(
@@ -254,7 +313,9 @@ async def _store(
             "lat": form.lat,
             "accuracy_m": form.accuracy_m,
             "description": form.description,
-            "photo_key": photo_key,
+            "photo_key": stored.photo,
+            "video_key": stored.video,
+            "poster_key": stored.poster,
             "client": submission.client,
             "during_alert": form.during_alert,
             "resolution": limits.location_h3_resolution,

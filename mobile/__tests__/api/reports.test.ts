@@ -71,6 +71,27 @@ test("the request is a multipart POST with the item's Idempotency-Key and the ph
   expect(photoPart).toHaveBeenCalledWith(item.draft.photo);
 });
 
+test("a clip goes as the `video` part of the same request, with the same key", async () => {
+  const withVideo: OutboxItem = {
+    ...item,
+    draft: {
+      ...item.draft,
+      video: { uri: "blob:clip", mimeType: "video/quicktime", durationS: 12 },
+    },
+  };
+  const photoPart = jest.fn(async () => new Blob(["jpeg bytes"], { type: "image/jpeg" }));
+  const videoPart = jest.fn(async () => new Blob(["mov bytes"], { type: "video/quicktime" }));
+  const request = await buildSubmitRequest("http://halo.test", withVideo, photoPart, videoPart);
+  const form = request.init.body as FormData;
+  expect((form.get("video") as File).name).toBe("report.mov");
+  expect((form.get("photo") as File).name).toBe("report.jpg");
+  expect(request.init.headers).toMatchObject({ "Idempotency-Key": item.key });
+  expect(videoPart).toHaveBeenCalledWith(withVideo.draft.video);
+  // A draft queued before videos existed has no `video` at all: no part is sent.
+  const old = await buildSubmitRequest("http://halo.test", item, photoPart, videoPart);
+  expect((old.init.body as FormData).get("video")).toBeNull();
+});
+
 test.each([
   [201, "sent"],
   [200, "sent"],

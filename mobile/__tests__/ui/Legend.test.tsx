@@ -22,7 +22,10 @@ test.each([
 });
 
 test("scores in words: a reported rate, never a verdict on a place", () => {
-  const words = [0.2, 0.55, 0.7, null].map(scoreWords).join(" ").toLowerCase();
+  const words = [0.2, 0.55, 0.7, null]
+    .map((score) => scoreWords(score))
+    .join(" ")
+    .toLowerCase();
   expect(words).toContain("higher reported incident rate");
   expect(words).not.toMatch(/danger|unsafe|worst|avoid/);
 });

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/react-native";
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react-native";
 import type { ReportDraft } from "../../src/reports/reportDraft";
 import { ReportScreen } from "../../src/ui/ReportScreen";
 
@@ -59,4 +59,16 @@ test("the report carries the category, the time, the adjusted position and the t
   expect(minutesAgo).toBeGreaterThan(59);
   expect(minutesAgo).toBeLessThan(61);
   expect(screen.getByTestId("report-position")).toHaveTextContent("59.33500, 18.07000");
+});
+
+test("the report screen says the report awaits moderation, in Swedish too", () => {
+  const { setLanguage } = jest.requireActual("../../src/i18n/language");
+  renderScreen();
+  expect(screen.getByTestId("report-moderation")).toHaveTextContent(
+    /moderator checks every report/,
+  );
+  act(() => setLanguage("sv"));
+  expect(screen.getByTestId("report-moderation")).toHaveTextContent(/En moderator granskar/);
+  expect(screen.getByText("Skicka rapport")).toBeTruthy();
+  act(() => setLanguage("en"));
 });

@@ -4,7 +4,7 @@
  * server's contract changes.
  */
 import type { OutboxItem, ReportSender, SendResult } from "../outbox/outbox";
-import type { ReportPhoto } from "../reports/reportDraft";
+import type { ReportPhoto, ReportVideo } from "../reports/reportDraft";
 import { type FetchLike, errorFrom, fetchWithTimeout, retryAfterSeconds } from "./http";
 
 export const SUBMIT_PATH = "/api/v1/reports/submit";
@@ -14,6 +14,11 @@ const KEEP_TRYING = new Set([404, 405, 409]);
 /** Turns a stored photo into a multipart part (a Blob on the web, {uri, name, type} natively). */
 export type PhotoPart = (
   photo: ReportPhoto,
+) => Promise<Blob | { uri: string; name: string; type: string }>;
+
+/** Turns a stored video into a multipart part, like PhotoPart. */
+export type VideoPart = (
+  video: ReportVideo,
 ) => Promise<Blob | { uri: string; name: string; type: string }>;
 
 /** The form fields of a report, in a fixed order: a retry sends the very same request. */
@@ -40,6 +45,7 @@ export async function buildSubmitRequest(
   baseUrl: string,
   item: OutboxItem,
   photoPart: PhotoPart,
+  videoPart?: VideoPart,
 ): Promise<SubmitRequest> {
   const form = new FormData();
   for (const [name, value] of reportFields(item)) form.append(name, value);
@@ -47,6 +53,11 @@ export async function buildSubmitRequest(
     const extension = item.draft.photo.mimeType === "image/png" ? "png" : "jpg";
     // React Native's FormData takes {uri, name, type}; the DOM's takes a Blob and a file name.
     form.append("photo", (await photoPart(item.draft.photo)) as Blob, `report.${extension}`);
+  }
+  if (item.draft.video && videoPart) {
+    // The server tells the type by the bytes; the name only helps a human reading logs.
+    const extension = item.draft.video.mimeType === "video/quicktime" ? "mov" : "mp4";
+    form.append("video", (await videoPart(item.draft.video)) as Blob, `report.${extension}`);
   }
   return {
     url: `${baseUrl}${SUBMIT_PATH}`,
@@ -91,10 +102,11 @@ export class ReportApi implements ReportSender {
     private readonly baseUrl: () => string,
     private readonly photoPart: PhotoPart,
     private readonly fetchImpl: FetchLike = (input, init) => fetch(input, init),
+    private readonly videoPart?: VideoPart,
   ) {}
 
   async send(item: OutboxItem): Promise<SendResult> {
-    const request = await buildSubmitRequest(this.baseUrl(), item, this.photoPart);
+    const request = await buildSubmitRequest(this.baseUrl(), item, this.photoPart, this.videoPart);
     try {
       const response = await fetchWithTimeout(
         request.url,

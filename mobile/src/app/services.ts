@@ -3,6 +3,8 @@
  * background tasks (which may run without any screen) share them.
  */
 import { randomUUID } from "expo-crypto";
+import { DevicesApi } from "../api/devices";
+import { IncidentsApi } from "../api/incidents";
 import { MapApi } from "../api/mapApi";
 import { ReportApi } from "../api/reports";
 import { apiBaseUrl } from "../config/runtimeApiUrl";
@@ -12,6 +14,10 @@ import { Outbox } from "../outbox/outbox";
 import { devicePlatform, regionMonitor } from "../platform/geofencing";
 import { notifier } from "../platform/notifications";
 import { deletePhoto, photoPart } from "../platform/photos";
+import { pushTokens } from "../platform/pushTokens";
+import { deleteVideo, videoPart } from "../platform/videos";
+import { PushRegistration } from "../push/pushRegistration";
+import { getLanguage } from "../i18n/language";
 import { loadAlertSettings, policyFor } from "../settings/alertSettings";
 import { asyncStorageStore } from "../storage/asyncStorageStore";
 
@@ -19,6 +25,8 @@ export interface Services {
   mapApi: MapApi;
   outbox: Outbox;
   geofence: GeofenceService;
+  incidents: IncidentsApi;
+  push: PushRegistration;
 }
 
 let built: Services | null = null;
@@ -29,10 +37,11 @@ export function services(): Services {
   const mapApi = new MapApi(apiBaseUrl());
   const outbox = new Outbox({
     store,
-    sender: new ReportApi(apiBaseUrl, photoPart),
+    sender: new ReportApi(apiBaseUrl, photoPart, undefined, videoPart),
     newKey: randomUUID,
     onSettled: async (item) => {
       if (item.draft.photo) await deletePhoto(item.draft.photo);
+      if (item.draft.video) await deleteVideo(item.draft.video);
     },
   });
   const geofence = new GeofenceService({
@@ -45,6 +54,13 @@ export function services(): Services {
     clock: deviceLocalClock,
     nowMs: Date.now,
   });
-  built = { mapApi, outbox, geofence };
+  const incidents = new IncidentsApi(apiBaseUrl());
+  const push = new PushRegistration({
+    store,
+    api: new DevicesApi(apiBaseUrl()),
+    tokens: pushTokens,
+    language: getLanguage,
+  });
+  built = { mapApi, outbox, geofence, incidents, push };
   return built;
 }

@@ -2,6 +2,8 @@
  * What an alert says. Plain words about a reported rate, never a judgement of a place:
  * "higher reported incident rate", not "dangerous"; no ranking of areas.
  */
+import { strings } from "../i18n/language";
+import type { Strings } from "../i18n/strings";
 import type { ThreatLevel } from "./zones";
 
 export interface AlertMessage {
@@ -11,7 +13,8 @@ export interface AlertMessage {
 }
 
 export const MUTE_ACTION_ID = "mute-1h";
-export const MUTE_ACTION_TITLE = "Mute 1 h";
+/** The action's title in the language of the moment the categories are set up. */
+export const muteActionTitle = (t: Strings = strings()) => t.mute;
 
 /** One notification category per threat level, each with the "Mute 1 h" action. */
 export const NOTIFICATION_CATEGORIES: Record<ThreatLevel, string> = {
@@ -19,13 +22,10 @@ export const NOTIFICATION_CATEGORIES: Record<ThreatLevel, string> = {
   high: "halo-alert-high",
 };
 
-export function alertMessage(level: ThreatLevel): AlertMessage {
-  const rate = level === "high" ? "a much higher" : "a higher";
+export function alertMessage(level: ThreatLevel, t: Strings = strings()): AlertMessage {
   return {
-    title: "Higher reported incident rate nearby",
-    body:
-      `You are entering an area with ${rate} reported incident rate than the city average. ` +
-      "Halo checked this on your phone; your location was not sent anywhere.",
+    title: t.alertTitle,
+    body: t.alertBody(level === "high"),
     categoryId: NOTIFICATION_CATEGORIES[level],
   };
 }

@@ -13,9 +13,77 @@ import {
 import { useEffect, useRef } from "react";
 import { StyleSheet, Text, View } from "react-native";
 import { expose } from "../app/debugHandle";
-import { type MapHit, type RiskMapProps, TAPPABLE_LAYERS } from "./Map.types";
+import { boundsOf, type Highlight, highlightFeature } from "./highlight";
+import {
+  HIGHLIGHT_COLOUR,
+  HIGHLIGHT_SOURCE,
+  type MapHit,
+  type RiskMapProps,
+  TAPPABLE_LAYERS,
+} from "./Map.types";
 
 const WORKER_PATH = "vendor/maplibre-gl-worker.mjs";
+// The attribution line stops short of the zoom buttons in the other top corner.
+const ATTRIBUTION_CSS =
+  ".halo-map .maplibregl-ctrl-top-left .maplibregl-ctrl-attrib" +
+  "{max-width:calc(100vw - 64px);background:rgba(255,255,255,0.85)}";
+
+function addAttributionCss(): void {
+  if (document.getElementById("halo-attribution-css")) return;
+  const style = document.createElement("style");
+  style.id = "halo-attribution-css";
+  style.textContent = ATTRIBUTION_CSS;
+  document.head.appendChild(style);
+}
+
+/** Draw (or clear) the selected incident on top of the style, and fit the camera to it. */
+function showHighlight(map: MapLibreMap, highlight: Highlight | null | undefined): void {
+  const data = {
+    type: "FeatureCollection" as const,
+    features: highlight ? [highlightFeature(highlight)] : [],
+  };
+  const source = map.getSource(HIGHLIGHT_SOURCE) as { setData?: (d: unknown) => void } | undefined;
+  if (source?.setData) source.setData(data);
+  else {
+    map.addSource(HIGHLIGHT_SOURCE, { type: "geojson", data });
+    map.addLayer({
+      id: `${HIGHLIGHT_SOURCE}-fill`,
+      type: "fill",
+      source: HIGHLIGHT_SOURCE,
+      filter: ["==", ["get", "kind"], "area"],
+      paint: { "fill-color": HIGHLIGHT_COLOUR, "fill-opacity": 0.18 },
+    });
+    map.addLayer({
+      id: `${HIGHLIGHT_SOURCE}-line`,
+      type: "line",
+      source: HIGHLIGHT_SOURCE,
+      filter: ["==", ["get", "kind"], "area"],
+      paint: { "line-color": HIGHLIGHT_COLOUR, "line-width": 3, "line-dasharray": [2, 1] },
+    });
+    map.addLayer({
+      id: `${HIGHLIGHT_SOURCE}-point`,
+      type: "circle",
+      source: HIGHLIGHT_SOURCE,
+      filter: ["==", ["get", "kind"], "point"],
+      paint: {
+        "circle-radius": 7,
+        "circle-color": HIGHLIGHT_COLOUR,
+        "circle-stroke-color": "#ffffff",
+        "circle-stroke-width": 2,
+      },
+    });
+  }
+  const box = highlight ? boundsOf(highlight.geometry) : null;
+  if (box) {
+    map.fitBounds(
+      [
+        [box[0], box[1]],
+        [box[2], box[3]],
+      ],
+      { padding: { top: 60, left: 30, right: 30, bottom: 420 }, maxZoom: 15, duration: 0 },
+    );
+  }
+}
 
 function userMarkerElement(): HTMLElement {
   const dot = document.createElement("div");
@@ -41,6 +109,7 @@ export function RiskMap(props: RiskMapProps) {
   useEffect(() => {
     if (!container.current) return;
     setWorkerUrl(new URL(WORKER_PATH, document.baseURI).href);
+    addAttributionCss();
     const map = new MapLibreMap({
       container: container.current,
       style: props.styleUrl,
@@ -48,8 +117,9 @@ export function RiskMap(props: RiskMapProps) {
       zoom: props.initialZoom,
       attributionControl: false,
     });
-    // Top corners: the screen's legend and buttons cover the bottom of the map.
-    map.addControl(new AttributionControl({ compact: true }), "top-left");
+    // Top corners: the screen's legend and buttons cover the bottom of the map. The
+    // attribution is spelled out (not folded) and the screen's overlays start below it.
+    map.addControl(new AttributionControl({ compact: false }), "top-left");
     map.addControl(new NavigationControl({ showCompass: false }), "top-right");
     map.on("click", (event) => {
       const hits: MapHit[] = [];
@@ -62,7 +132,7 @@ export function RiskMap(props: RiskMapProps) {
     });
     map.on("moveend", () => {
       const center = map.getCenter();
-      handlers.current.onCenterChange?.([center.lng, center.lat]);
+      handlers.current.onCenterChange?.([center.lng, center.lat], map.getZoom());
     });
     mapRef.current = map;
     if (props.exposeAs) expose(props.exposeAs, map);
@@ -73,6 +143,14 @@ export function RiskMap(props: RiskMapProps) {
     };
     // Built once per style URL: the first view comes from the props, then the map keeps its own camera.
   }, [props.styleUrl]);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!map) return;
+    const draw = () => showHighlight(map, props.highlight);
+    if (map.isStyleLoaded()) draw();
+    else map.once("load", draw);
+  }, [props.highlight]);
 
   useEffect(() => {
     const map = mapRef.current;
@@ -90,7 +168,12 @@ export function RiskMap(props: RiskMapProps) {
 
   return (
     <View style={styles.fill}>
-      <div ref={container} style={{ position: "absolute", inset: 0 }} data-testid="risk-map" />
+      <div
+        ref={container}
+        className="halo-map"
+        style={{ position: "absolute", inset: 0 }}
+        data-testid="risk-map"
+      />
       {props.crosshair ? (
         <View pointerEvents="none" style={styles.crosshair}>
           <Text style={styles.crosshairText}>＋</Text>

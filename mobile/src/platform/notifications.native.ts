@@ -5,11 +5,12 @@
 import * as Notifications from "expo-notifications";
 import {
   MUTE_ACTION_ID,
-  MUTE_ACTION_TITLE,
   NOTIFICATION_CATEGORIES,
   alertMessage,
+  muteActionTitle,
 } from "../geofence/alertMessage";
 import type { AlertNotifier } from "../geofence/geofenceService";
+import { strings } from "../i18n/language";
 
 const ANDROID_CHANNEL = "halo-alerts";
 
@@ -23,14 +24,14 @@ export async function setUpNotifications(): Promise<void> {
     }),
   });
   await Notifications.setNotificationChannelAsync(ANDROID_CHANNEL, {
-    name: "Alerts near areas with a higher reported incident rate",
+    name: strings().alertChannel,
     importance: Notifications.AndroidImportance.HIGH,
   });
   for (const categoryId of Object.values(NOTIFICATION_CATEGORIES)) {
     await Notifications.setNotificationCategoryAsync(categoryId, [
       {
         identifier: MUTE_ACTION_ID,
-        buttonTitle: MUTE_ACTION_TITLE,
+        buttonTitle: muteActionTitle(),
         options: { opensAppToForeground: false },
       },
     ]);

@@ -3,16 +3,20 @@
  * the server's (ref.incident_categories), with the words the app shows for them.
  */
 
+import { strings } from "../i18n/language";
+import type { Strings } from "../i18n/strings";
+
+/** The categories a resident may report; their words are `categories` in i18n/strings.ts. */
 export const REPORT_CATEGORIES = [
-  { code: "violent", label: "Violence" },
-  { code: "weapons", label: "Weapons" },
-  { code: "robbery", label: "Robbery" },
-  { code: "theft", label: "Theft" },
-  { code: "vandalism", label: "Vandalism" },
-  { code: "drugs", label: "Drugs" },
-  { code: "traffic", label: "Traffic" },
-  { code: "fire", label: "Fire" },
-  { code: "other", label: "Other" },
+  { code: "violent" },
+  { code: "weapons" },
+  { code: "robbery" },
+  { code: "theft" },
+  { code: "vandalism" },
+  { code: "drugs" },
+  { code: "traffic" },
+  { code: "fire" },
+  { code: "other" },
 ] as const;
 
 export type ReportCategory = (typeof REPORT_CATEGORIES)[number]["code"];
@@ -23,6 +27,17 @@ export interface ReportPhoto {
   mimeType: string;
 }
 
+export interface ReportVideo {
+  /** file:// on a phone (a copy the app owns); on the web a blob: URL of this session. */
+  uri: string;
+  mimeType: string;
+  /** Length in seconds as the picker reported it, when it did. */
+  durationS: number | null;
+}
+
+/** The server's default limit (HALO_REPORTS_VIDEO_MAX_SECONDS); it checks again itself. */
+export const MAX_VIDEO_SECONDS = 30;
+
 export interface ReportDraft {
   category: ReportCategory;
   /** When it happened, ISO 8601 in UTC. */
@@ -32,6 +47,8 @@ export interface ReportDraft {
   accuracyM: number | null;
   text: string | null;
   photo: ReportPhoto | null;
+  /** A short clip (absent in drafts queued before videos existed). */
+  video?: ReportVideo | null;
   /** Made while an alert was active: the server weighs such reports down (feedback loop). */
   duringAlert: boolean;
 }
@@ -39,16 +56,20 @@ export interface ReportDraft {
 export const MAX_TEXT_LENGTH = 1000;
 
 /** What is wrong with a draft before it is queued, or null. */
-export function draftProblem(draft: ReportDraft, nowMs: number): string | null {
+export function draftProblem(
+  draft: ReportDraft,
+  nowMs: number,
+  t: Strings = strings(),
+): string | null {
   if (!REPORT_CATEGORIES.some((category) => category.code === draft.category)) {
-    return "Choose a category.";
+    return t.problemCategory;
   }
   const when = Date.parse(draft.occurredAt);
-  if (Number.isNaN(when)) return "The time is not valid.";
-  if (when > nowMs + 5 * 60_000) return "The time is in the future.";
-  if (!(Math.abs(draft.lat) <= 90 && Math.abs(draft.lon) <= 180)) return "Set the position.";
+  if (Number.isNaN(when)) return t.problemTime;
+  if (when > nowMs + 5 * 60_000) return t.problemFuture;
+  if (!(Math.abs(draft.lat) <= 90 && Math.abs(draft.lon) <= 180)) return t.problemPosition;
   if ((draft.text?.length ?? 0) > MAX_TEXT_LENGTH) {
-    return `The text may be at most ${MAX_TEXT_LENGTH} characters.`;
+    return t.problemText(MAX_TEXT_LENGTH);
   }
   return null;
 }

@@ -1,6 +1,6 @@
 /** Shown while the device is in an area with a higher reported incident rate; offers "Mute 1 h". */
 import { Pressable, StyleSheet, Text, View } from "react-native";
-import { MUTE_ACTION_TITLE } from "../geofence/alertMessage";
+import { useLanguage } from "../i18n/language";
 
 export interface AlertBannerProps {
   /** The alert's message, or null when the device is clear. */
@@ -11,6 +11,7 @@ export interface AlertBannerProps {
 }
 
 export function AlertBanner({ message, mutedUntilMs, onMute, onDismiss }: AlertBannerProps) {
+  const { t } = useLanguage();
   if (message === null) return null;
   const muted = mutedUntilMs !== null && mutedUntilMs > Date.now();
   return (
@@ -19,15 +20,15 @@ export function AlertBanner({ message, mutedUntilMs, onMute, onDismiss }: AlertB
       <View style={styles.actions}>
         {muted ? (
           <Text style={styles.muted}>
-            Muted until {new Date(mutedUntilMs).toLocaleTimeString()}
+            {t.mutedUntil(new Date(mutedUntilMs).toLocaleTimeString())}
           </Text>
         ) : (
           <Pressable onPress={onMute} accessibilityRole="button" testID="mute-alerts">
-            <Text style={styles.action}>{MUTE_ACTION_TITLE}</Text>
+            <Text style={styles.action}>{t.mute}</Text>
           </Pressable>
         )}
         <Pressable onPress={onDismiss} accessibilityRole="button">
-          <Text style={styles.action}>Dismiss</Text>
+          <Text style={styles.action}>{t.dismiss}</Text>
         </Pressable>
       </View>
     </View>

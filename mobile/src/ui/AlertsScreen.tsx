@@ -9,7 +9,12 @@ import { DEFAULT_POLICY, DEFAULT_QUIET_HOURS } from "../geofence/alertPolicy";
 import { requestBackgroundPermission, stopBackgroundGeofencing } from "../platform/geofencing";
 import { requestForegroundPermission } from "../platform/location";
 import { requestNotificationPermission } from "../platform/notifications";
+import { chooseLanguage, useLanguage } from "../i18n/language";
+import { LANGUAGES, STRINGS } from "../i18n/strings";
 import type { AlertSettings } from "../settings/alertSettings";
+import { asyncStorageStore } from "../storage/asyncStorageStore";
+import { EmergencyNote } from "./EmergencyNote";
+import { PushSection } from "./PushSection";
 
 export interface AlertsScreenProps {
   settings: AlertSettings;
@@ -22,21 +27,18 @@ const hhmm = (minute: number) =>
 
 export function AlertsScreen({ settings, onChange, onClose }: AlertsScreenProps) {
   const [note, setNote] = useState<string | null>(null);
+  const { language, t } = useLanguage();
 
   const turnOn = async () => {
     if (!(await requestForegroundPermission())) {
-      setNote(
-        "Without location access Halo cannot tell when you enter an area. Nothing was changed.",
-      );
+      setNote(t.alertsNoLocation);
       return;
     }
     await requestNotificationPermission();
     const background = Platform.OS === "web" ? false : await requestBackgroundPermission();
     await onChange({ ...settings, alertsEnabled: true });
     if (Platform.OS !== "web" && !background) {
-      setNote(
-        "Alerts are on while Halo is open. Allow location “Always” in the system settings to get them when it is closed.",
-      );
+      setNote(t.alertsOnlyOpen);
       return;
     }
     onClose();
@@ -49,28 +51,42 @@ export function AlertsScreen({ settings, onChange, onClose }: AlertsScreenProps)
 
   return (
     <ScrollView contentContainerStyle={styles.screen} testID="alerts-screen">
-      <Text style={styles.title}>Alerts near areas with a higher reported incident rate</Text>
+      <Text style={styles.title}>{t.settingsTitle}</Text>
+      <EmergencyNote />
+      <View style={styles.row}>
+        <Text style={styles.label}>{t.language}</Text>
+        <View style={styles.languages}>
+          {LANGUAGES.map((choice) => (
+            <Pressable
+              key={choice}
+              onPress={() => void chooseLanguage(asyncStorageStore, choice)}
+              style={[styles.language, choice === language && styles.languageChosen]}
+              accessibilityRole="button"
+              accessibilityState={{ selected: choice === language }}
+              testID={`language-${choice}`}
+            >
+              <Text style={choice === language ? styles.primaryText : styles.secondaryText}>
+                {STRINGS[choice].languageName}
+              </Text>
+            </Pressable>
+          ))}
+        </View>
+      </View>
+      <Text style={styles.heading}>{t.alertsTitle}</Text>
       <Text style={styles.body}>
-        Halo can tell you when you walk into an area where more incidents were reported than the
-        city average ({DEFAULT_POLICY.perZoneCooldownMs / 60_000} minutes between alerts for the
-        same area, at most {DEFAULT_POLICY.dailyCap} a day, and a “Mute 1 h” button on every alert).
+        {t.alertsExplain(DEFAULT_POLICY.perZoneCooldownMs / 60_000, DEFAULT_POLICY.dailyCap)}
       </Text>
-      <Text style={styles.body}>
-        Your location stays on this phone. Halo downloads the map of areas for a wide square around
-        you and checks it here; the server never receives your position or your movements.
-      </Text>
-      {Platform.OS !== "web" ? (
-        <Text style={styles.body}>
-          To alert you while the app is closed, your phone will next ask to allow location “Always”.
-          Halo then watches only a few circles around nearby areas, which uses little battery.
-        </Text>
-      ) : null}
+      <Text style={styles.body}>{t.alertsPrivacy}</Text>
+      {Platform.OS !== "web" ? <Text style={styles.body}>{t.alertsAlways}</Text> : null}
       {settings.alertsEnabled ? (
         <View style={styles.settings}>
           <View style={styles.row}>
-            <Text
-              style={styles.body}
-            >{`Quiet hours ${hhmm(DEFAULT_QUIET_HOURS.startMinute)}–${hhmm(DEFAULT_QUIET_HOURS.endMinute)}`}</Text>
+            <Text style={styles.body}>
+              {t.quietHours(
+                hhmm(DEFAULT_QUIET_HOURS.startMinute),
+                hhmm(DEFAULT_QUIET_HOURS.endMinute),
+              )}
+            </Text>
             <Switch
               value={settings.quietHoursEnabled}
               onValueChange={(quietHoursEnabled) =>
@@ -83,7 +99,7 @@ export function AlertsScreen({ settings, onChange, onClose }: AlertsScreenProps)
             style={styles.secondary}
             accessibilityRole="button"
           >
-            <Text style={styles.secondaryText}>Turn off alerts</Text>
+            <Text style={styles.secondaryText}>{t.turnOffAlerts}</Text>
           </Pressable>
         </View>
       ) : (
@@ -93,19 +109,18 @@ export function AlertsScreen({ settings, onChange, onClose }: AlertsScreenProps)
           accessibilityRole="button"
           testID="enable-alerts"
         >
-          <Text style={styles.primaryText}>Continue and allow location</Text>
+          <Text style={styles.primaryText}>{t.continueAllowLocation}</Text>
         </Pressable>
       )}
       {note ? <Text style={styles.note}>{note}</Text> : null}
+      <PushSection />
       <Pressable
         onPress={onClose}
         style={styles.secondary}
         accessibilityRole="button"
         testID="close-alerts"
       >
-        <Text style={styles.secondaryText}>
-          {settings.alertsEnabled ? "Back to the map" : "Not now"}
-        </Text>
+        <Text style={styles.secondaryText}>{settings.alertsEnabled ? t.backToMap : t.notNow}</Text>
       </Pressable>
     </ScrollView>
   );
@@ -114,6 +129,17 @@ export function AlertsScreen({ settings, onChange, onClose }: AlertsScreenProps)
 const styles = StyleSheet.create({
   screen: { padding: 20, gap: 12, backgroundColor: "#ffffff" },
   title: { fontSize: 22, fontWeight: "700" },
+  heading: { fontSize: 18, fontWeight: "700" },
+  label: { fontWeight: "600" },
+  languages: { flexDirection: "row", gap: 8 },
+  language: {
+    borderColor: "#1f3b73",
+    borderWidth: 1,
+    borderRadius: 16,
+    paddingHorizontal: 12,
+    paddingVertical: 6,
+  },
+  languageChosen: { backgroundColor: "#1f3b73" },
   body: { fontSize: 15, lineHeight: 21, flexShrink: 1 },
   settings: { gap: 12 },
   row: { flexDirection: "row", alignItems: "center", justifyContent: "space-between" },

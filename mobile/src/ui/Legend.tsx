@@ -1,24 +1,58 @@
-/** What the colours mean, in plain words, with the window the server computed them over. */
-import { StyleSheet, Text, View } from "react-native";
-import { LEGEND_STEPS, legendTitle } from "./riskWords";
+/**
+ * What the colours mean, in plain words: the server's legend classes (GET /api/v1/legend),
+ * the window the estimates cover, why zoomed-in hexagons are paler, and how fresh the data is.
+ */
+import { useState } from "react";
+import { Pressable, StyleSheet, Text, View } from "react-native";
+import { BUILT_IN_LEGEND, type Freshness, type Legend as LegendData } from "../api/legend";
+import { useLanguage } from "../i18n/language";
+import { legendRows, legendTitle } from "./riskWords";
 
-export function Legend({ windowDays }: { windowDays: number | null }) {
+export interface LegendProps {
+  windowDays: number | null;
+  legend?: LegendData;
+  freshness?: Freshness | null;
+}
+
+export function Legend({ windowDays, legend = BUILT_IN_LEGEND, freshness = null }: LegendProps) {
+  const { language, t } = useLanguage();
+  const upTo = freshness?.stale && freshness.newest_event_at ? freshness.newest_event_at : null;
+  // The notes fold away on a phone screen; the colours and their words always show.
+  const [open, setOpen] = useState(false);
   return (
     <View style={styles.box} testID="legend">
-      <Text style={styles.title}>{legendTitle(windowDays)}</Text>
-      {LEGEND_STEPS.map((step) => (
+      <Text style={styles.title}>{legendTitle(windowDays, t)}</Text>
+      {legendRows(legend, language).map((step) => (
         <View key={step.colour} style={styles.row}>
           <View style={[styles.swatch, { backgroundColor: step.colour }]} />
           <Text style={styles.words}>{step.words}</Text>
         </View>
       ))}
-      <Text style={styles.note}>Paler where incidents are known only to the district.</Text>
+      {open ? (
+        <>
+          <Text style={styles.note}>{legend.explanation?.[language] ?? t.legendPaler}</Text>
+          <Text style={styles.note}>{t.legendZoom}</Text>
+        </>
+      ) : null}
+      <Pressable
+        onPress={() => setOpen(!open)}
+        accessibilityRole="button"
+        accessibilityState={{ expanded: open }}
+        testID="legend-more"
+      >
+        <Text style={styles.more}>{open ? t.legendLess : t.legendMore}</Text>
+      </Pressable>
+      {upTo ? (
+        <Text style={styles.stale} testID="data-up-to">
+          {t.dataUpTo(upTo)}
+        </Text>
+      ) : null}
     </View>
   );
 }
 
 const styles = StyleSheet.create({
-  box: { backgroundColor: "rgba(255,255,255,0.95)", borderRadius: 8, padding: 10, maxWidth: 300 },
+  box: { backgroundColor: "rgba(255,255,255,0.95)", borderRadius: 8, padding: 10, maxWidth: 320 },
   title: { fontWeight: "600", marginBottom: 6 },
   row: { flexDirection: "row", alignItems: "center", marginVertical: 2 },
   swatch: {
@@ -31,4 +65,6 @@ const styles = StyleSheet.create({
   },
   words: { flexShrink: 1 },
   note: { marginTop: 6, color: "#555", fontSize: 12 },
+  more: { marginTop: 6, color: "#1f3b73", fontWeight: "600", fontSize: 12 },
+  stale: { marginTop: 6, color: "#8a6d1f", fontSize: 12, fontWeight: "600" },
 });

@@ -16,13 +16,17 @@ import {
 import { services } from "../app/services";
 import type { LonLat } from "../geo/geometry";
 import { RiskMap } from "../map/Map";
+import { useLanguage } from "../i18n/language";
 import { pickPhoto, type PhotoSource } from "../platform/photos";
+import { pickVideo } from "../platform/videos";
 import {
   MAX_TEXT_LENGTH,
   REPORT_CATEGORIES,
   type ReportCategory,
   type ReportDraft,
   type ReportPhoto,
+  type ReportVideo,
+  MAX_VIDEO_SECONDS,
   draftProblem,
 } from "../reports/reportDraft";
 
@@ -35,13 +39,8 @@ export interface ReportScreenProps {
   onCancel: () => void;
 }
 
-const WHEN_CHOICES = [
-  { minutesAgo: 0, label: "Now" },
-  { minutesAgo: 15, label: "15 min ago" },
-  { minutesAgo: 60, label: "1 h ago" },
-  { minutesAgo: 180, label: "3 h ago" },
-  { minutesAgo: 720, label: "12 h ago" },
-];
+/** Minutes ago of each "When?" choice; the words are `whenChoices` in i18n/strings.ts. */
+const WHEN_MINUTES = [0, 15, 60, 180, 720];
 
 function Chip(props: { label: string; selected: boolean; onPress: () => void; testID?: string }) {
   return (
@@ -63,6 +62,8 @@ export function ReportScreen(props: ReportScreenProps) {
   const [position, setPosition] = useState<LonLat>(props.initialPosition);
   const [text, setText] = useState("");
   const [photo, setPhoto] = useState<ReportPhoto | null>(null);
+  const [video, setVideo] = useState<ReportVideo | null>(null);
+  const { t } = useLanguage();
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { mapApi } = services();
@@ -72,7 +73,16 @@ export function ReportScreen(props: ReportScreenProps) {
       const picked = await pickPhoto(source);
       if (picked) setPhoto(picked);
     } catch {
-      setProblem("The photo could not be read.");
+      setProblem(t.photoUnreadable);
+    }
+  };
+
+  const addVideo = async () => {
+    try {
+      const picked = await pickVideo(MAX_VIDEO_SECONDS);
+      if (picked) setVideo(picked);
+    } catch {
+      setProblem(t.videoUnreadable);
     }
   };
 
@@ -86,9 +96,10 @@ export function ReportScreen(props: ReportScreenProps) {
       accuracyM: null,
       text: text.trim() || null,
       photo,
+      video,
       duringAlert: props.duringAlert,
     };
-    const why = draftProblem(draft, now);
+    const why = draftProblem(draft, now, t);
     setProblem(why);
     if (why) return;
     setBusy(true);
@@ -97,31 +108,31 @@ export function ReportScreen(props: ReportScreenProps) {
 
   return (
     <ScrollView contentContainerStyle={styles.screen} testID="report-screen">
-      <Text style={styles.title}>Report an incident</Text>
-      <Text style={styles.label}>What happened?</Text>
+      <Text style={styles.title}>{t.reportIncident}</Text>
+      <Text style={styles.label}>{t.reportWhat}</Text>
       <View style={styles.chips}>
         {REPORT_CATEGORIES.map((choice) => (
           <Chip
             key={choice.code}
-            label={choice.label}
+            label={t.categories[choice.code]}
             selected={category === choice.code}
             onPress={() => setCategory(choice.code)}
             testID={`category-${choice.code}`}
           />
         ))}
       </View>
-      <Text style={styles.label}>When?</Text>
+      <Text style={styles.label}>{t.reportWhen}</Text>
       <View style={styles.chips}>
-        {WHEN_CHOICES.map((choice) => (
+        {WHEN_MINUTES.map((minutes, index) => (
           <Chip
-            key={choice.minutesAgo}
-            label={choice.label}
-            selected={minutesAgo === choice.minutesAgo}
-            onPress={() => setMinutesAgo(choice.minutesAgo)}
+            key={minutes}
+            label={t.whenChoices[index] ?? `${minutes} min`}
+            selected={minutesAgo === minutes}
+            onPress={() => setMinutesAgo(minutes)}
           />
         ))}
       </View>
-      <Text style={styles.label}>Where? Move the map so the cross is on the place.</Text>
+      <Text style={styles.label}>{t.reportWhere}</Text>
       <View style={styles.map}>
         <RiskMap
           styleUrl={mapApi.styleUrl}
@@ -136,39 +147,46 @@ export function ReportScreen(props: ReportScreenProps) {
         style={styles.hint}
         testID="report-position"
       >{`${position[1].toFixed(5)}, ${position[0].toFixed(5)}`}</Text>
-      <Text style={styles.label}>Anything to add? (optional)</Text>
+      <Text style={styles.label}>{t.reportText}</Text>
       <TextInput
         style={styles.input}
         multiline
         maxLength={MAX_TEXT_LENGTH}
         value={text}
         onChangeText={setText}
-        placeholder="Describe what happened, not who: no names or descriptions of people."
+        placeholder={t.reportTextPlaceholder}
         testID="report-text"
       />
       <View style={styles.chips}>
         {Platform.OS !== "web" ? (
-          <Chip label="Take photo" selected={false} onPress={() => void addPhoto("camera")} />
+          <Chip label={t.takePhoto} selected={false} onPress={() => void addPhoto("camera")} />
         ) : null}
         <Chip
-          label={photo ? "Replace photo" : "Add photo"}
+          label={photo ? t.replacePhoto : t.addPhoto}
           selected={false}
           onPress={() => void addPhoto("library")}
         />
         {photo ? (
-          <Chip label="Remove photo" selected={false} onPress={() => setPhoto(null)} />
+          <Chip label={t.removePhoto} selected={false} onPress={() => setPhoto(null)} />
         ) : null}
       </View>
       {photo ? (
-        <Image
-          source={{ uri: photo.uri }}
-          style={styles.photo}
-          accessibilityLabel="Photo to send, without location data"
-        />
+        <Image source={{ uri: photo.uri }} style={styles.photo} accessibilityLabel={t.photoAlt} />
       ) : null}
-      <Text style={styles.hint}>
-        The photo is re-encoded on this phone: its location and camera data are removed.
-      </Text>
+      <Text style={styles.hint}>{t.photoHint}</Text>
+      <View style={styles.chips}>
+        <Chip
+          label={video ? t.replaceVideo : t.addVideo}
+          selected={false}
+          onPress={() => void addVideo()}
+          testID="add-video"
+        />
+        {video ? (
+          <Chip label={t.removeVideo} selected={false} onPress={() => setVideo(null)} />
+        ) : null}
+      </View>
+      {video ? <Text testID="video-chosen">{t.videoChosen}</Text> : null}
+      <Text style={styles.hint}>{t.videoHint(MAX_VIDEO_SECONDS)}</Text>
       {problem ? (
         <Text style={styles.problem} accessibilityRole="alert">
           {problem}
@@ -176,7 +194,7 @@ export function ReportScreen(props: ReportScreenProps) {
       ) : null}
       <View style={styles.actions}>
         <Pressable onPress={props.onCancel} style={styles.secondary} accessibilityRole="button">
-          <Text style={styles.secondaryText}>Cancel</Text>
+          <Text style={styles.secondaryText}>{t.cancel}</Text>
         </Pressable>
         <Pressable
           onPress={() => void submit()}
@@ -185,12 +203,13 @@ export function ReportScreen(props: ReportScreenProps) {
           accessibilityRole="button"
           testID="send-report"
         >
-          <Text style={styles.primaryText}>Send report</Text>
+          <Text style={styles.primaryText}>{t.sendReport}</Text>
         </Pressable>
       </View>
-      <Text style={styles.hint}>
-        Without a connection the report waits on this phone and is sent later.
+      <Text style={styles.moderation} testID="report-moderation">
+        {t.reportModeration}
       </Text>
+      <Text style={styles.hint}>{t.reportOffline}</Text>
     </ScrollView>
   );
 }
@@ -221,6 +240,7 @@ const styles = StyleSheet.create({
   photo: { width: 160, height: 120, borderRadius: 8 },
   hint: { color: "#555", fontSize: 12 },
   problem: { color: "#b00020" },
+  moderation: { color: "#1f3b73", fontSize: 13 },
   actions: { flexDirection: "row", gap: 10, marginTop: 12 },
   primary: {
     flex: 1,

@@ -1,9 +1,11 @@
 /** The outbox's state in one pill: "Offline • 1 queued", "Syncing 2/3", "All sent". */
 import { StyleSheet, Text, View } from "react-native";
+import { useLanguage } from "../i18n/language";
 import { type OutboxStatus, statusPillText } from "../outbox/statusText";
 
 export function StatusPill({ status }: { status: OutboxStatus }) {
-  const text = statusPillText(status);
+  const { t } = useLanguage();
+  const text = statusPillText(status, t);
   if (text === null) return null;
   const tone = !status.online ? styles.offline : status.queued > 0 ? styles.waiting : styles.done;
   return (

@@ -1,63 +1,76 @@
 /**
  * The map's numbers in plain words. A score is about a *reported* rate against the city's,
- * with its uncertainty; words never call a place dangerous, and nothing ranks places.
+ * with its uncertainty; words never call a place dangerous, and nothing ranks places. The
+ * classes and thresholds are the server's (GET /api/v1/legend), with built-in fallbacks.
  */
 import type { Evidence } from "../api/types";
+import type { Legend } from "../api/legend";
+import { strings } from "../i18n/language";
+import type { Language, Strings } from "../i18n/strings";
 
-/** The legend's colour steps, as /style.json colours risk_score (api/tiles/tilejson.py). */
-export const LEGEND_STEPS = [
-  { colour: "#ffffcc", words: "Not clearly above the city rate" },
-  { colour: "#fd8d3c", words: "Somewhat higher reported incident rate" },
-  { colour: "#e31a1c", words: "Higher reported incident rate (alert level)" },
-] as const;
-
-export function windowWords(windowDays: number | null): string {
-  if (windowDays === null) return "recent months";
-  if (windowDays % 365 === 0)
-    return windowDays === 365 ? "last 12 months" : `last ${windowDays / 365} years`;
-  if (windowDays % 7 === 0 && windowDays <= 84) return `last ${windowDays / 7} weeks`;
-  return `last ${windowDays} days`;
+export function windowWords(windowDays: number | null, t: Strings = strings()): string {
+  if (windowDays === null) return t.windowRecent;
+  if (windowDays % 365 === 0) return t.windowYears(windowDays / 365);
+  if (windowDays % 7 === 0 && windowDays <= 84) return t.windowWeeks(windowDays / 7);
+  return t.windowDays(windowDays);
 }
 
-export function legendTitle(windowDays: number | null): string {
-  return `Reported incident rate compared with the city average, ${windowWords(windowDays)}`;
+export function legendTitle(windowDays: number | null, t: Strings = strings()): string {
+  return t.legendTitle(windowWords(windowDays, t));
 }
 
-export function scoreWords(score: number | null | undefined): string {
-  if (score === null || score === undefined) return "No estimate yet";
-  if (score >= 0.6)
-    return "Higher reported incident rate (at least 1.5× the city rate, with confidence)";
-  if (score >= 0.5) return "Somewhat higher reported incident rate than the city average";
-  return "Not clearly above the city average";
+/** The legend's rows: the server's classes in the current language. */
+export function legendRows(
+  legend: Legend,
+  language: Language,
+): { colour: string; words: string }[] {
+  return legend.classes.map((step) => ({ colour: step.color, words: step.label[language] }));
 }
 
-export const EVIDENCE_WORDS: Record<Evidence, string> = {
-  point: "from exactly located incidents",
-  inferred: "inferred: spread from incidents known only to the district",
-  none: "no incidents reported here",
-};
-
-export function evidenceWords(evidence: unknown): string {
-  return typeof evidence === "string" && evidence in EVIDENCE_WORDS
-    ? EVIDENCE_WORDS[evidence as Evidence]
-    : "unknown";
+/**
+ * A score in words. Below the alert level but with a relative rate clearly above 1 the
+ * words say the rate is above the city's yet uncertain, so "not clearly above" never stands
+ * beside "3.0× the city rate".
+ */
+export function scoreWords(
+  score: number | null | undefined,
+  relativeRate: unknown = null,
+  legend: Pick<Legend, "thresholds"> = { thresholds: { alert_enter: 0.6, alert_clear: 0.5 } },
+  t: Strings = strings(),
+): string {
+  if (score === null || score === undefined) return t.noEstimate;
+  if (score >= legend.thresholds.alert_enter) return t.scoreHigh;
+  if (score >= legend.thresholds.alert_clear) return t.scoreSomewhat;
+  if (typeof relativeRate === "number" && relativeRate >= 1.2) return t.scoreUncertainAbove;
+  return t.scoreNotClear;
 }
 
-const times = (value: number) => `${value.toFixed(1)}×`;
+export function evidenceWords(evidence: unknown, t: Strings = strings()): string {
+  const words: Record<Evidence, string> = {
+    point: t.evidencePoint,
+    inferred: t.evidenceInferred,
+    none: t.evidenceNone,
+  };
+  return typeof evidence === "string" && evidence in words
+    ? words[evidence as Evidence]
+    : t.evidenceUnknown;
+}
 
 /** "1.8× the city rate (likely 1.2×–2.6×)", or null without numbers. */
-export function relativeRateWords(rr: unknown, lower: unknown, upper: unknown): string | null {
+export function relativeRateWords(
+  rr: unknown,
+  lower: unknown,
+  upper: unknown,
+  t: Strings = strings(),
+): string | null {
   if (typeof rr !== "number") return null;
-  const range =
-    typeof lower === "number" && typeof upper === "number"
-      ? ` (likely ${times(lower)}–${times(upper)})`
-      : "";
-  return `${times(rr)} the city rate${range}`;
+  const bounded = typeof lower === "number" && typeof upper === "number";
+  return t.relativeRate(rr, bounded ? lower : null, bounded ? upper : null);
 }
 
-export function trendWords(trend: unknown): string | null {
+export function trendWords(trend: unknown, t: Strings = strings()): string | null {
   if (typeof trend !== "number") return null;
-  if (trend > 1.2) return "more reports recently than before";
-  if (trend < 0.8) return "fewer reports recently than before";
-  return "about as many reports recently as before";
+  if (trend > 1.2) return t.trendUp;
+  if (trend < 0.8) return t.trendDown;
+  return t.trendFlat;
 }
