@@ -82,7 +82,7 @@ def map_city(factory: DatabaseFactory, template: ScratchDatabase) -> Iterator[Ma
 def map_api(settings: Settings, city: MapCity, **map_fields: object) -> Iterator[httpx.Client]:
     """A live API on the city's database; generation re-read on every request by default."""
     base = settings_for(settings, city.db)
-    fields = {"generation_check_s": 0.0, **map_fields}
+    fields = {"generation_check_s": 0.0, "prerender_on_serve": False, **map_fields}
     config = base.model_copy(
         update={
             "map": base.map.model_copy(update=fields),
