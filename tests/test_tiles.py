@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -15,8 +12,7 @@ import redis
 
 from config.settings import Settings
 from tests.dbtools import DatabaseFactory, ScratchDatabase
-from tests.live_server import free_port
-from tests.map_support import MapCity, decode, map_api, map_city, tile_of
+from tests.map_support import MapCity, decode, map_api, map_city, redis_server, tile_of
 from tests.synthetic_city import AS_OF
 
 RISK_PROPERTIES = {"h3", "resolution", "risk_score", "relative_risk", "rr_lower", "rr_upper"}
@@ -326,30 +322,8 @@ def test_slow_tile_is_503_with_retry_after(settings: Settings, city: MapCity) ->
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A throwaway redis-server on a loopback port (Debian package redis-server)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (optional tile cache)")
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with redis_server() as url:
+        yield url
 
 
 def test_redis_keeps_tiles_for_other_workers_keyed_by_generation(
