@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the tests and tools need beside Python: mmdebstrap builds the database,
 # gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test.
-SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium
+SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium redis-server nginx-light wrk
 
 .PHONY: run test install system-packages web-assets mobile-modules mobile-test mobile-web db-up \
 	db-down migrate demo-data serve lint pytest clean

@@ -1,15 +1,18 @@
 """The hot path of a cached tile: answered here, outside FastAPI, when the tile of the current
 generation is in this worker's memory (the pre-rendered set after a refresh, anything served
-since). Profiling under wrk showed a cached tile spending most of its ~0.3 ms in what is not
-the tile: the middleware stack, routing and dependency resolution, header building, the JSON
-access-log line. This answers with the same bytes and headers as the full path (ETag,
-Cache-Control, Vary, security headers, X-Request-ID) and counts it in the same metrics.
+since) or in the shared tile directory (then kept in memory: the first request of a tile
+after a refresh, before the worker's warm-up reached it). Profiling under wrk showed a cached
+tile spending most of its ~0.3 ms in what is not the tile: the middleware stack, routing and
+dependency resolution, header building, the JSON access-log line. This answers with the same
+bytes and headers as the full path (ETag, Cache-Control, Vary, security headers,
+X-Request-ID) and counts it in the same metrics.
 
-Anything else falls through to the full app unchanged: a tile not in memory, a stale
-generation clock, other methods, an API key or Authorization header, a CORS request, a host
-or scheme the full path must judge, and a client whose rate-limit lease in this worker is
-used up or unknown (the full path reserves the next lease in the database, or answers 429).
-A request answered here is not access-logged; it is counted in halo_http_requests.
+Anything else falls through to the full app unchanged: a tile in neither (Redis is read on
+the full path), a stale generation clock, other methods, an API key or Authorization header,
+a CORS request, a host or scheme the full path must judge, and a client whose rate-limit
+lease in this worker is used up or unknown (the full path reserves the next lease in the
+database, or answers 429). A request answered here is not access-logged; it is counted in
+halo_http_requests.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from api.middleware.hardening import API_CSP, STATIC_HEADERS
 from api.middleware.request_context import REQUEST_ID_HEADER, request_id_of
 from api.security.rate_limit import subject_digest
 from api.tiles.layers import LAYERS
-from api.tiles.service import MEMORY, TileService
+from api.tiles.service import MEMORY, STORE, TileService
 from config.settings import Settings
 
 TILE_PATH = re.compile(r"/tiles/([a-z_]{1,32})/(\d{1,2})/(\d{1,7})/(\d{1,7})\.mvt")
@@ -102,9 +105,11 @@ class CachedTileFastPath:
         if generation is None:
             return False
         key = (match[1], int(match[2]), int(match[3]), int(match[4]))
-        answer = service.lru.peek(generation, key)
+        answer, source = service.lru.peek(generation, key), MEMORY
         if answer is None:
-            return False
+            answer, source = service.from_disk(generation, key), STORE
+            if answer is None:
+                return False
         https = scope["scheme"] == "https"
         if self.https_only and not https:
             return False
@@ -128,7 +133,7 @@ class CachedTileFastPath:
                 b"cache-control",
                 self.long_lived if versioned and generation > 0 else self.short_lived,
             ),
-            (b"x-halo-cache", MEMORY.encode()),
+            (b"x-halo-cache", source.encode()),
             (REQUEST_ID_HEADER, request_id_of(scope).encode()),
         ]
         if https and self.https_only:

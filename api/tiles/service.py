@@ -134,6 +134,19 @@ class TileService:
                 await self.redis.put(generation, key, value)
         return answer, RENDERED
 
+    def from_disk(self, generation: int, key: CacheKey) -> Rendered | None:
+        """The tile from the shared directory (kept in memory too), or None; no await, for the
+        fast path."""
+        if self.disk is None:
+            return None
+        found = unpack(self.disk.get(generation, key))
+        if found is None:
+            return None
+        answer = Rendered(found[0], self.settings.gzip_level, found[1] or None)
+        if self.lru.enabled:
+            self.lru.put(generation, key, answer)
+        return answer
+
     async def _stored(self, generation: int, key: CacheKey) -> tuple[bytes, bytes] | None:
         if self.disk is not None:
             found = unpack(self.disk.get(generation, key))

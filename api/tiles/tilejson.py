@@ -143,6 +143,31 @@ def style(settings: MapSettings, base: str) -> dict[str, Any]:
                 "districts-line", "districts", "line", {"line-color": "#44546a", "line-width": 1}
             ),
             _layer(
+                "incidents-counts",
+                "incidents",
+                "circle",
+                {
+                    # Area grows with the count: radius ~ sqrt(count), 4 px for one incident.
+                    "circle-radius": [
+                        "interpolate",
+                        ["linear"],
+                        ["sqrt", ["get", "count"]],
+                        1,
+                        4,
+                        10,
+                        14,
+                        40,
+                        28,
+                    ],
+                    "circle-color": "#1f3b73",
+                    "circle-opacity": 0.55,
+                    "circle-stroke-color": "#ffffff",
+                    "circle-stroke-width": 1,
+                },
+                minzoom=13,
+                maxzoom=16,
+            ),
+            _layer(
                 "incidents",
                 "incidents",
                 "circle",
@@ -153,14 +178,19 @@ def style(settings: MapSettings, base: str) -> dict[str, Any]:
                     "circle-stroke-width": 1,
                     "circle-opacity": ["match", ["get", "precision"], "point", 0.9, 0.5],
                 },
-                minzoom=13,
+                minzoom=16,
             ),
         ],
     }
 
 
 def _layer(
-    layer_id: str, source: str, kind: str, paint: dict[str, Any], minzoom: int | None = None
+    layer_id: str,
+    source: str,
+    kind: str,
+    paint: dict[str, Any],
+    minzoom: int | None = None,
+    maxzoom: int | None = None,
 ) -> dict[str, Any]:
     layer: dict[str, Any] = {
         "id": layer_id,
@@ -171,6 +201,8 @@ def _layer(
     }
     if minzoom is not None:
         layer["minzoom"] = minzoom
+    if maxzoom is not None:
+        layer["maxzoom"] = maxzoom
     return layer
 
 
