@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -57,7 +59,9 @@ def say(message: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
-def timed(conn: psycopg.Connection, query: str | sql.Composed, params: object) -> tuple[float, int]:
+def timed(
+    conn: psycopg.Connection, query: str, params: Sequence[Any] | Mapping[str, Any]
+) -> tuple[float, int]:
     """Milliseconds of the second of two runs (warm buffers and plans), and the bytes."""
     elapsed, size = 0.0, 0
     for _ in range(2):

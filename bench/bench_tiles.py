@@ -20,6 +20,7 @@ Load: `wrk` (Debian package) cycling through the tile list, 1 and 32 connections
 accepted; the servers interleaved, `--reps` repetitions, medians. Raw SQL:
 `SELECT tiles.tile_risk(z, x, y)` over one connection, as the API role. Risk at a point:
 `/api/v1/risk` with one client against `SELECT risk.risk_at_point(...)` on one connection.
+The raw SQL runs are interleaved with the servers' too.
 """
 
 from __future__ import annotations
@@ -79,9 +80,7 @@ def main() -> None:
         prerender = refresh_with_prerender(owner_url, Path(tile_dir))
         tiles = {z: tiles_with_data(api_url, z) for z in ZOOMS}
         say(f"tiles per zoom: { {z: len(t) for z, t in tiles.items()} }")
-        sql_times = {z: raw_sql_latency(api_url, tiles[z], args.seconds) for z in ZOOMS}
         points = risk_points(api_url)
-        risk_sql = raw_risk_latency(api_url, points, args.seconds)
         env = {**os.environ, "DATABASE_URL": owner_url, "HALO_API_DATABASE_URL": api_url}
         ports = [PORT_BASE + i for i in range(5)]
         with (
@@ -102,8 +101,8 @@ def main() -> None:
                 (UNCACHED, uncached, halo_paths(tiles)),
                 (TIPG, tipg, tipg_paths(tiles)),
             ]
-            rows = measure(targets, args.seconds, args.reps)
-            risk_api = measure_risk(uncached, points, args.seconds, args.reps)
+            rows, sql_times = measure(targets, api_url, tiles, args.seconds, args.reps)
+            risk_api, risk_sql = measure_risk(uncached, api_url, points, args.seconds, args.reps)
     print(header(prerender, args))
     print(render_table(rows, sql_times))
     print()
@@ -294,14 +293,19 @@ def tipg_paths(tiles: dict[int, list]) -> dict[int, list[str]]:
     }
 
 
+Target = tuple[str, str, dict[int, list[str]]]
+
+
 def measure(
-    targets: list[tuple[str, str, dict[int, list[str]]]], seconds: int, reps: int
-) -> list[dict]:
-    """wrk at each zoom and client count, the servers interleaved (so load from elsewhere on
-    the machine hits them alike), `reps` times; one row each with the medians."""
+    targets: list[Target], api_url: str, tiles: dict[int, list], seconds: int, reps: int
+) -> tuple[list[dict], dict[int, dict]]:
+    """wrk at each zoom and client count, the servers and the raw SQL interleaved (so load
+    from elsewhere on the machine hits them alike), `reps` times; medians of each."""
     runs: dict[tuple[str, int, int], list[dict]] = {}
+    sql_runs: dict[int, list[dict]] = {}
     for rep in range(reps):
         for z in ZOOMS:
+            sql_runs.setdefault(z, []).append(raw_sql_latency(api_url, tiles[z], seconds))
             for clients in CLIENTS:
                 for label, base, paths in targets:
                     before = server_seconds(base)
@@ -313,7 +317,13 @@ def measure(
                     say(f"rep {rep + 1} {label} z{z} c{clients}: {result['rps']:.0f} req/s")
     rows = [{"server": k[0], "z": k[1], "clients": k[2], **median_of(v)} for k, v in runs.items()]
     order = [label for label, _, _ in targets]
-    return sorted(rows, key=lambda r: (order.index(r["server"]), r["z"], r["clients"]))
+    rows.sort(key=lambda r: (order.index(r["server"]), r["z"], r["clients"]))
+    return rows, {z: median_sql(v) for z, v in sql_runs.items()}
+
+
+def median_sql(results: list[dict]) -> dict:
+    """The median of each raw-SQL measure over the repetitions."""
+    return {k: statistics.median(r[k] for r in results) for k in results[0]}
 
 
 def median_of(results: list[dict]) -> dict:
@@ -359,17 +369,21 @@ def raw_risk_latency(api_url: str, points: list[tuple[float, float]], seconds: f
     }
 
 
-def measure_risk(base: str, points: list[tuple[float, float]], seconds: int, reps: int) -> dict:
-    """/api/v1/risk with one client: medians of `reps` runs, with Halo's in-server mean."""
+def measure_risk(
+    base: str, api_url: str, points: list[tuple[float, float]], seconds: int, reps: int
+) -> tuple[dict, dict]:
+    """/api/v1/risk with one client (with Halo's in-server mean) and its raw SQL, interleaved:
+    medians of `reps` runs each."""
     at = RISK_AT.replace("+", "%2B")
     paths = [f"/api/v1/risk?lat={lat}&lon={lon}&at={at}" for lon, lat in points]
-    results = []
+    results, sql_results = [], []
     for _ in range(reps):
         before = server_seconds(base, RISK_ROUTE)
         result = wrk(base, paths, 1, seconds)
         result["server_ms"] = mean_ms(before, server_seconds(base, RISK_ROUTE))
         results.append(result)
-    return median_of(results)
+        sql_results.append(raw_risk_latency(api_url, points, seconds))
+    return median_of(results), median_sql(sql_results)
 
 
 def header(prerender: dict, args: argparse.Namespace) -> str:
@@ -411,8 +425,9 @@ def ratio_table(rows: list[dict], sql_times: dict[int, dict]) -> list[str]:
     uncached in-server time against the raw SQL time."""
     lines = [
         "| z | clients | first/tipg (aim 10x) | warm/tipg (aim 15x) | nginx/tipg "
-        "| p99 ms first / warm / nginx / tipg | uncached in-server / SQL mean (aim 1.25x) |",
-        "|---:|---:|---:|---:|---:|---|---:|",
+        "| p99 ms first / warm / nginx / tipg | uncached in-server / SQL mean (aim 1.25x) "
+        "| uncached p50 / SQL p50 (client) |",
+        "|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     by = {(r["server"], r["z"], r["clients"]): r for r in rows}
     for z in ZOOMS:
@@ -420,10 +435,12 @@ def ratio_table(rows: list[dict], sql_times: dict[int, dict]) -> list[str]:
             tipg = by[(TIPG, z, c)]
             ratios = [by[(name, z, c)]["rps"] / tipg["rps"] for name in (FIRST, WARM, NGINX)]
             p99 = " / ".join(f"{by[(n, z, c)]['p99_ms']:.1f}" for n in (FIRST, WARM, NGINX, TIPG))
-            inside = by[(UNCACHED, z, c)]["server_ms"]
-            overhead = f"{inside / sql_times[z]['mean_ms']:.2f}x" if c == 1 and inside else ""
+            uncached = by[(UNCACHED, z, c)]
+            inside, sql_time = uncached["server_ms"], sql_times[z]
+            overhead = f"{inside / sql_time['mean_ms']:.2f}x" if c == 1 and inside else ""
+            client = f"{uncached['p50_ms'] / sql_time['p50_ms']:.2f}x" if c == 1 else ""
             cells = " | ".join(f"{r:.1f}x" for r in ratios)
-            lines.append(f"| {z} | {c} | {cells} | {p99} | {overhead} |")
+            lines.append(f"| {z} | {c} | {cells} | {p99} | {overhead} | {client} |")
     return lines
 
 
