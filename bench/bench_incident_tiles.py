@@ -7,8 +7,9 @@ Each size gets its own database `halo_inctiles_<size>` (migrated, real districts
 incidents; kept unless --drop, reused when it already holds that many). Per size: the refresh
 time and the part of it that builds risk.incident_counts, then the incidents tile at
 Sergels torg (the densest hot spot) at zooms 13-16 as the API role, twice (the second with
-warm buffers), and at zoom 13 the previous points query (the 2,000 most recent points) on the
-same rows, for comparison. Prints a Markdown table; extrapolate to 10M from the sizes.
+warm buffers), and at each zoom the previous points layer (the 2,000 most recent points; the
+function as the revision's downgrade restores it) on the same rows. Prints a Markdown table;
+extrapolate to 10M from the sizes.
 """
 
 from __future__ import annotations
@@ -24,35 +25,24 @@ import psycopg
 from psycopg import sql
 
 from bench.bench_load import SERGELS_TORG, create_database, has_incidents
+from bench.http_load import REPO
 from bench.load_dataset import AS_OF, generate_incidents
 from config.settings import get_settings
 from tests.dbtools import with_database
 from tests.map_support import tile_of
 
-# tiles.tile_incidents before issue 19 (points at every zoom, the 2,000 most recent per tile).
-POINTS_SQL = """
-SELECT coalesce(st_asmvt(t.*, 'incidents', 4096, 'geom', 'id'), '\\x'::bytea) FROM (
-    SELECT i.id, i.category, to_char(w.local_time, 'IYYY-"W"IW') AS week,
-           to_char(w.local_time, 'YYYY-MM') AS month, i.location_support AS precision,
-           round(coalesce(pl.radius_m, i.support_radius_m, 0))::integer AS radius_m,
-           st_asmvtgeom(st_transform(i.point_geom, 3857), st_tileenvelope(%(z)s, %(x)s, %(y)s),
-                        4096, 64, true) AS geom
-    FROM raw.incidents i
-    JOIN ref.incident_categories k ON k.code = i.category AND k.counts_for_risk
-    LEFT JOIN ref.places pl ON pl.id = i.place_id AND i.location_support = 'place'
-    CROSS JOIN (SELECT g.as_of FROM risk.generations g ORDER BY g.id DESC LIMIT 1) gen
-    CROSS JOIN risk.parameters p
-    CROSS JOIN LATERAL (
-        SELECT risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at) AS happened,
-               risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at)
-               AT TIME ZONE 'Europe/Stockholm' AS local_time) w
-    WHERE i.location_support IN ('point', 'place')
-      AND i.point_geom && tiles.envelope_4326(%(z)s, %(x)s, %(y)s)
-      AND i.first_seen_at <= gen.as_of
-      AND w.happened > gen.as_of - make_interval(days => p.window_days)
-      AND w.happened <= gen.as_of
-    ORDER BY w.happened DESC LIMIT 2000) t WHERE t.geom IS NOT NULL
-"""
+# tiles.tile_incidents before issue 19 (points at every zoom, the 2,000 most recent per tile):
+# its definition as the downgrade of the revision restores it, created as a temporary function.
+OLD_FUNCTION = REPO / "migrations" / "versions" / "0002_tile_counts.down.sql"
+
+
+def old_tile_function() -> str:
+    """CREATE FUNCTION pg_temp.tile_incidents_old(z, x, y): the layer before counts."""
+    text = OLD_FUNCTION.read_text()
+    start = text.index("CREATE OR REPLACE FUNCTION tiles.tile_incidents")
+    end = text.index("$function$;", start) + len("$function$;")
+    old = "FUNCTION pg_temp.tile_incidents_old"
+    return text[start:end].replace("FUNCTION tiles.tile_incidents", old)
 
 
 def say(message: str) -> None:
@@ -106,16 +96,15 @@ def measure(size: int, drop: bool) -> list[str]:
     lines = []
     with psycopg.connect(with_database(settings.api_database_url, name), autocommit=True) as conn:
         conn.execute("SET statement_timeout = '10min'")
+        conn.execute(old_tile_function())
         for z in (13, 14, 15, 16):
             tile = tile_of(*SERGELS_TORG, z)
             ms, nbytes = timed(conn, "SELECT tiles.tile_incidents(%s, %s, %s)", tile)
             kind = "counts" if z < 16 else "points (2,000 newest)"
             lines.append(f"| {size:,} | {z} | {kind} | {ms:.1f} | {nbytes:,} |")
-        z, x, y = tile_of(*SERGELS_TORG, 13)
-        ms, nbytes = timed(conn, POINTS_SQL, {"z": z, "x": x, "y": y})
-        lines.append(
-            f"| {size:,} | 13 | points, as before (2,000 newest) | {ms:.1f} | {nbytes:,} |"
-        )
+            ms, nbytes = timed(conn, "SELECT pg_temp.tile_incidents_old(%s, %s, %s)", tile)
+            before = "before: points (2,000 newest)"
+            lines.append(f"| {size:,} | {z} | {before} | {ms:.1f} | {nbytes:,} |")
     lines.append(
         f"| {size:,} | refresh | whole {refresh_s:.1f} s; incident counts {counts_s:.1f} s "
         f"({cells[0] if cells else 0:,} cells) | | |"
