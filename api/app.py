@@ -13,7 +13,6 @@ from api import metrics
 from api.errors import COMMON_RESPONSES, install_error_handlers
 from api.map_api import close_map, install_map
 from api.middleware import install_middleware
-from api.pool_check import check_unless_recent, mark_returned
 from api.reports import router as reports_router
 from api.routes import admin, devices, health, model
 from api.security import enforce_rate_limit
@@ -33,8 +32,7 @@ def open_pool(settings: Settings) -> AsyncConnectionPool:
         max_size=settings.pool_max_size,
         timeout=settings.pool_timeout_s,
         reconnect_timeout=settings.pool_reconnect_timeout_s,
-        check=check_unless_recent,  # issue 19: no round trip for a connection just returned
-        reset=mark_returned,
+        check=AsyncConnectionPool.check_connection,
         kwargs={
             "autocommit": True,
             "application_name": "halo-api",
