@@ -14,8 +14,8 @@ PORT ?= 8000
 # gdal-bin (ogrinfo) checks the analyst's QGIS access, chromium runs the web map test,
 # fonts-dejavu-core is the font the map's label glyphs are built from; redis-server runs the
 # shared tile cache test (HALO_MAP_REDIS_URL); ffmpeg (ffmpeg, ffprobe) re-muxes report videos
-# without metadata.
-SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium fonts-dejavu-core redis-server ffmpeg
+# without metadata; nginx-light and wrk run the tile proxy test and the benchmarks.
+SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium fonts-dejavu-core redis-server ffmpeg nginx-light wrk
 
 .PHONY: run test install system-packages web-assets glyphs mobile-modules mobile-test mobile-web \
 	mobile-native-export db-up \

@@ -19,6 +19,12 @@ class GenerationClock:
         self._read_at = -float("inf")
         self._lock = asyncio.Lock()
 
+    def fresh(self) -> int | None:
+        """The generation when read less than `ttl_s` ago, else None (no database access)."""
+        if time.monotonic() - self._read_at < self.ttl_s:
+            return self._value
+        return None
+
     async def current(self, pool: AsyncConnectionPool) -> int:
         """The generation id (0 before the first refresh)."""
         if time.monotonic() - self._read_at < self.ttl_s:

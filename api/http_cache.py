@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
+from api.tiles.cache import Rendered
 from config.map import MapSettings
 
 # Bump when the shape of tiles or map documents changes, so old ETags stop matching.
@@ -94,3 +95,42 @@ def encoded_response(
         headers = {**headers, "Content-Encoding": "gzip", "ETag": gzip_variant(headers["ETag"])}
         return response_class(gz(), headers=headers)
     return response_class(body, headers=headers)
+
+
+Fetch = Callable[[], Awaitable[tuple[Rendered, str]]]
+
+
+async def cached_answer(
+    request: Request,
+    settings: MapSettings,
+    generation: int,
+    etag: str,
+    fetch: Fetch,
+    gzip_of: Callable[[Rendered], bytes],
+    response_class: type[Response] = Response,
+    media_type: str | None = None,
+    min_gzip_bytes: int = MIN_GZIP_BYTES,
+    cache_control_value: str | None = None,
+    empty_is_204: bool = False,
+) -> Response:
+    """The one way a generation-bound cached answer is given: 304 when If-None-Match names it
+    (before fetching anything), else the answer from `fetch` (a cache or a render; its source
+    in X-Halo-Cache), gzip-encoded with its own ETag when accepted and worth it, 204 when
+    empty and `empty_is_204`."""
+    gzipped = accepts_gzip(request)
+    headers = {
+        "ETag": gzip_variant(etag) if gzipped and min_gzip_bytes == 0 else etag,
+        "Cache-Control": cache_control_value or cache_control(settings, request, generation),
+        "Vary": "Accept-Encoding",
+    }
+    if not_modified(request, etag):
+        return not_modified_response(headers)
+    answer, source = await fetch()
+    headers["X-Halo-Cache"] = source
+    if empty_is_204 and not answer.raw:
+        return Response(status_code=204, headers={**headers, "ETag": etag})
+    if gzipped and len(answer.raw) >= min_gzip_bytes:
+        headers.update({"Content-Encoding": "gzip", "ETag": gzip_variant(etag)})
+        return response_class(gzip_of(answer), media_type=media_type, headers=headers)
+    headers["ETag"] = etag
+    return response_class(answer.raw, media_type=media_type, headers=headers)

@@ -1,18 +1,26 @@
 """Tile benchmark: Halo against tipg on the same database and tiles, and against its own SQL.
 
-    .venv/bin/python -m bench.bench_tiles            # about 3 minutes; prints a Markdown table
+    .venv/bin/python -m bench.bench_tiles            # about 4 minutes; prints Markdown tables
 
 One run, one database (default `halo_bench`, built by the migrations and loaded with the
 Stockholm data of ../shared/data, or the synthetic city without it), the same risk tiles at
-zooms 8, 11 and 14. Servers, one uvicorn worker each, rate limits off:
-  * Halo cold: server cache off, so every request renders in PostGIS (the first request of a
-    tile after a refresh);
-  * Halo warm: the in-process tile cache holds the tiles (filled before measuring);
+zooms 8, 11 and 14. First a refresh (`halo refresh`'s code) pre-renders the generation's
+tiles into a tile directory, as in production. Servers, one uvicorn worker each, rate limits
+off:
+  * Halo first request after a refresh: memory cache off, the refresh's tile directory on, so
+    every request is what the first request of a tile is after a refresh (a store read);
+  * Halo warm: the in-process cache holds the tiles (the cached-tile fast path);
+  * Halo behind nginx: deploy/nginx/halo.conf.template (Debian nginx) in front of Halo warm,
+    its cache filled before measuring;
+  * Halo uncached: no cache at all, every request renders in PostGIS (a tile outside the
+    pre-rendered set); its in-server time is compared with the raw SQL's;
   * tipg: `risk.cell_risk` as an OGC collection, filtered to the H3 resolution Halo shows at
-    that zoom (`?resolution=`); tipg has no tile cache, so its warm run only has warmer
-    database buffers.
+    that zoom (`?resolution=`); tipg has no tile cache.
 Load: `wrk` (Debian package) cycling through the tile list, 1 and 32 connections, gzip
-accepted. Raw SQL: `SELECT tiles.tile_risk(z, x, y)` over one connection, as the API role.
+accepted; the servers interleaved, `--reps` repetitions, medians. Raw SQL:
+`SELECT tiles.tile_risk(z, x, y)` over one connection, as the API role. Risk at a point:
+`/api/v1/risk` with one client against `SELECT risk.risk_at_point(...)` on one connection.
+The raw SQL runs are interleaved with the servers' too.
 """
 
 from __future__ import annotations
@@ -20,9 +28,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -31,6 +43,7 @@ from psycopg import sql
 from bench.http_load import REPO, mean_ms, server, server_seconds, warm_up, wrk
 from config.map import MapSettings
 from config.settings import get_settings
+from tests.nginx_proxy import nginx_binary, nginx_proxy
 from tests.support.dbtools import with_database
 
 ZOOMS = (8, 11, 14)
@@ -39,35 +52,91 @@ MAX_TILES_PER_ZOOM = 150
 RISK_RESOLUTION = {8: 7, 11: 8, 14: 9}  # tiles.risk_resolution at the default base 9
 TIPG_PROPERTIES = "cell,resolution,risk_score,relative_risk,rr_lower,rr_upper,evidence,district_id"
 HALO = REPO / ".venv" / "bin"
+# Ports of the servers (HALO_BENCH_PORT_BASE moves them all).
+PORT_BASE = int(os.environ.get("HALO_BENCH_PORT_BASE", "8800"))
+FIRST, WARM, NGINX, UNCACHED, TIPG = (
+    "Halo first request after refresh",
+    "Halo warm",
+    "Halo behind nginx",
+    "Halo uncached",
+    "tipg",
+)
+RISK_ROUTE = 'route="/api/v1/risk"'
+RISK_AT = "2025-06-02T12:00:00+02:00"
+RISK_SQL = "SELECT risk.risk_at_point(%s, %s, %s::timestamptz)"
 
 
 def main() -> None:
-    """Build or reuse the database, start the three servers, measure, print the table."""
+    """Build or reuse the database, refresh with pre-render, start the servers, measure."""
     args = parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
+    if nginx_binary() is None:
+        sys.exit("nginx is missing: apt-get install nginx-light")
     settings = get_settings()
     owner_url = with_database(settings.database_url, args.database)
     api_url = with_database(settings.api_database_url, args.database)
     prepare_database(settings.database_url, owner_url, args.database, args.rebuild)
-    tiles = {z: tiles_with_data(api_url, z) for z in ZOOMS}
-    print(f"tiles per zoom: { {z: len(t) for z, t in tiles.items()} }", file=sys.stderr)
-    sql_times = {z: raw_sql_latency(api_url, tiles[z], args.seconds) for z in ZOOMS}
-    env = {**os.environ, "DATABASE_URL": owner_url, "HALO_API_DATABASE_URL": api_url}
-    with (
-        server(halo_command(), halo_env(env, cache=False), 8801) as cold,
-        server(halo_command(), halo_env(env, cache=True), 8802) as warm,
-        server(tipg_command(), tipg_env(env, api_url), 8803) as tipg,
-    ):
-        warm_up(warm, halo_paths(tiles))
-        targets = [
-            ("Halo cold", cold, halo_paths(tiles)),
-            ("tipg cold", tipg, tipg_paths(tiles)),
-            ("Halo warm", warm, halo_paths(tiles)),
-            ("tipg warm", tipg, tipg_paths(tiles)),
-        ]
-        rows = measure(targets, args.seconds)
+    with tempfile.TemporaryDirectory(prefix="halo-tiles-") as tile_dir:
+        prerender = refresh_with_prerender(owner_url, Path(tile_dir))
+        tiles = {z: tiles_with_data(api_url, z) for z in ZOOMS}
+        say(f"tiles per zoom: { {z: len(t) for z, t in tiles.items()} }")
+        points = risk_points(api_url)
+        env = {**os.environ, "DATABASE_URL": owner_url, "HALO_API_DATABASE_URL": api_url}
+        ports = [PORT_BASE + i for i in range(5)]
+        with (
+            server(
+                halo_command(), halo_env(env, cache=False, tile_dir=tile_dir), ports[0]
+            ) as first,
+            server(halo_command(), halo_env(env, cache=True), ports[1]) as warm,
+            server(halo_command(), halo_env(env, cache=False), ports[2]) as uncached,
+            server(tipg_command(), tipg_env(env, api_url), ports[3]) as tipg,
+            nginx_proxy(warm.removeprefix("http://"), ports[4]) as proxied,
+        ):
+            warm_up(warm, halo_paths(tiles))
+            warm_up(proxied, halo_paths(tiles))
+            targets = [
+                (FIRST, first, halo_paths(tiles)),
+                (WARM, warm, halo_paths(tiles)),
+                (NGINX, proxied, halo_paths(tiles)),
+                (UNCACHED, uncached, halo_paths(tiles)),
+                (TIPG, tipg, tipg_paths(tiles)),
+            ]
+            rows, sql_times = measure(targets, api_url, tiles, args.seconds, args.reps)
+            risk_api, risk_sql = measure_risk(uncached, api_url, points, args.seconds, args.reps)
+    print(header(prerender, args))
     print(render_table(rows, sql_times))
+    print()
+    print(render_risk(risk_api, risk_sql))
+
+
+def say(message: str) -> None:
+    """A progress line on stderr."""
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def refresh_with_prerender(owner_url: str, tile_dir: Path) -> dict[str, Any]:
+    """A refresh as `halo refresh` runs it, pre-rendering into `tile_dir`; its report."""
+    from pipeline.risk.refresh import refresh_risk
+
+    os.environ["HALO_MAP_TILE_DIR"] = str(tile_dir)
+    try:
+        started = time.perf_counter()
+        with psycopg.connect(owner_url) as conn:
+            row = conn.execute("SELECT as_of FROM risk.generations ORDER BY id DESC LIMIT 1")
+            as_of = row.fetchone()
+        generation = refresh_risk(owner_url, as_of[0] if as_of else None)
+        total_s = time.perf_counter() - started
+    finally:
+        del os.environ["HALO_MAP_TILE_DIR"]
+    with psycopg.connect(owner_url) as conn:
+        details = conn.execute(
+            "SELECT details FROM ops.job_runs WHERE kind = 'refresh' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    report = dict(details[0]["prerender"]) if details else {}
+    report.update({"generation": generation.id, "refresh_s": round(total_s, 1)})
+    say(f"refresh with pre-render: {report}")
+    return report
 
 
 def parse_args() -> argparse.Namespace:
@@ -75,7 +144,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="halo_bench", help="database to build or reuse")
     parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the database")
-    parser.add_argument("--seconds", type=int, default=3, help="duration of each run")
+    parser.add_argument("--seconds", type=int, default=2, help="duration of each run")
+    parser.add_argument("--reps", type=int, default=3, help="interleaved repetitions")
     return parser.parse_args()
 
 
@@ -180,14 +250,18 @@ def halo_command() -> list[str]:
     return [str(HALO / "uvicorn"), "api.app:create_app", "--factory"]
 
 
-def halo_env(env: dict[str, str], cache: bool) -> dict[str, str]:
-    """Halo's settings: rate limits off, the tile cache on or off."""
-    return {
+def halo_env(env: dict[str, str], cache: bool, tile_dir: str | None = None) -> dict[str, str]:
+    """Halo's settings: rate limits off, the memory cache on or off, a tile directory."""
+    values = {
         **env,
         "HALO_RATE_LIMIT_ENABLED": "false",
         "HALO_MAP_TILE_CACHE_MAX_BYTES": str(256 * 2**20 if cache else 0),
+        "HALO_MAP_PRERENDER_ON_SERVE": "false",  # warmed by the benchmark's own pass
         "HALO_LOG_LEVEL": "WARNING",
     }
+    if tile_dir:
+        values["HALO_MAP_TILE_DIR"] = tile_dir
+    return values
 
 
 def tipg_command() -> list[str]:
@@ -222,22 +296,113 @@ def tipg_paths(tiles: dict[int, list[Any]]) -> dict[int, list[str]]:
     }
 
 
+Target = tuple[str, str, dict[int, list[str]]]
+
+
 def measure(
-    targets: list[tuple[str, str, dict[int, list[str]]]], seconds: int
-) -> list[dict[str, Any]]:
-    """wrk at each zoom and client count, the servers interleaved (so load from elsewhere on
-    the machine hits them alike); one row each."""
-    rows = []
-    for z in ZOOMS:
-        for clients in CLIENTS:
-            for label, base, paths in targets:
-                before = server_seconds(base)
-                result = wrk(base, paths[z], clients, seconds)
-                result["server_ms"] = mean_ms(before, server_seconds(base))
-                rows.append({"server": label, "z": z, "clients": clients, **result})
-                print(label, z, clients, result, file=sys.stderr)
+    targets: list[Target], api_url: str, tiles: dict[int, list[Any]], seconds: int, reps: int
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """wrk at each zoom and client count, the servers and the raw SQL interleaved (so load
+    from elsewhere on the machine hits them alike), `reps` times; medians of each."""
+    runs: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
+    sql_runs: dict[int, list[dict[str, Any]]] = {}
+    for rep in range(reps):
+        for z in ZOOMS:
+            sql_runs.setdefault(z, []).append(raw_sql_latency(api_url, tiles[z], seconds))
+            for clients in CLIENTS:
+                for label, base, paths in targets:
+                    before = server_seconds(base)
+                    result = wrk(base, paths[z], clients, seconds)
+                    # Behind nginx, Halo's /metrics would show only what nginx passed on.
+                    after = server_seconds(base) if label != NGINX else before
+                    result["server_ms"] = mean_ms(before, after)
+                    runs.setdefault((label, z, clients), []).append(result)
+                    say(f"rep {rep + 1} {label} z{z} c{clients}: {result['rps']:.0f} req/s")
+    rows = [{"server": k[0], "z": k[1], "clients": k[2], **median_of(v)} for k, v in runs.items()]
     order = [label for label, _, _ in targets]
-    return sorted(rows, key=lambda r: (order.index(r["server"]), r["z"], r["clients"]))
+    rows.sort(key=lambda r: (order.index(r["server"]), r["z"], r["clients"]))
+    return rows, {z: median_sql(v) for z, v in sql_runs.items()}
+
+
+def median_sql(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each raw-SQL measure over the repetitions."""
+    return {k: statistics.median(r[k] for r in results) for k in results[0]}
+
+
+def median_of(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each measure over the repetitions (failures summed)."""
+    inside = [r["server_ms"] for r in results if r["server_ms"] is not None]
+    return {
+        "rps": statistics.median(r["rps"] for r in results),
+        "p50_ms": statistics.median(r["p50_ms"] for r in results),
+        "p99_ms": statistics.median(r["p99_ms"] for r in results),
+        "server_ms": statistics.median(inside) if inside else None,
+        "failed": sum(r["failed"] for r in results),
+    }
+
+
+def risk_points(api_url: str) -> list[tuple[float, float]]:
+    """(lon, lat) of 100 base cells' centres over the study area."""
+    with psycopg.connect(api_url) as conn:
+        rows = conn.execute(
+            "SELECT st_x(c), st_y(c) FROM (SELECT st_centroid(geom) c, cell FROM risk.cell_risk"
+            " WHERE resolution = (SELECT max(resolution) FROM risk.cell_risk)"
+            " ORDER BY cell LIMIT 100) s"
+        ).fetchall()
+    return [(float(x), float(y)) for x, y in rows]
+
+
+def raw_risk_latency(
+    api_url: str, points: list[tuple[float, float]], seconds: float
+) -> dict[str, Any]:
+    """Mean/p50/p99 of risk.risk_at_point over one connection (prepared), as the API role."""
+    times = []
+    with psycopg.connect(api_url, autocommit=True) as conn:
+        deadline = time.perf_counter() + seconds
+        i = 0
+        while time.perf_counter() < deadline:
+            lon, lat = points[i % len(points)]
+            started = time.perf_counter()
+            conn.execute(RISK_SQL, (lon, lat, RISK_AT), prepare=True).fetchone()
+            times.append(time.perf_counter() - started)
+            i += 1
+    return {
+        "mean_ms": sum(times) / len(times) * 1000,
+        "p50_ms": percentile(times, 50) * 1000,
+        "p99_ms": percentile(times, 99) * 1000,
+        "rps": len(times) / seconds,
+    }
+
+
+def measure_risk(
+    base: str, api_url: str, points: list[tuple[float, float]], seconds: int, reps: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """/api/v1/risk with one client (with Halo's in-server mean) and its raw SQL, interleaved:
+    medians of `reps` runs each."""
+    at = RISK_AT.replace("+", "%2B")
+    paths = [f"/api/v1/risk?lat={lat}&lon={lon}&at={at}" for lon, lat in points]
+    results, sql_results = [], []
+    for _ in range(reps):
+        before = server_seconds(base, RISK_ROUTE)
+        result = wrk(base, paths, 1, seconds)
+        result["server_ms"] = mean_ms(before, server_seconds(base, RISK_ROUTE))
+        results.append(result)
+        sql_results.append(raw_risk_latency(api_url, points, seconds))
+    return median_of(results), median_sql(sql_results)
+
+
+def header(prerender: dict[str, Any], args: argparse.Namespace) -> str:
+    """What was measured, on what."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs, load average"
+        f" {load} (shared machine), {args.seconds} s per run, median of {args.reps}"
+        f" interleaved repetitions.\n\nRefresh with pre-render: generation"
+        f" {prerender.get('generation')}, {prerender.get('rendered')} of"
+        f" {prerender.get('planned')} tiles ({prerender.get('empty')} empty,"
+        f" {prerender.get('bytes_gzip', 0) / 1e6:.1f} MB gzip) in {prerender.get('seconds')} s"
+        f" (whole refresh {prerender.get('refresh_s')} s), complete: {prerender.get('complete')}.\n"
+    )
 
 
 def render_table(rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]]) -> str:
@@ -261,23 +426,45 @@ def render_table(rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]
 
 
 def ratio_table(rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]]) -> list[str]:
-    """Halo against tipg (cold, warm) and Halo's 1-client cold time against the raw SQL."""
+    """Halo (first request, warm, behind nginx) against tipg in req/s, with p99s, and the
+    uncached in-server time against the raw SQL time."""
     lines = [
-        "| z | clients | Halo/tipg cold req/s | Halo/tipg warm req/s "
-        "| Halo cold p50 over SQL p50 (client) | in-server mean over SQL mean |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| z | clients | first/tipg (aim 10x) | warm/tipg (aim 15x) | nginx/tipg "
+        "| p99 ms first / warm / nginx / tipg | uncached in-server / SQL mean (aim 1.25x) "
+        "| uncached p50 / SQL p50 (client) |",
+        "|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     by = {(r["server"], r["z"], r["clients"]): r for r in rows}
     for z in ZOOMS:
-        single = by[("Halo cold", z, 1)]
-        client_overhead = single["p50_ms"] / sql_times[z]["p50_ms"] - 1
-        server_overhead = (single["server_ms"] or 0) / sql_times[z]["mean_ms"] - 1
         for c in CLIENTS:
-            cold = by[("Halo cold", z, c)]["rps"] / by[("tipg cold", z, c)]["rps"]
-            warm = by[("Halo warm", z, c)]["rps"] / by[("tipg warm", z, c)]["rps"]
-            overheads = f"{client_overhead:+.0%} | {server_overhead:+.0%}" if c == 1 else "| "
-            lines.append(f"| {z} | {c} | {cold:.1f}x | {warm:.1f}x | {overheads} |")
+            tipg = by[(TIPG, z, c)]
+            ratios = [by[(name, z, c)]["rps"] / tipg["rps"] for name in (FIRST, WARM, NGINX)]
+            p99 = " / ".join(f"{by[(n, z, c)]['p99_ms']:.1f}" for n in (FIRST, WARM, NGINX, TIPG))
+            uncached = by[(UNCACHED, z, c)]
+            inside, sql_time = uncached["server_ms"], sql_times[z]
+            overhead = f"{inside / sql_time['mean_ms']:.2f}x" if c == 1 and inside else ""
+            client = f"{uncached['p50_ms'] / sql_time['p50_ms']:.2f}x" if c == 1 else ""
+            cells = " | ".join(f"{r:.1f}x" for r in ratios)
+            lines.append(f"| {z} | {c} | {cells} | {p99} | {overhead} | {client} |")
     return lines
+
+
+def render_risk(api: dict[str, Any], raw: dict[str, Any]) -> str:
+    """Risk at a point: the API (one client) against its SQL."""
+    inside = api["server_ms"] or 0.0
+    return "\n".join(
+        [
+            "| risk at a point, 1 client | req/s | p50 ms | p99 ms | mean ms (in-server) |",
+            "|---|---:|---:|---:|---:|",
+            f"| Halo /api/v1/risk | {api['rps']:.0f} | {api['p50_ms']:.2f} | "
+            f"{api['p99_ms']:.2f} | {inside:.2f} |",
+            f"| raw SQL risk.risk_at_point | {raw['rps']:.0f} | {raw['p50_ms']:.2f} | "
+            f"{raw['p99_ms']:.2f} | {raw['mean_ms']:.2f} |",
+            "",
+            f"In-server over SQL mean: {inside / raw['mean_ms']:.2f}x (aim 1.25x); client p50"
+            f" over SQL p50: {api['p50_ms'] / raw['p50_ms']:.2f}x.",
+        ]
+    )
 
 
 if __name__ == "__main__":

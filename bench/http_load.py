@@ -93,17 +93,17 @@ def warm_up(base: str, paths: dict[int, list[str]]) -> None:
 TILE_ROUTE = 'route="/tiles/{layer}/{z}/{x}/{y}.mvt"'
 
 
-def server_seconds(base: str) -> tuple[float, float]:
-    """Halo's own time spent on tile requests so far (sum, count), from /metrics; tipg: 0."""
+def server_seconds(base: str, route: str = TILE_ROUTE) -> tuple[float, float]:
+    """Halo's own time spent on a route's requests so far (sum, count), from /metrics; tipg: 0."""
     total = count = 0.0
     try:
         text = httpx.get(base + "/metrics", timeout=5).text
     except httpx.HTTPError:
         return total, count
     for line in text.splitlines():
-        if TILE_ROUTE in line and line.startswith("halo_http_request_duration_seconds_sum"):
+        if route in line and line.startswith("halo_http_request_duration_seconds_sum"):
             total = float(line.split()[-1])
-        if TILE_ROUTE in line and line.startswith("halo_http_request_duration_seconds_count"):
+        if route in line and line.startswith("halo_http_request_duration_seconds_count"):
             count = float(line.split()[-1])
     return total, count
 
@@ -114,7 +114,7 @@ def mean_ms(before: tuple[float, float], after: tuple[float, float]) -> float | 
     return (after[0] - before[0]) / requests * 1000 if requests else None
 
 
-def wrk(base: str, paths: list[str], clients: int, seconds: int) -> dict[str, Any]:
+def wrk(base: str, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
     """One wrk run cycling through `paths`: requests/s, p50, p99, failures."""
     with tempfile.TemporaryDirectory() as folder:
         listing = Path(folder) / "paths.txt"
@@ -127,7 +127,7 @@ def wrk(base: str, paths: list[str], clients: int, seconds: int) -> dict[str, An
                 "wrk",
                 f"-t{threads}",
                 f"-c{clients}",
-                f"-d{seconds}s",
+                f"-d{max(1, round(seconds))}s",
                 "-s",
                 str(script),
                 "-H",

@@ -29,6 +29,13 @@ class MapSettings(HaloSettings):
     # Optional shared second-level tile cache (redis://host:port/db); keys carry the generation.
     redis_url: str | None = None
     redis_ttl_s: int = Field(default=86_400, ge=1, le=30 * 86_400)
+    # Optional shared tile directory (disk level), written by the refresh's pre-render and by
+    # workers; a restarted or second worker finds its tiles there.
+    tile_dir: Path | None = None
+    # Pre-render of every risk tile of the study area (api/tiles/prerender.py): the refresh
+    # job's budget before it publishes the generation, and each worker's in-memory warm-up.
+    prerender_max_s: float = Field(default=120.0, ge=0, le=3600)
+    prerender_on_serve: bool = True
     # Browser/CDN lifetimes: URLs carrying the current ?v=<generation> never change content.
     versioned_max_age_s: int = Field(default=86_400, ge=0)
     unversioned_max_age_s: int = Field(default=60, ge=0)

@@ -119,6 +119,20 @@ class CellRisk(Base):
     geom: Mapped[WKBElement] = mapped_column(geometry("POLYGON"), nullable=False)
 
 
+class IncidentCounts(Base):
+    __tablename__ = "incident_counts"
+    __table_args__ = (
+        Index("incident_counts_geom_idx", "geom", postgresql_using="gist"),
+        {"schema": "risk"},
+    )
+
+    cell: Mapped[str] = mapped_column(H3Index(), primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger)
+    incidents: Mapped[int] = mapped_column(Integer)
+    places: Mapped[int] = mapped_column(Integer)
+    geom: Mapped[WKBElement] = mapped_column(geometry("POINT"), nullable=False)
+
+
 class DistrictRisk(Base):
     __tablename__ = "district_risk"
     __table_args__ = {"schema": "risk"}

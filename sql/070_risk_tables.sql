@@ -90,6 +90,17 @@ COMMENT ON COLUMN risk.cell_risk.evidence IS
 COMMENT ON COLUMN risk.cell_risk.expected_week IS 'Model-predicted incidents next week (statsmodels GLM), when a model has run.';
 COMMENT ON COLUMN risk.cell_risk.trend IS 'Mass of the last trend_days against the trend_days before (1 = flat).';
 
+CREATE TABLE IF NOT EXISTS risk.incident_counts (
+    cell h3index PRIMARY KEY,
+    resolution smallint NOT NULL,
+    incidents integer NOT NULL CHECK (incidents > 0),
+    places integer NOT NULL CHECK (places >= 0),
+    geom geometry(Point, 4326) NOT NULL
+);
+CREATE INDEX IF NOT EXISTS incident_counts_geom_idx ON risk.incident_counts USING gist (geom);
+COMMENT ON TABLE risk.incident_counts IS
+    'Incidents the incidents tile layer may show (point and place support, counting for risk, in the generation''s window) per H3 cell at the base resolution and its two parents; geom = cell centre. The layer draws these counts below zoom 16.';
+
 CREATE TABLE IF NOT EXISTS risk.district_risk (
     district_id integer PRIMARY KEY REFERENCES ref.districts (id) ON DELETE CASCADE,
     observed real NOT NULL,

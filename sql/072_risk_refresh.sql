@@ -371,6 +371,49 @@ BEGIN
 END;
 $$;
 
+-- Counts of the incidents the incidents tile layer shows (same rule as tiles.tile_incidents:
+-- point and place support, counting for risk, first seen by as_of, happened in the window),
+-- per H3 cell at the base resolution and its two parents, with the cell centre. Tiles below
+-- zoom 16 draw these counts, so a tile reads a few hundred rows whatever the incident count.
+-- VOLATILE (writes).
+CREATE OR REPLACE FUNCTION risk.rebuild_incident_counts(as_of timestamptz) RETURNS void
+LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
+DECLARE
+    p risk.parameters;
+BEGIN
+    SELECT * INTO p FROM risk.parameters;
+    DELETE FROM risk.incident_counts;
+    CREATE TEMP TABLE base_counts ON COMMIT DROP AS
+    SELECT public.h3_lat_lng_to_cell(i.point_geom::point, p.base_resolution) AS cell,
+           count(*) AS incidents,
+           count(*) FILTER (WHERE i.location_support = 'place') AS places
+    FROM raw.incidents i
+    JOIN ref.incident_categories k ON k.code = i.category AND k.counts_for_risk
+    CROSS JOIN LATERAL (
+        SELECT risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at) AS happened
+    ) w
+    WHERE i.location_support IN ('point', 'place')
+      AND i.point_geom IS NOT NULL
+      AND i.first_seen_at <= as_of
+      AND w.happened > as_of - make_interval(days => p.window_days)
+      AND w.happened <= as_of
+    GROUP BY 1;
+    INSERT INTO risk.incident_counts (cell, resolution, incidents, places, geom)
+    SELECT a.cell, public.h3_get_resolution(a.cell), a.incidents, a.places,
+           public.st_setsrid(public.st_makepoint((public.h3_cell_to_lat_lng(a.cell))[0],
+                                                 (public.h3_cell_to_lat_lng(a.cell))[1]), 4326)
+    FROM (
+        SELECT cell, incidents, places FROM base_counts
+        UNION ALL
+        SELECT public.h3_cell_to_parent(cell, p.base_resolution - d), sum(incidents),
+               sum(places)
+        FROM base_counts CROSS JOIN (VALUES (1), (2)) AS up (d)
+        GROUP BY 1
+    ) a;
+    DROP TABLE base_counts;
+END;
+$$;
+
 -- The whole refresh, one transaction, never two at once: cells -> mass -> cell risk ->
 -- district risk -> hour profile -> new generation; ANALYZE after each table.
 -- Returns the new generation id. Raises 55P03 when another refresh holds the lock.
@@ -399,6 +442,8 @@ BEGIN
     PERFORM risk.rebuild_district_risk();
     ANALYZE risk.district_risk;
     PERFORM risk.rebuild_empirical_hour_profile(as_of);
+    PERFORM risk.rebuild_incident_counts(as_of);
+    ANALYZE risk.incident_counts;
 
     INSERT INTO risk.generations (as_of, located_incidents, located_share, model_version)
     VALUES (as_of, (SELECT count(DISTINCT id) FROM incident_cells), located, model)

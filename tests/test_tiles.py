@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,8 +12,7 @@ import pytest
 import redis
 
 from config.settings import Settings
-from tests.support.live_server import free_port
-from tests.support.map_support import MapCity, decode, map_api, tile_of
+from tests.support.map_support import MapCity, decode, map_api, redis_server, tile_of
 from tests.support.synthetic_city import AS_OF
 
 RISK_PROPERTIES = {"h3", "resolution", "risk_score", "relative_risk", "rr_lower", "rr_upper"}
@@ -93,43 +89,75 @@ def test_districts_tile_has_each_district_with_its_name_and_risk(
     assert by_name["Västra"]["evidence"] == "point"
 
 
-def incident_ids(client: httpx.Client, city: MapCity, z: int) -> set[int]:
-    """Feature ids of every incident tile around the city (3 x 3 tiles)."""
-    ids: set[int] = set()
-    _, x0, y0 = tile_of(18.08, 59.33, z)
-    for x in range(x0 - 1, x0 + 2):
-        for y in range(y0 - 1, y0 + 2):
+def window_incidents(city: MapCity) -> list[tuple[int, str]]:
+    """(id, location support) of the incidents of the risk window."""
+    with psycopg.connect(city.db.owner_url) as conn:
+        return conn.execute(
+            "SELECT id, location_support FROM raw.incidents"
+            " WHERE occurred_at > %(t)s - interval '365 days' AND occurred_at <= %(t)s",
+            {"t": AS_OF},
+        ).fetchall()
+
+
+def incident_tiles(client: httpx.Client, city: MapCity, z: int) -> Iterator[dict[str, Any]]:
+    """The decoded incidents layer of every tile over the located incidents at zoom z."""
+    with psycopg.connect(city.db.owner_url) as conn:
+        box = conn.execute(
+            "SELECT st_xmin(e), st_ymin(e), st_xmax(e), st_ymax(e)"
+            " FROM (SELECT st_extent(point_geom) e FROM raw.incidents) s"
+        ).fetchone()
+    assert box is not None
+    _, x0, y0 = tile_of(box[0], box[3], z)
+    _, x1, y1 = tile_of(box[2], box[1], z)
+    # One tile more each way: a cell's centre (where its count is drawn) may lie beyond it.
+    for x in range(x0 - 1, x1 + 2):
+        for y in range(y0 - 1, y1 + 2):
             response = client.get(f"/tiles/incidents/{z}/{x}/{y}.mvt")
             assert response.status_code in (200, 204)
             if response.status_code == 200:
-                for feature in decode(response.content)["incidents"]["features"]:
-                    assert set(feature["properties"]) == {
-                        "category",
-                        "week",
-                        "month",
-                        "precision",
-                        "radius_m",
-                    }
-                    assert feature["properties"]["precision"] == "point"
-                    ids.add(feature["id"])
-    return ids
+                yield decode(response.content)["incidents"]
 
 
 def test_incidents_show_exact_points_of_the_window_and_no_district_only_incident(
     client: httpx.Client, city: MapCity
 ) -> None:
-    with psycopg.connect(city.db.owner_url) as conn:
-        rows = conn.execute(
-            "SELECT id, location_support FROM raw.incidents"
-            " WHERE occurred_at > %(t)s - interval '365 days' AND occurred_at <= %(t)s",
-            {"t": AS_OF},
-        ).fetchall()
+    rows = window_incidents(city)
     points = {i for i, support in rows if support == "point"}
     district_only = {i for i, support in rows if support == "district"}
     assert district_only
-    shown = incident_ids(client, city, 13)
+    shown = set()
+    for layer in incident_tiles(client, city, 16):
+        for feature in layer["features"]:
+            assert set(feature["properties"]) == {
+                "category",
+                "week",
+                "month",
+                "precision",
+                "radius_m",
+            }
+            assert feature["properties"]["precision"] == "point"
+            shown.add(feature["id"])
     assert shown == points
     assert not shown & district_only
+
+
+@pytest.mark.parametrize(("z", "resolution"), [(13, 8), (14, 9), (15, 9)])
+def test_incidents_below_zoom_16_are_counts_per_cell_that_add_up(
+    client: httpx.Client, city: MapCity, z: int, resolution: int
+) -> None:
+    points = {i for i, support in window_incidents(city) if support == "point"}
+    counts: dict[int, int] = {}
+    for layer in incident_tiles(client, city, z):
+        for feature in layer["features"]:
+            props = feature["properties"]
+            assert set(props) == {"count", "places", "h3", "resolution"}
+            assert props["resolution"] == resolution
+            assert feature["id"] == int(props["h3"], 16)
+            assert feature["geometry"]["type"] == "Point"
+            # A cell near a tile edge is in both tiles (buffer), with the same count.
+            assert counts.setdefault(feature["id"], props["count"]) == props["count"]
+    assert counts and max(counts.values()) > 1
+    assert sum(counts.values()) == len(points)
 
 
 def test_incidents_below_zoom_13_are_404(client: httpx.Client, city: MapCity) -> None:
@@ -289,30 +317,8 @@ def test_slow_tile_is_503_with_retry_after(settings: Settings, city: MapCity) ->
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A throwaway redis-server on a loopback port (Debian package redis-server)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (optional tile cache)")
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with redis_server() as url:
+        yield url
 
 
 def test_redis_keeps_tiles_for_other_workers_keyed_by_generation(

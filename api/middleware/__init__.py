@@ -14,6 +14,7 @@ from api.middleware.hardening import (
     SecurityHeadersMiddleware,
 )
 from api.middleware.request_context import RequestContextMiddleware
+from api.tiles.fastpath import CachedTileFastPath
 from config.settings import Settings
 
 # Authorization, PUT and DELETE: a browser client (the app's web build) updates and
@@ -32,7 +33,8 @@ CORS_EXPOSED = ["ETag", "Retry-After", "X-Request-ID"]
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Install the stack; the last added runs first, so this reads from the inside out.
 
-    Outermost to innermost: trusted proxy headers (real client and scheme) -> security headers
+    Outermost to innermost: trusted proxy headers (real client and scheme) -> cached-tile fast
+    path (api/tiles/fastpath.py: answers tiles held in memory, else passes on) -> security headers
     (on every answer, 500s included) -> request id, access log, last-resort 500 -> metrics ->
     allowed hosts -> HTTPS redirect -> CORS -> body size limit -> the app.
     """
@@ -55,5 +57,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, settings=sec)
+    # Cached tiles are answered before the stack above (same headers, counted in metrics).
+    app.add_middleware(CachedTileFastPath, settings=settings)
     if sec.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=sec.trusted_proxies)

@@ -20,7 +20,7 @@ from api.http_cache import (
     not_modified_response,
 )
 from api.map_models import AlertZones
-from api.tiles.routes import tile_service
+from api.tiles.service import Tiles
 from config.map import MapSettings
 
 router = APIRouter(tags=["alert zones"])
@@ -66,6 +66,7 @@ def bbox_problems(values: list[float], max_deg: float) -> str | None:
 async def alert_zones(
     request: Request,
     conn: Conn,
+    service: Tiles,
     bbox: Annotated[
         str,
         Query(
@@ -86,7 +87,6 @@ async def alert_zones(
     """Merged, simplified polygons of the cells with risk_score >= the alert threshold, and of
     those >= the lower clear threshold (enter at alert, leave outside clear: hysteresis), with
     the generation. The app decides alerts locally; it never sends its location."""
-    service = tile_service(request)
     box = parse_bbox(bbox, service.settings)
     resolution = resolution or service.settings.alert_zones_resolution
     generation = await service.generation.current(request.app.state.pool)

@@ -8,16 +8,9 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
 from api.deps import Conn
 from api.errors import problem_response
-from api.http_cache import (
-    GeoJSONResponse,
-    cache_headers,
-    encoded_response,
-    etag_for,
-    not_modified,
-    not_modified_response,
-)
+from api.http_cache import GeoJSONResponse, cached_answer, etag_for
 from api.map_models import NeighborhoodCollection, NeighborhoodDetails
-from api.tiles.routes import tile_service
+from api.tiles.service import Tiles
 
 router = APIRouter(tags=["neighborhoods"])
 
@@ -34,6 +27,7 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 )
 async def list_neighborhoods(
     request: Request,
+    service: Tiles,
     zoom: Annotated[
         int | None, Query(ge=0, le=22, description="Simplify the outlines for this map zoom")
     ] = None,
@@ -42,12 +36,8 @@ async def list_neighborhoods(
 
     Ordered by id. With `zoom`, outlines are simplified to about half a pixel at that zoom.
     """
-    service = tile_service(request)
-    generation = await service.generation.current(request.app.state.pool)
+    generation = await service.current_generation(request.app.state.pool)
     key = ("neighborhoods", -1 if zoom is None else zoom, 0, 0)
-    headers = cache_headers(service.settings, request, generation, etag_for(generation, *key))
-    if not_modified(request, headers["ETag"]):
-        return not_modified_response(headers)
 
     async def produce() -> bytes:
         # Its own connection: the render may outlive this request (others wait for it).
@@ -56,9 +46,14 @@ async def list_neighborhoods(
             row = await cur.fetchone()
         return str(row[0] if row else "").encode()
 
-    answer = await service.cached(generation, key, produce)
-    return encoded_response(
-        request, answer.raw, lambda: service.gzip_of(key, answer), headers, GeoJSONResponse
+    return await cached_answer(
+        request,
+        service.settings,
+        generation,
+        etag_for(generation, *key),
+        lambda: service.cached_with_source(generation, key, produce),
+        lambda answer: service.gzip_of(key, answer),
+        GeoJSONResponse,
     )
 
 

@@ -1,42 +1,18 @@
-"""Server-side caches of tiles and map documents: an in-process LRU bounded in bytes, and an
-optional Redis level for tiles.
+"""The in-process cache of tiles and map documents: an LRU bounded in bytes (the shared
+second level, disk or Redis, is api/tiles/store.py).
 
-Both are keyed by the risk generation, so a refresh invalidates every tile at once: the LRU
-drops all entries when it first sees a newer generation; Redis keys of old generations expire.
+Keyed by the risk generation, so a refresh invalidates every tile at once: the LRU drops all
+entries when it first sees a newer generation.
 """
 
 from __future__ import annotations
 
-import gzip
-import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
-log = logging.getLogger("halo.api.tiles")
+from core.tiles.rendered import Rendered
+from core.tiles.store import CacheKey
 
-CacheKey = tuple[str, int, int, int]  # layer (or document), z, x, y (or its parameters)
-ENTRY_OVERHEAD_BYTES = 200  # key, entry object and dict slot, roughly
-
-
-@dataclass
-class Rendered:
-    """A rendered answer (MVT tile or JSON document; empty for an empty tile) and its gzip."""
-
-    raw: bytes
-    gzip_level: int = 6
-    _gz: bytes | None = field(default=None, repr=False)
-
-    @property
-    def gz(self) -> bytes:
-        """The gzip encoding, compressed on first use."""
-        if self._gz is None:
-            self._gz = gzip.compress(self.raw, compresslevel=self.gzip_level, mtime=0)
-        return self._gz
-
-    @property
-    def size(self) -> int:
-        """Bytes held, for the cache budget."""
-        return len(self.raw) + len(self._gz or b"") + ENTRY_OVERHEAD_BYTES
+__all__ = ["GenerationLRU", "Rendered"]
 
 
 class GenerationLRU:
@@ -52,6 +28,12 @@ class GenerationLRU:
     def enabled(self) -> bool:
         """False when configured with no room (HALO_MAP_TILE_CACHE_MAX_BYTES=0)."""
         return self.max_bytes > 0
+
+    def peek(self, generation: int, key: CacheKey) -> Rendered | None:
+        """The cached tile of exactly this generation, or None, changing nothing (fast path)."""
+        if generation != self.generation:
+            return None
+        return self._tiles.get(key)
 
     def get(self, generation: int, key: CacheKey) -> Rendered | None:
         """The cached tile, or None; a newer generation empties the cache first."""
@@ -88,42 +70,3 @@ class GenerationLRU:
 
     def __len__(self) -> int:
         return len(self._tiles)
-
-
-class RedisTiles:
-    """Tiles shared by all workers in Redis; any Redis error only means a miss."""
-
-    def __init__(self, url: str, ttl_s: int) -> None:
-        from redis.asyncio import Redis
-        from redis.exceptions import RedisError
-
-        # What a Redis outage raises: caught, so it only means a miss.
-        self._outage: tuple[type[Exception], ...] = (RedisError, OSError)
-
-        self.ttl_s = ttl_s
-        self._redis = Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
-
-    @staticmethod
-    def _key(generation: int, key: CacheKey) -> str:
-        layer, z, x, y = key
-        return f"halo:tile:g{generation}:{layer}:{z}:{x}:{y}"
-
-    async def get(self, generation: int, key: CacheKey) -> bytes | None:
-        """The MVT bytes stored for this generation, or None."""
-        try:
-            value = await self._redis.get(self._key(generation, key))
-        except self._outage as exc:  # a cache outage must not fail the tile
-            log.warning("redis tile cache unavailable: %s", type(exc).__name__)
-            return None
-        return value if isinstance(value, bytes) else None
-
-    async def put(self, generation: int, key: CacheKey, raw: bytes) -> None:
-        """Store the MVT bytes for this generation with the configured TTL."""
-        try:
-            await self._redis.set(self._key(generation, key), raw, ex=self.ttl_s)
-        except self._outage as exc:
-            log.warning("redis tile cache unavailable: %s", type(exc).__name__)
-
-    async def close(self) -> None:
-        """Close the connection pool."""
-        await self._redis.aclose()

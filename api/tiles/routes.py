@@ -5,16 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from api.errors import problem_response
-from api.http_cache import (
-    accepts_gzip,
-    cache_headers,
-    etag_for,
-    gzip_variant,
-    not_modified,
-    not_modified_response,
-)
-from api.tiles.layers import LAYERS, layer_named
-from api.tiles.service import TileService
+from api.http_cache import cached_answer, etag_for
+from api.tiles.service import Tiles
+from core.tiles.layers import LAYERS, layer_named
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -32,23 +25,20 @@ TILE_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def tile_service(request: Request) -> TileService:
-    """The app's tile service (created in api.map_api.install_map)."""
-    service: TileService = request.app.state.tiles
-    return service
-
-
 @router.get(
     "/tiles/{layer}/{z}/{x}/{y}.mvt",
     summary="A vector tile of one layer",
     response_class=Response,
     responses=TILE_RESPONSES,
 )
-async def get_tile(request: Request, layer: str, z: int, x: int, y: int) -> Response:
+async def get_tile(
+    request: Request, service: Tiles, layer: str, z: int, x: int, y: int
+) -> Response:
     """One MVT tile (EPSG:3857, extent 4096) of an allow-listed layer: risk, districts, incidents.
 
     Out-of-range z/x/y answer 404 before any SQL; an empty tile answers 204. The ETag is tied
-    to the risk generation, so `If-None-Match` gets a 304 until the next refresh.
+    to the risk generation, so `If-None-Match` gets a 304 until the next refresh. The
+    X-Halo-Cache header says where the tile came from: memory, store (disk/Redis) or render.
     """
     chosen = layer_named(layer)
     if chosen is None:
@@ -56,21 +46,17 @@ async def get_tile(request: Request, layer: str, z: int, x: int, y: int) -> Resp
     if not chosen.has_tile(z, x, y):
         detail = f"Layer {chosen.name} has tiles for zoom {chosen.minzoom}-{chosen.maxzoom}."
         raise HTTPException(404, detail)
-    service = tile_service(request)
-    generation = await service.generation.current(request.app.state.pool)
-    etag = etag_for(generation, chosen.name, z, x, y)
-    gzipped = accepts_gzip(request)
-    headers = cache_headers(
-        service.settings, request, generation, gzip_variant(etag) if gzipped else etag
+    pool = request.app.state.pool
+    generation = await service.current_generation(pool)
+    key = (chosen.name, z, x, y)
+    return await cached_answer(
+        request,
+        service.settings,
+        generation,
+        etag_for(generation, *key),
+        lambda: service.tile(pool, generation, chosen, z, x, y),
+        lambda answer: service.gzip_of(key, answer),
+        media_type=MVT_MEDIA_TYPE,
+        min_gzip_bytes=0,
+        empty_is_204=True,
     )
-    if not_modified(request, etag):
-        return not_modified_response(headers)
-    tile = await service.tile(request.app.state.pool, generation, chosen, z, x, y)
-    if not tile.raw:
-        return Response(status_code=204, headers={**headers, "ETag": etag})
-    if gzipped:
-        headers["Content-Encoding"] = "gzip"
-        body = service.gzip_of((chosen.name, z, x, y), tile)
-    else:
-        body = tile.raw
-    return Response(body, media_type=MVT_MEDIA_TYPE, headers=headers)

@@ -1,22 +1,33 @@
-"""Rendering behind the caches: the LRU, then Redis (tiles), then SQL, once per missing answer.
-
-Concurrent requests for the same missing answer share one database render (single flight).
+"""Rendering behind the caches: the LRU, then the shared store (disk or Redis), then SQL, once
+per missing answer. Concurrent requests for the same missing answer share one database render
+(single flight). When a worker first sees a generation it fills its LRU with the pre-rendered
+set in the background (api/tiles/prerender.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
+from fastapi import Depends, Request
 from psycopg_pool import AsyncConnectionPool
 
 from api.generation import GenerationClock
 from api.metrics import TILE_CACHE_HITS, TILE_CACHE_MISSES
-from api.tiles.cache import CacheKey, GenerationLRU, RedisTiles, Rendered
-from api.tiles.layers import LAYERS, Layer
+from api.tiles.cache import GenerationLRU, Rendered
 from config.map import MapSettings
+from core.tiles.layers import LAYERS, Layer
+from core.tiles.prerender import EXTENT_SQL, prerender_keys
+from core.tiles.store import CacheKey, DiskTiles, RedisTiles, pack, unpack
+
+log = logging.getLogger("halo.api.tiles")
 
 Produce = Callable[[], Awaitable[bytes]]
+# Where an answer came from: the X-Halo-Cache header of tiles.
+MEMORY, STORE, RENDERED = "memory", "store", "render"
 
 
 class TileService:
@@ -29,23 +40,50 @@ class TileService:
         self.redis = (
             RedisTiles(settings.redis_url, settings.redis_ttl_s) if settings.redis_url else None
         )
-        self._inflight: dict[tuple[int, CacheKey], asyncio.Task[Rendered]] = {}
+        self.disk = DiskTiles(settings.tile_dir) if settings.tile_dir else None
+        self._inflight: dict[tuple[int, CacheKey], asyncio.Task[tuple[Rendered, str]]] = {}
+        self._warmed = 0
+        self._warming: asyncio.Task[None] | None = None
+
+    async def current_generation(self, pool: AsyncConnectionPool) -> int:
+        """The generation to answer with; a new one starts this worker's warm-up."""
+        generation = await self.generation.current(pool)
+        if generation > self._warmed:
+            self._warmed = generation
+            if self.settings.prerender_on_serve and self.lru.enabled and generation > 0:
+                self._warming = asyncio.ensure_future(self._warm(pool, generation))
+        return generation
 
     async def tile(
         self, pool: AsyncConnectionPool, generation: int, layer: Layer, z: int, x: int, y: int
-    ) -> Rendered:
-        """The tile of `layer` at z/x/y for `generation`, from a cache or rendered once."""
+    ) -> tuple[Rendered, str]:
+        """The tile of `layer` at z/x/y for `generation` and where it came from."""
         key: CacheKey = (layer.name, z, x, y)
-        return await self.cached(generation, key, lambda: self._tile_bytes(pool, generation, key))
+        return await self._cached(generation, key, lambda: self._tile_bytes(pool, generation, key))
 
     async def cached(self, generation: int, key: CacheKey, produce: Produce) -> Rendered:
         """The answer cached under `key` for `generation`, else produced once and kept."""
+        answer, _ = await self.cached_with_source(generation, key, produce)
+        return answer
+
+    async def cached_with_source(
+        self, generation: int, key: CacheKey, produce: Produce
+    ) -> tuple[Rendered, str]:
+        """`cached`, and where the answer came from (memory or render)."""
+        return await self._cached(generation, key, self._producing(produce))
+
+    async def _cached(
+        self,
+        generation: int,
+        key: CacheKey,
+        produce: Callable[[], Awaitable[tuple[Rendered, str]]],
+    ) -> tuple[Rendered, str]:
         if not self.lru.enabled:
-            return Rendered(await produce(), self.settings.gzip_level)
+            return await produce()
         answer = self.lru.get(generation, key)
         if answer is not None:
             count_hit(key)
-            return answer
+            return answer, MEMORY
         flight = (generation, key)
         task = self._inflight.get(flight)
         if task is None:
@@ -55,6 +93,12 @@ class TileService:
         # Shielded: a client that goes away does not cancel the render others wait for.
         return await asyncio.shield(task)
 
+    def _producing(self, produce: Produce) -> Callable[[], Awaitable[tuple[Rendered, str]]]:
+        async def rendered() -> tuple[Rendered, str]:
+            return Rendered(await produce(), self.settings.gzip_level), RENDERED
+
+        return rendered
+
     def gzip_of(self, key: CacheKey, answer: Rendered) -> bytes:
         """The answer's gzip bytes, counted in the LRU budget when the LRU holds it."""
         before = answer.size
@@ -62,30 +106,96 @@ class TileService:
         self.lru.resize(key, before, answer)
         return body
 
-    async def _fill(self, generation: int, key: CacheKey, produce: Produce) -> Rendered:
-        answer = Rendered(await produce(), self.settings.gzip_level)
+    async def _fill(
+        self,
+        generation: int,
+        key: CacheKey,
+        produce: Callable[[], Awaitable[tuple[Rendered, str]]],
+    ) -> tuple[Rendered, str]:
+        answer, source = await produce()
         self.lru.put(generation, key, answer)
+        return answer, source
+
+    async def _tile_bytes(
+        self, pool: AsyncConnectionPool, generation: int, key: CacheKey
+    ) -> tuple[Rendered, str]:
+        """The shared store when it holds the tile, else the layer's SQL function (then kept
+        in the store, gzip included, for the other workers)."""
+        stored = await self._stored(generation, key)
+        if stored is not None:
+            count_hit(key)
+            return Rendered(stored[0], self.settings.gzip_level, stored[1] or None), STORE
+        answer = Rendered(await render(pool, key), self.settings.gzip_level)
+        if self.redis is not None or self.disk is not None:
+            value = pack(answer.raw, answer.gz if answer.raw else b"")
+            if self.disk is not None:
+                self.disk.put(generation, key, value)
+            if self.redis is not None:
+                await self.redis.put(generation, key, value)
+        return answer, RENDERED
+
+    def from_disk(self, generation: int, key: CacheKey) -> Rendered | None:
+        """The tile from the shared directory (kept in memory too), or None; no await, for the
+        fast path."""
+        if self.disk is None:
+            return None
+        found = unpack(self.disk.get(generation, key))
+        if found is None:
+            return None
+        answer = Rendered(found[0], self.settings.gzip_level, found[1] or None)
+        if self.lru.enabled:
+            self.lru.put(generation, key, answer)
         return answer
 
-    async def _tile_bytes(self, pool: AsyncConnectionPool, generation: int, key: CacheKey) -> bytes:
-        """Redis when configured and holding the tile, else the layer's SQL function."""
-        if self.redis is None:
-            return await render(pool, key)
-        raw = await self.redis.get(generation, key)
-        if raw is not None:
-            count_hit(key)
-        else:
-            raw = await render(pool, key)
-            await self.redis.put(generation, key, raw)
-        return raw
+    async def _stored(self, generation: int, key: CacheKey) -> tuple[bytes, bytes] | None:
+        if self.disk is not None:
+            found = unpack(self.disk.get(generation, key))
+            if found is not None:
+                return found
+        if self.redis is not None:
+            return unpack(await self.redis.get(generation, key))
+        return None
 
-    def _settle(self, flight: tuple[int, CacheKey], task: asyncio.Task[Rendered]) -> None:
+    async def _warm(self, pool: AsyncConnectionPool, generation: int) -> None:
+        """Fill the LRU with the generation's pre-rendered set, within the time budget; stops
+        when a newer generation appears. Errors only end the warm-up (tiles render on demand)."""
+        started = time.perf_counter()
+        try:
+            async with pool.connection() as conn:
+                cur = await conn.execute(EXTENT_SQL)
+                row = await cur.fetchone()
+            if row is None:
+                return
+            keys = prerender_keys((row[0], row[1], row[2], row[3]))
+            for key in keys:
+                if self._warmed != generation:
+                    return
+                if time.perf_counter() - started > self.settings.prerender_max_s:
+                    log.warning("tile warm-up g%s stopped at its time budget", generation)
+                    return
+                if self.lru.peek(generation, key) is None:
+                    name, z, x, y = key
+                    await self.tile(pool, generation, LAYERS[name], z, x, y)
+            log.info(
+                "tile warm-up g%s: %d tiles in %.1f s",
+                generation,
+                len(keys),
+                time.perf_counter() - started,
+            )
+        except Exception as exc:  # noqa: BLE001 - the warm-up is an optimisation; requests still render
+            log.warning("tile warm-up g%s failed: %s", generation, type(exc).__name__)
+
+    def _settle(
+        self, flight: tuple[int, CacheKey], task: asyncio.Task[tuple[Rendered, str]]
+    ) -> None:
         self._inflight.pop(flight, None)
         if not task.cancelled():
             task.exception()  # retrieved, so an error nobody awaited is not logged as lost
 
     async def close(self) -> None:
-        """Release the Redis connections, if any."""
+        """Stop the warm-up; release the Redis connections, if any."""
+        if self._warming is not None:
+            self._warming.cancel()
         if self.redis:
             await self.redis.close()
 
@@ -104,3 +214,14 @@ async def render(pool: AsyncConnectionPool, key: CacheKey) -> bytes:
         cur = await conn.execute(LAYERS[name].query, (z, x, y), binary=True)
         row = await cur.fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
+
+
+async def _tile_service(request: Request) -> TileService:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, and py-spy showed that
+    # thread hop costing about a fifth of an uncached tile request outside the database.
+    service: TileService = request.app.state.tiles
+    return service
+
+
+# The app's tile service (created in api.map_api.install_map), as a route dependency.
+Tiles = Annotated[TileService, Depends(_tile_service)]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import zlib
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, HTTPException, Request, Response
 
 from api.errors import problem_response
+from api.http_cache import cached_answer, etag_for
 from api.routes.legend import LegendClass, fill_color, fill_opacity, legend
-from api.tiles.layers import LAYERS, Layer, layer_named
-from api.tiles.routes import tile_service
+from api.tiles.service import Produce, Tiles
 from config.map import MapSettings
+from core.tiles.layers import LAYERS, Layer, layer_named
 
 router = APIRouter(tags=["tiles"])
 
@@ -69,15 +71,45 @@ def tilejson(layer: Layer, settings: MapSettings, base: str, generation: int) ->
     summary="TileJSON 3.0.0 of one layer",
     responses={404: problem_response("Unknown layer")},
 )
-async def get_tilejson(request: Request, layer: str) -> JSONResponse:
+async def get_tilejson(request: Request, service: Tiles, layer: str) -> Response:
     """Tile URL template (with the current generation), zoom range, bounds and fields."""
     chosen = layer_named(layer)
     if chosen is None:
         raise HTTPException(404, f"Unknown layer; layers: {', '.join(LAYERS)}.")
-    service = tile_service(request)
-    generation = await service.generation.current(request.app.state.pool)
-    document = tilejson(chosen, service.settings, base_url(request), generation)
-    return JSONResponse(document, headers={"Cache-Control": "public, max-age=60"})
+    generation = await service.current_generation(request.app.state.pool)
+    base = base_url(request)
+
+    async def produce() -> bytes:
+        return _json(tilejson(chosen, service.settings, base, generation))
+
+    return await _document(request, service, generation, f"tilejson-{chosen.name}", base, produce)
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def _document(
+    request: Request, service: Tiles, generation: int, name: str, base: str, produce: Produce
+) -> Response:
+    """A JSON document of this generation and base URL (the host is in its URLs, so in its
+    key and ETag), cached like the tiles; browsers keep it briefly (it names the generation)."""
+    key = (f"{name}@{base}", 0, 0, 0)
+    lifetime = f"public, max-age={LIFETIMES[name.split('-')[0]]}"
+    return await cached_answer(
+        request,
+        service.settings,
+        generation,
+        etag_for(generation, name, zlib.crc32(base.encode())),
+        lambda: service.cached_with_source(generation, key, produce),
+        lambda answer: service.gzip_of(key, answer),
+        media_type="application/json",
+        cache_control_value=lifetime,
+    )
+
+
+# Browser lifetimes of the documents, seconds (unchanged by the server cache).
+LIFETIMES = {"tilejson": 60, "style": 300}
 
 
 def style(settings: MapSettings, base: str) -> dict[str, Any]:
@@ -134,6 +166,22 @@ def risk_layers(classes: list[LegendClass]) -> list[dict[str, Any]]:
              "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.6, 14, 1.4]},
         ),
         _layer(
+            "incidents-counts",
+            "incidents",
+            "circle",
+            {
+                # Area grows with the count: radius ~ sqrt(count), 4 px for one incident.
+                "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "count"]],
+                                  1, 4, 10, 14, 40, 28],
+                "circle-color": "#1f3b73",
+                "circle-opacity": 0.55,
+                "circle-stroke-color": "#ffffff",
+                "circle-stroke-width": 1,
+            },
+            minzoom=13,
+            maxzoom=16,
+        ),
+        _layer(
             "incidents",
             "incidents",
             "circle",
@@ -144,7 +192,7 @@ def risk_layers(classes: list[LegendClass]) -> list[dict[str, Any]]:
                 "circle-stroke-width": 1,
                 "circle-opacity": ["match", ["get", "precision"], "point", 0.9, 0.5],
             },
-            minzoom=13,
+            minzoom=16,
         ),
     ]  # fmt: skip
 
@@ -217,7 +265,12 @@ def _zoom_widths(at_10: float, at_16: float) -> list[Any]:
 
 
 def _layer(
-    layer_id: str, source: str, kind: str, paint: dict[str, Any], minzoom: int | None = None
+    layer_id: str,
+    source: str,
+    kind: str,
+    paint: dict[str, Any],
+    minzoom: int | None = None,
+    maxzoom: int | None = None,
 ) -> dict[str, Any]:
     layer: dict[str, Any] = {
         "id": layer_id,
@@ -228,12 +281,19 @@ def _layer(
     }
     if minzoom is not None:
         layer["minzoom"] = minzoom
+    if maxzoom is not None:
+        layer["maxzoom"] = maxzoom
     return layer
 
 
 @router.get("/style.json", summary="MapLibre style of the web map")
-async def get_style(request: Request) -> JSONResponse:
+async def get_style(request: Request, service: Tiles) -> Response:
     """Style spec v8 over this API's TileJSON sources and glyphs; no sprites or outside hosts
     (unless HALO_MAP_STYLE_URL names an external base style, given in metadata)."""
-    document = style(tile_service(request).settings, base_url(request))
-    return JSONResponse(document, headers={"Cache-Control": "public, max-age=300"})
+    generation = await service.current_generation(request.app.state.pool)
+    base = base_url(request)
+
+    async def produce() -> bytes:
+        return _json(style(service.settings, base))
+
+    return await _document(request, service, generation, "style", base, produce)

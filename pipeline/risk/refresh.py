@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
 
+from config.map import MapSettings
+from core.tiles.prerender import PrerenderReport, prerender_into
+from core.tiles.store import DiskTiles, SyncRedisTiles, SyncStore
 from pipeline.jobs import recorded_job
+
+log = logging.getLogger("halo.jobs")
 
 
 @dataclass(frozen=True)
@@ -23,15 +29,59 @@ class Generation:
 
 
 def refresh_risk(owner_url: str, as_of: datetime | None = None) -> Generation:
-    """Rebuild every risk table in one transaction and return the new generation."""
+    """Rebuild every risk table in one transaction and return the new generation.
+
+    Before the commit publishes the generation, its risk tiles over the study area are
+    pre-rendered into the shared tile store (when one is configured), so the first request
+    of any city tile after the refresh is a cache hit.
+    """
     with recorded_job(owner_url, "refresh") as run, psycopg.connect(owner_url) as conn:
         row = conn.execute("SELECT risk.refresh_all(%s)", (as_of,)).fetchone()
         assert row is not None
         generation = read_generation(conn, row[0])
+        run.details = {"generation": generation.id, "as_of": generation.as_of.isoformat()}
+        prerendered = prerender_tiles(conn, generation.id)
+        if prerendered is not None:
+            run.details["prerender"] = prerendered
         conn.commit()
         run.rows = generation.cells + generation.districts
-        run.details = {"generation": generation.id, "as_of": generation.as_of.isoformat()}
     return generation
+
+
+def prerender_tiles(conn: psycopg.Connection, generation: int) -> dict[str, object] | None:
+    """Render the generation's tile set into the configured stores (None if there are none);
+    progress goes to the job's log, the totals to its recorded details."""
+    settings = MapSettings()
+    stores = tile_stores(settings)
+    if not stores:
+        return None
+
+    def progress(report: PrerenderReport) -> None:
+        log.info(
+            "prerender g%s: %d of %d tiles in %.0f s",
+            generation,
+            report.rendered,
+            report.planned,
+            report.seconds,
+        )
+
+    report = prerender_into(
+        conn, generation, stores, settings.prerender_max_s, settings.gzip_level, progress
+    )
+    log.info("prerender g%s done: %s", generation, report.as_details())
+    for store in stores:
+        store.prune({generation, generation - 1})  # the previous one serves until the commit
+    return report.as_details()
+
+
+def tile_stores(settings: MapSettings) -> list[SyncStore]:
+    """The shared tile stores configured (HALO_MAP_TILE_DIR, HALO_MAP_REDIS_URL)."""
+    stores: list[SyncStore] = []
+    if settings.tile_dir is not None:
+        stores.append(DiskTiles(settings.tile_dir))
+    if settings.redis_url:
+        stores.append(SyncRedisTiles(settings.redis_url, settings.redis_ttl_s))
+    return stores
 
 
 def refresh_report_clusters(owner_url: str) -> int:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,10 +15,12 @@ from typing import Any
 import httpx
 import mapbox_vector_tile
 import psycopg
+import pytest
+import redis
 
 from config.settings import Settings
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
-from tests.support.live_server import live_server
+from tests.support.live_server import free_port, live_server
 from tests.support.synthetic_city import AS_OF, add_area, add_hotspot_history, make_city
 
 # A circular district east of the two boxes: many vertices, so simplification shows.
@@ -82,7 +87,7 @@ def map_city(factory: DatabaseFactory, template: ScratchDatabase) -> Iterator[Ma
 def map_api(settings: Settings, city: MapCity, **map_fields: object) -> Iterator[httpx.Client]:
     """A live API on the city's database; generation re-read on every request by default."""
     base = settings_for(settings, city.db)
-    fields = {"generation_check_s": 0.0, **map_fields}
+    fields = {"generation_check_s": 0.0, "prerender_on_serve": False, **map_fields}
     config = base.model_copy(
         update={
             "map": base.map.model_copy(update=fields),
@@ -108,3 +113,39 @@ def decode(content: bytes) -> dict[str, Any]:
         content, default_options={"y_coord_down": True}
     )
     return layers
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A throwaway redis-server on a loopback port (Debian package redis-server); its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (optional tile cache)")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        client = redis.Redis(port=port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def metric(client: httpx.Client, name: str, layer: str = "risk") -> float:
+    """A per-layer tile counter (e.g. halo_tile_cache_misses_total) from /metrics."""
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(f'{name}{{layer="{layer}"}}'):
+            return float(line.split()[-1])
+    return 0.0

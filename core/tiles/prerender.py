@@ -1,0 +1,144 @@
+"""The pre-rendered tile set of a generation: every tile of the listed layers over the study
+area at the listed zooms (a few thousand for a city), rendered once per refresh.
+
+Two users: the refresh job renders the set inside its transaction, before the new generation
+is committed (published), into the shared store (disk or Redis); each API worker, when it
+first sees a new generation, fills its LRU with the same set in the background (from the
+shared store when configured, else by rendering). A tile outside the set renders on demand.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import psycopg
+
+from core.tiles.layers import LAYERS
+from core.tiles.rendered import Rendered
+from core.tiles.store import CacheKey, SyncStore, pack
+
+log = logging.getLogger("halo.tiles.prerender")
+
+
+@dataclass(frozen=True)
+class Prerendered:
+    """A layer whose tiles over the study area are rendered per generation, at these zooms."""
+
+    layer: str
+    minzoom: int
+    maxzoom: int
+
+
+# The set. The base map adds one line here once its layer is in api/tiles/layers.py:
+#     Prerendered("basemap", 8, 15),
+PRERENDERED: tuple[Prerendered, ...] = (Prerendered("risk", 8, 15),)
+
+# The study area's lon/lat box: the extent of the risk cells (the boundary's H3 cover).
+EXTENT_SQL = (
+    "SELECT st_xmin(e), st_ymin(e), st_xmax(e), st_ymax(e)"
+    " FROM (SELECT st_extent(geom) AS e FROM risk.cell_risk) s WHERE e IS NOT NULL"
+)
+Extent = tuple[float, float, float, float]
+MAX_MERCATOR_LAT = 85.0511
+
+
+def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The x/y of the tile holding a point at zoom z (Web Mercator, XYZ), clamped to the matrix."""
+    n = 2**z
+    lat = max(-MAX_MERCATOR_LAT, min(MAX_MERCATOR_LAT, lat))
+    x = int((lon + 180) / 360 * n)
+    lat_r = math.radians(lat)
+    y = int((1 - math.log(math.tan(lat_r) + 1 / math.cos(lat_r)) / math.pi) / 2 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def tiles_over(extent: Extent, minzoom: int, maxzoom: int) -> Iterator[tuple[int, int, int]]:
+    """Every z/x/y covering the lon/lat box, coarse zooms first (they serve the first views)."""
+    west, south, east, north = extent
+    for z in range(minzoom, maxzoom + 1):
+        x0, y0 = tile_xy(west, north, z)
+        x1, y1 = tile_xy(east, south, z)
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                yield z, x, y
+
+
+def prerender_keys(extent: Extent, layers: tuple[Prerendered, ...] = PRERENDERED) -> list[CacheKey]:
+    """The cache keys of the set, layer by layer, each coarse zooms first."""
+    keys: list[CacheKey] = []
+    for item in layers:
+        layer = LAYERS.get(item.layer)
+        if layer is None:
+            continue  # listed before its layer exists: nothing to render
+        low, high = max(item.minzoom, layer.minzoom), min(item.maxzoom, layer.maxzoom)
+        keys += [(item.layer, z, x, y) for z, x, y in tiles_over(extent, low, high)]
+    return keys
+
+
+@dataclass
+class PrerenderReport:
+    """What one pre-render did, for the job's details."""
+
+    planned: int = 0
+    rendered: int = 0
+    empty: int = 0
+    bytes_gzip: int = 0
+    seconds: float = 0.0
+    complete: bool = True
+
+    def as_details(self) -> dict[str, object]:
+        return {
+            "planned": self.planned,
+            "rendered": self.rendered,
+            "empty": self.empty,
+            "bytes_gzip": self.bytes_gzip,
+            "seconds": round(self.seconds, 2),
+            "complete": self.complete,
+        }
+
+
+def prerender_into(
+    conn: psycopg.Connection,
+    generation: int,
+    stores: list[SyncStore],
+    max_s: float,
+    gzip_level: int = 6,
+    progress: Callable[[PrerenderReport], None] | None = None,
+) -> PrerenderReport:
+    """Render the set on `conn` (the refresh's open transaction, so it sees the new tables)
+    into every store under `generation`; stops after `max_s` (the rest renders on demand)."""
+    report = PrerenderReport()
+    row = conn.execute(EXTENT_SQL).fetchone()
+    if row is None or not stores:
+        return report
+    keys = prerender_keys((row[0], row[1], row[2], row[3]))
+    report.planned = len(keys)
+    started = time.perf_counter()
+    next_progress = started + 5
+    for layer, z, x, y in keys:
+        now = time.perf_counter()
+        if now - started > max_s:
+            report.complete = False
+            break
+        cur = conn.execute(LAYERS[layer].query, (z, x, y), binary=True)
+        found = cur.fetchone()
+        raw = bytes(found[0]) if found and found[0] is not None else b""
+        answer = Rendered(raw, gzip_level)
+        gz = answer.gz if raw else b""
+        for store in stores:
+            store.put(generation, (layer, z, x, y), pack(raw, gz))
+        report.rendered += 1
+        report.empty += not raw
+        report.bytes_gzip += len(gz)
+        if progress is not None and now >= next_progress:
+            report.seconds = now - started
+            progress(report)
+            next_progress = now + 5
+    for store in stores:
+        store.flush()
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,249 @@
+"""Pre-rendered tiles per generation, shared stores, the worker warm-up, the cached-tile fast
+path and the nginx proxy cache: over real HTTP on a refreshed synthetic city, tiles decoded."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from config.settings import Settings
+from core.tiles.prerender import EXTENT_SQL, prerender_keys
+from pipeline.risk.refresh import refresh_risk
+from tests.nginx_proxy import nginx_binary, nginx_proxy
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.live_server import free_port, live_server
+from tests.support.map_support import (
+    MapCity,
+    decode,
+    map_api,
+    map_city,
+    metric,
+    redis_server,
+    tile_of,
+)
+from tests.support.synthetic_city import AS_OF
+
+MISSES = "halo_tile_cache_misses_total"
+HITS = "halo_tile_cache_hits_total"
+
+
+@pytest.fixture(scope="module")
+def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[MapCity]:
+    with map_city(db_factory, template_db) as seeded:
+        yield seeded
+
+
+@pytest.fixture
+def no_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refresh job reads its stores from the environment: start from none."""
+    monkeypatch.delenv("HALO_MAP_TILE_DIR", raising=False)
+    monkeypatch.delenv("HALO_MAP_REDIS_URL", raising=False)
+
+
+def the_set(city: MapCity) -> set[tuple[str, int, int, int]]:
+    """The keys the pre-render should cover, from the study area's extent."""
+    with psycopg.connect(city.db.owner_url) as conn:
+        row = conn.execute(EXTENT_SQL).fetchone()
+    assert row is not None
+    return set(prerender_keys((row[0], row[1], row[2], row[3])))
+
+
+def last_refresh_details(city: MapCity) -> dict[str, Any]:
+    with psycopg.connect(city.db.owner_url) as conn:
+        row = conn.execute(
+            "SELECT details FROM ops.job_runs WHERE kind = 'refresh' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    details: dict[str, Any] = row[0]
+    return details
+
+
+def hotspot_path(city: MapCity, z: int) -> str:
+    return "/tiles/risk/{}/{}/{}.mvt".format(*tile_of(*city.hotspot, z))
+
+
+def rendered_by_sql(city: MapCity, z: int) -> dict[str, Any]:
+    """The hot spot's risk tile straight from the tile function, by feature id."""
+    with psycopg.connect(city.db.api_url) as conn:
+        row = conn.execute("SELECT tiles.tile_risk(%s, %s, %s)", tile_of(*city.hotspot, z))
+        tile = row.fetchone()
+    assert tile is not None
+    return {f["id"]: f["properties"] for f in decode(bytes(tile[0]))["risk"]["features"]}
+
+
+def test_refresh_prerenders_the_set_and_first_requests_are_cache_hits(
+    settings: Settings,
+    city: MapCity,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_stores: None,
+) -> None:
+    monkeypatch.setenv("HALO_MAP_TILE_DIR", str(tmp_path))
+    generation = refresh_risk(city.db.owner_url, AS_OF)
+
+    report = last_refresh_details(city)["prerender"]
+    expected = the_set(city)
+    assert report["complete"] and report["rendered"] == report["planned"] == len(expected)
+    stored = {
+        ("risk", int(p.parts[-3]), int(p.parts[-2]), int(p.stem))
+        for p in (tmp_path / f"g{generation.id}" / "risk").rglob("*.tile")
+    }
+    assert stored == expected
+    assert {z for _, z, _, _ in expected} == set(range(8, 16))
+
+    with map_api(settings, city, tile_dir=tmp_path) as http:
+        misses = metric(http, MISSES)  # per process, shared by the tests: a baseline
+        for z in range(8, 16):
+            response = http.get(hotspot_path(city, z))
+            assert response.status_code == 200
+            assert response.headers["x-halo-cache"] == "store"
+            assert f"-g{generation.id}-" in response.headers["etag"]
+            features = decode(response.content)["risk"]["features"]
+            assert {f["id"]: f["properties"] for f in features} == rendered_by_sql(city, z)
+        assert metric(http, MISSES) == misses  # nothing of the set rendered by the API
+        # Outside the set (zoom 16): rendered on demand, then kept for the other workers.
+        outside = http.get(hotspot_path(city, 16))
+        assert outside.headers["x-halo-cache"] == "render"
+        assert metric(http, MISSES) == misses + 1
+
+
+def test_a_restarted_worker_is_warm_from_redis(
+    settings: Settings, city: MapCity, monkeypatch: pytest.MonkeyPatch, no_stores: None
+) -> None:
+    with redis_server() as redis_url:
+        monkeypatch.setenv("HALO_MAP_REDIS_URL", redis_url)
+        generation = refresh_risk(city.db.owner_url, AS_OF)
+        assert last_refresh_details(city)["prerender"]["complete"]
+        sources = []
+        for _ in range(2):  # a worker, then the same worker restarted (empty memory)
+            with map_api(settings, city, redis_url=redis_url) as http:
+                tile = http.get(hotspot_path(city, 15))
+                assert f"-g{generation.id}-" in tile.headers["etag"]
+                assert decode(tile.content)["risk"]["features"]
+                outside = http.get(hotspot_path(city, 16))
+                sources.append((tile.headers["x-halo-cache"], outside.headers["x-halo-cache"]))
+                assert metric(http, HITS) >= 1
+        # The set comes from Redis both times; the zoom-16 tile rendered once, then shared.
+        assert sources == [("store", "render"), ("store", "store")]
+
+
+def test_a_new_generation_is_prerendered_and_older_ones_pruned(
+    settings: Settings,
+    city: MapCity,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_stores: None,
+) -> None:
+    monkeypatch.setenv("HALO_MAP_TILE_DIR", str(tmp_path))
+    path = hotspot_path(city, 12)
+    first = refresh_risk(city.db.owner_url, AS_OF)
+    with map_api(settings, city, tile_dir=tmp_path) as http:
+        before = http.get(path)
+        assert f"-g{first.id}-" in before.headers["etag"]
+        assert http.get(path, headers={"If-None-Match": before.headers["etag"]}).status_code == 304
+        second = refresh_risk(city.db.owner_url, AS_OF)
+        after = http.get(path, headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200
+        assert f"-g{second.id}-" in after.headers["etag"]
+        assert after.headers["x-halo-cache"] == "store"  # the new generation's pre-render
+    third = refresh_risk(city.db.owner_url, AS_OF)
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert kept == sorted([f"g{second.id}", f"g{third.id}"])
+
+
+def test_a_worker_warms_its_memory_and_serves_it_on_the_fast_path(
+    settings: Settings, city: MapCity
+) -> None:
+    planned = len(the_set(city))
+    with map_api(settings, city, prerender_on_serve=True, generation_check_s=60) as http:
+        # Counters are per process, and tests share theirs: compare against a baseline.
+        baseline = metric(http, MISSES)
+        http.get("/tiles/risk.json")  # the worker sees the generation: its warm-up starts
+        deadline = time.monotonic() + 120
+        while metric(http, MISSES) < baseline + planned:
+            assert time.monotonic() < deadline, "warm-up did not finish"
+            time.sleep(0.2)
+        assert metric(http, MISSES) == baseline + planned
+        hits = metric(http, HITS)
+        path = hotspot_path(city, 15)
+        fast = http.get(path, headers={"Accept-Encoding": "gzip", "X-Request-ID": "fastpath-1"})
+        assert fast.status_code == 200
+        assert fast.headers["x-halo-cache"] == "memory"
+        assert fast.headers["content-encoding"] == "gzip"
+        assert fast.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+        assert fast.headers["x-request-id"] == "fastpath-1"
+        assert (
+            fast.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+        )
+        assert fast.headers["x-content-type-options"] == "nosniff"
+        assert fast.headers["vary"] == "Accept-Encoding"
+        assert "must-revalidate" in fast.headers["cache-control"]
+        assert decode(fast.content)["risk"]["features"]
+        assert metric(http, HITS) == hits + 1
+        assert metric(http, MISSES) == baseline + planned
+        again = http.get(path, headers={"If-None-Match": fast.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+        # An unknown layer or a tile off the matrix still gets the full path's answers.
+        assert http.get("/tiles/nosuch/15/1/1.mvt").status_code == 404
+        assert http.get("/tiles/risk/15/99999/1.mvt").status_code == 404
+
+
+def test_fast_path_keeps_the_rate_limit(settings: Settings, city: MapCity) -> None:
+    limits = settings.rate_limits.model_copy(
+        update={"enabled": True, "tiles_requests": 6, "tiles_lease": 2, "tiles_window_s": 600}
+    )
+    config = settings_for(settings, city.db)
+    config = config.model_copy(
+        update={
+            "map": config.map.model_copy(update={"generation_check_s": 60.0}),
+            "rate_limits": limits,
+        }
+    )
+    path = hotspot_path(city, 13)
+    with live_server(config) as http:
+        answers = [http.get(path) for _ in range(10)]
+    # Served from memory after the first, yet the seventh is refused like on the full path.
+    assert [a.status_code for a in answers] == [200] * 6 + [429] * 4
+    assert "memory" in {a.headers.get("x-halo-cache") for a in answers[:6]}
+    assert all(a.headers["retry-after"] for a in answers[6:])
+
+
+@pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed (Debian nginx-light)")
+def test_nginx_caches_tiles_and_revalidates_with_halos_etag(
+    settings: Settings, city: MapCity
+) -> None:
+    path = hotspot_path(city, 14)
+    with map_api(settings, city, unversioned_max_age_s=1) as halo:
+        upstream = str(halo.base_url).removeprefix("http://")
+        with (
+            nginx_proxy(upstream, free_port()) as base,
+            httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"}) as proxy,
+        ):
+            first = proxy.get(path)
+            second = proxy.get(path)
+            assert (first.headers["x-proxy-cache"], second.headers["x-proxy-cache"]) == (
+                "MISS",
+                "HIT",
+            )
+            assert second.headers["etag"] == first.headers["etag"]
+            assert second.content == first.content
+            time.sleep(2.1)  # past Halo's max-age: nginx asks Halo with If-None-Match
+            assert proxy.get(path).headers["x-proxy-cache"] == "REVALIDATED"
+            with psycopg.connect(city.db.owner_url) as conn:
+                conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
+            time.sleep(2.1)
+            renewed = proxy.get(path)
+            assert renewed.headers["x-proxy-cache"] == "EXPIRED"
+            assert renewed.headers["etag"] != first.headers["etag"]
+            generation = renewed.headers["etag"].split("-")[1].removeprefix("g")
+            versioned = f"{path}?v={generation}"
+            proxy.get(versioned)
+            cached = proxy.get(versioned)
+            assert cached.headers["x-proxy-cache"] == "HIT"
+            assert "immutable" in cached.headers["cache-control"]
