@@ -29,7 +29,8 @@ VALUES
     ('traffic', 'Traffic', 'Trafik', 0.2, true),
     ('fire', 'Fire', 'Brand', 0.3, true),
     ('other', 'Other', 'Övrigt', 0.2, true),
-    ('non_incident', 'Summary or notice', 'Sammanfattning eller information', 0.0, false)
+    ('non_incident', 'Summary or notice', 'Sammanfattning eller information', 0.0, false),
+    ('unmapped', 'Unmapped source type', 'Ej kategoriserad typ', 0.0, false)
 ON CONFLICT (code) DO NOTHING;
 
 CREATE TABLE IF NOT EXISTS ref.data_sources (

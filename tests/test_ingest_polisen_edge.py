@@ -138,7 +138,7 @@ def test_new_years_eve_incident_published_in_january_is_stored_in_the_old_year(
     )
 
 
-def test_an_unknown_type_is_stored_as_other_with_a_warning(
+def test_an_unknown_type_is_stored_as_unmapped_with_a_warning(
     ref_db: ScratchDatabase, tmp_path: Path
 ) -> None:
     event = polisen_event(title="14 maj 08.30, Drönarlarm, Stockholm", event_type="Drönarlarm")
@@ -146,7 +146,7 @@ def test_an_unknown_type_is_stored_as_other_with_a_warning(
     assert summary.line() == (
         "inserted 1, updated 0, unchanged 0, rejected 0; warnings: unknown_type 1"
     )
-    assert incident(ref_db, "900001", "event_type, category") == ("Drönarlarm", "other")
+    assert incident(ref_db, "900001", "event_type, category") == ("Drönarlarm", "unmapped")
 
 
 def test_bad_events_are_rejected_by_reason_and_the_rest_are_stored(

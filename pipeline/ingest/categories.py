@@ -3,7 +3,8 @@
 Categories are the codes of ref.incident_categories. Police activity (checks, summaries,
 notices) and non-crime events (illness, animals, missing persons) are `non_incident`: they
 say where the police were, not where people came to harm, and would bias risk toward patrols.
-An unknown type becomes `other` and is counted as a warning, never silently dropped.
+An unknown type becomes `unmapped` (never counts for risk) and is counted as a warning,
+never silently dropped.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ CATEGORY_CODES = frozenset(
         "fire",
         "other",
         "non_incident",
+        "unmapped",
     }
 )
-UNKNOWN_TYPE_CATEGORY = "other"
+UNKNOWN_TYPE_CATEGORY = "unmapped"
 
 _POLISEN_TYPES_BY_CATEGORY: dict[str, tuple[str, ...]] = {
     "violent": (
