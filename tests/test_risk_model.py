@@ -74,11 +74,50 @@ def test_retrain_stores_the_model_and_predicts_every_cell(history: ScratchDataba
             "SELECT h3_lat_lng_to_cell(ST_SetSRID(ST_Point(18.062, 59.331), 4326), 8)::text"
         ).fetchone()
     assert set(coefficients) == set(FEATURES)
-    assert n_obs > 1000
+    assert n_obs == 26 * cells8[0]  # the 26 weeks before the cutoff, every cell
     assert len(predictions) == cells8[0]
     assert predictions[0][0] == hot8[0]
     weekly_total = sum(p for _, p in predictions)
     assert 8 < weekly_total < 25  # about 12 located incidents a week (+3 on Friday nights)
+
+
+def test_the_model_runs_at_the_resolution_of_its_parameter(history: ScratchDatabase) -> None:
+    with psycopg.connect(history.owner_url) as conn:
+        conn.execute("UPDATE risk.parameters SET model_resolution = 9")
+        conn.commit()
+    version = retrain(history.owner_url, AS_OF)
+    with psycopg.connect(history.owner_url) as conn:
+        conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
+        resolutions = conn.execute(
+            "SELECT DISTINCT h3_get_resolution(cell) FROM risk.model_predictions"
+            " WHERE model_version = %s",
+            (version,),
+        ).fetchall()
+        counts = conn.execute(
+            "SELECT resolution, count(*) FILTER (WHERE expected_week IS NOT NULL), count(*),"
+            " sum(expected_week) FROM risk.cell_risk GROUP BY resolution ORDER BY resolution"
+        ).fetchall()
+        predicted = conn.execute(
+            "SELECT sum(expected_count) FROM risk.model_predictions WHERE model_version = %s",
+            (version,),
+        ).fetchone()
+    assert resolutions == [(9,)]
+    # Every cell of every resolution gets its share; each resolution sums to the same week.
+    for _resolution, with_prediction, total, week in counts:
+        assert with_prediction == total
+        assert week == pytest.approx(predicted[0], rel=1e-3)
+
+
+def test_the_district_risk_refuses_to_run_without_the_cell_mass_hand_off(
+    history: ScratchDatabase,
+) -> None:
+    with psycopg.connect(history.owner_url) as conn:
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="rebuild_cell_mass"):
+            conn.execute("SELECT risk.rebuild_district_risk()")
+        conn.rollback()
+        conn.execute("SELECT risk.rebuild_cell_mass(%s)", (AS_OF,))
+        conn.execute("SELECT risk.rebuild_cell_risk(NULL)")
+        assert conn.execute("SELECT risk.rebuild_district_risk()").fetchone()[0] > 0
 
 
 def test_the_hour_of_week_profile_finds_the_friday_night_peak(history: ScratchDatabase) -> None:

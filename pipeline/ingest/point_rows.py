@@ -50,13 +50,14 @@ class TypeMapping:
 
     words: dict[str, tuple[str, float | None]]
 
+    def __post_init__(self) -> None:
+        folded = {w.casefold(): v for w, v in reversed(self.words.items())}
+        object.__setattr__(self, "_folded", folded)
+
     def lookup(self, word: str) -> tuple[str, float | None] | None:
         """The word's category and severity (exact, then case-insensitive), or None."""
-        return self.words.get(word) or self._folded.get(word.casefold())
-
-    @property
-    def _folded(self) -> dict[str, tuple[str, float | None]]:
-        return {w.casefold(): v for w, v in self.words.items()}
+        folded: dict[str, tuple[str, float | None]] = self._folded  # type: ignore[attr-defined]
+        return self.words.get(word) or folded.get(word.casefold())
 
 
 class TypeFileError(ValueError):

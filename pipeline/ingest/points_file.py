@@ -337,20 +337,22 @@ def ingest_points_file(
             summary.inserted += counts.inserted
             summary.updated += counts.updated
             summary.unchanged += counts.unchanged
-        apply_type_severities(conn, source_id, rules.types)
+        apply_type_severities(conn, source_id, rules.types, {i.event_type for i in incidents})
         job.rows = summary.inserted + summary.updated
         job.details = {"file": str(path), "source": source_code, **summary.as_dict()}
     return summary
 
 
 def apply_type_severities(
-    conn: psycopg.Connection, source_id: int, types: TypeMapping | None
+    conn: psycopg.Connection, source_id: int, types: TypeMapping | None, words: set[str]
 ) -> None:
-    """Set the severity the type mapping gives a source word (else the category's weight
-    stays, as the merge set it)."""
+    """Set the severity the type mapping gives the source words of this file (else the
+    category's weight stays, as the merge set it)."""
     if types is None:
         return
-    for word, (_category, severity) in types.words.items():
+    for word in sorted(words):
+        mapped = types.lookup(word)
+        severity = mapped[1] if mapped else None
         if severity is not None:
             conn.execute(
                 "UPDATE raw.incidents SET severity = %s WHERE source_id = %s"

@@ -41,6 +41,7 @@ class BlendFeatures:
         self._ring2 = _row_mean(self.matrix.units.ring2)
         self._area_share = self.matrix.units.area / self.matrix.units.area.sum()
         self._cache: dict[int, np.ndarray] = {}
+        self.last_weights: np.ndarray | None = None
 
     def at(self, origin: int) -> np.ndarray:
         """Design (units x FEATURES) from what was first seen before week `origin`."""
@@ -96,17 +97,25 @@ def fit_blend(features: BlendFeatures, origin: int, train_weeks: int = TRAIN_WEE
     scale = design.mean(axis=0)
     scale[scale <= 0] = 1.0
     x = design / scale
+    # Only the unit-weeks with events enter the log term; the linear term is a column sum.
+    seen = target > 0
+    x_seen, y_seen, column_sums = x[seen], target[seen], x.sum(axis=0)
 
     def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
-        mu = np.maximum(x @ beta, 1e-12)
-        value = float(mu.sum() - target @ np.log(mu))
-        return value, x.T @ (1.0 - target / mu)
+        mu_seen = np.maximum(x_seen @ beta, 1e-12)
+        value = float(column_sums @ beta - y_seen @ np.log(mu_seen))
+        return value, column_sums - x_seen.T @ (y_seen / mu_seen)
 
-    start = np.full(x.shape[1], target.mean() / max(x.mean(axis=0).sum(), 1e-12))
+    # Warm start from the previous origin's weights (consecutive origins barely differ).
+    if features.last_weights is not None:
+        start = np.maximum(features.last_weights * scale, 1e-6)
+    else:
+        start = np.full(x.shape[1], target.mean() / max(x.mean(axis=0).sum(), 1e-12))
     result = optimize.minimize(
         loss, start, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * x.shape[1]
     )
     weights = result.x / scale
+    features.last_weights = weights
     return BlendFit(weights, int(target.size), poisson_deviance(target, design @ weights))
 
 
