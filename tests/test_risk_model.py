@@ -115,6 +115,7 @@ def test_the_district_risk_refuses_to_run_without_the_cell_mass_hand_off(
         with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="rebuild_cell_mass"):
             conn.execute("SELECT risk.rebuild_district_risk()")
         conn.rollback()
+        conn.execute("SELECT risk.rebuild_cells(base_resolution) FROM risk.parameters")
         conn.execute("SELECT risk.rebuild_cell_mass(%s)", (AS_OF,))
         conn.execute("SELECT risk.rebuild_cell_risk(NULL)")
         assert conn.execute("SELECT risk.rebuild_district_risk()").fetchone()[0] > 0
