@@ -74,9 +74,12 @@ def polisen(
 
 @app.command()
 def points(
-    file: Path = typer.Argument(..., help="CSV or GeoJSON file of incident points."),
+    file: Path = typer.Argument(..., help="CSV or GeoJSON file (or .gz) of incident points."),
     mapping: str = typer.Option(
-        ..., "--map", help="Columns: time=...,lat=...,lon=...,type=...,id=... (+title, summary)."
+        ...,
+        "--map",
+        help="Columns: time=... (or date=...,hour=...[,minute=...]),lat=...,lon=...,type=...,"
+        " optional id=... (else a stable id from the row's content), title, summary.",
     ),
     source: str = typer.Option(..., "--source", help="Data source code, e.g. chicago_crimes."),
     source_name: str = typer.Option(None, "--source-name", help="Its name, when new."),
@@ -89,11 +92,32 @@ def points(
     bbox: str = typer.Option(
         None, "--bbox", help="Region min_lon,min_lat,max_lon,max_lat, or 'world' (default: config)."
     ),
+    types: Path = typer.Option(
+        None,
+        "--types",
+        help="CSV type,category[,severity]: the source's words; others are stored as"
+        " 'unmapped' (never counted for risk) and listed.",
+    ),
+    crs: str = typer.Option(
+        None, "--crs", help="CRS of projected lon/lat (x/y) columns, e.g. EPSG:26910."
+    ),
+    encoding: str = typer.Option("utf-8-sig", "--encoding", help="Text encoding, e.g. latin-1."),
+    delimiter: str = typer.Option(
+        None, "--delimiter", help="CSV separator (default: detected from the header: , ; tab)."
+    ),
+    max_rejects: int = typer.Option(
+        0, "--max-rejects", min=0, help="Rejected rows tolerated; more roll everything back."
+    ),
 ) -> None:
     """Bulk-load a points file (COPY) in one transaction; bad rows listed with line numbers."""
+    from zoneinfo import ZoneInfoNotFoundError
+
     from config.ingest import get_ingest_settings
+    from pipeline.ingest.point_rows import load_type_mapping
     from pipeline.ingest.points_file import (
+        FileFormat,
         PointsFileError,
+        TooManyRejects,
         default_rules,
         ingest_points_file,
         parse_mapping,
@@ -105,14 +129,29 @@ def points(
             timezone_name or ingest_settings.local_timezone,
             time_format,
             _region(bbox, ingest_settings.region_bbox),
+            load_type_mapping(types) if types else None,
+            crs,
         )
         summary = ingest_points_file(
-            get_settings().database_url, file, parse_mapping(mapping), source, rules, source_name
+            get_settings().database_url,
+            file,
+            parse_mapping(mapping),
+            source,
+            rules,
+            source_name,
+            FileFormat(encoding, delimiter),
+            max_rejects,
         )
-    except (PointsFileError, ValueError, psycopg.Error) as exc:
+    except TooManyRejects as exc:
+        _show_rejections(exc.summary)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except (PointsFileError, ValueError, ZoneInfoNotFoundError, psycopg.Error) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     _show_rejections(summary)
+    for word, n in summary.unknown_types.most_common(SHOWN_REJECTIONS):
+        typer.echo(f"unmapped type {word!r}: {n} rows (not counted for risk)", err=True)
     typer.echo(summary.line())
 
 

@@ -43,13 +43,18 @@ def retrain() -> None:
 
 @app.command()
 def backtest(
-    origins: int = typer.Option(52, min=4, max=260, help="Weekly origins (test weeks)."),
+    origins: int = typer.Option(
+        52, min=4, max=260, help="Weekly origins (test weeks); fewer if the history is shorter."
+    ),
 ) -> None:
     """Rolling-origin backtest of the model against the baselines; prints the table."""
     from pipeline.risk.backtest import format_report, run_backtest
 
     report = run_backtest(_owner_url(), n_origins=origins)
-    typer.echo(f"model {report.model_version}, {report.origins} weekly origins")
+    typer.echo(
+        f"model {report.model_version}, {report.origins} weekly origins"
+        f" ({report.seconds:.1f} s, {report.cpu_seconds:.1f} s CPU)"
+    )
     typer.echo(format_report(report))
 
 

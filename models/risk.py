@@ -42,6 +42,7 @@ class RiskParameters(Base):
     clear_threshold: Mapped[float] = mapped_column(REAL, server_default="0.5")
     base_resolution: Mapped[int] = mapped_column(SmallInteger, server_default="9")
     trend_days: Mapped[int] = mapped_column(Integer, server_default="90")
+    model_resolution: Mapped[int] = mapped_column(SmallInteger, server_default="8")
 
 
 class Generation(Base):

@@ -15,11 +15,14 @@ CREATE TABLE IF NOT EXISTS risk.parameters (
     clear_threshold real NOT NULL DEFAULT 0.5,
     base_resolution smallint NOT NULL DEFAULT 9 CHECK (base_resolution BETWEEN 7 AND 10),
     trend_days integer NOT NULL DEFAULT 90 CHECK (trend_days > 0),
+    model_resolution smallint NOT NULL DEFAULT 8 CHECK (model_resolution BETWEEN 5 AND 10),
     CHECK (clear_threshold < alert_threshold)
 );
 INSERT INTO risk.parameters DEFAULT VALUES ON CONFLICT (id) DO NOTHING;
 COMMENT ON TABLE risk.parameters IS
-    'The one row of risk parameters: window, decay half-life, prior strength, ring weights, quantile, thresholds.';
+    'The one row of risk parameters: window, decay half-life, prior strength, ring weights, quantile, thresholds, the model''s H3 resolution.';
+COMMENT ON COLUMN risk.parameters.model_resolution IS
+    'H3 resolution the model (pipeline/risk/blend.py) is fitted and predicts at: 8 for text-located police events, 9 for exact point sources; at most base_resolution.';
 
 CREATE TABLE IF NOT EXISTS risk.generations (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -150,12 +153,12 @@ CREATE TABLE IF NOT EXISTS risk.model_predictions (
     PRIMARY KEY (model_version, cell)
 );
 COMMENT ON TABLE risk.model_predictions IS
-    'Expected incidents per resolution-8 cell in the week after the model''s as_of.';
+    'Expected incidents per cell (at risk.parameters.model_resolution when trained) in the week after the model''s as_of.';
 
 CREATE TABLE IF NOT EXISTS risk.backtest_results (
     id bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     model_version text NOT NULL,
-    level text NOT NULL CHECK (level IN ('district', 'h3')),
+    level text NOT NULL CHECK (level IN ('district', 'h3', 'h3_7', 'h3_8', 'h3_9', 'h3_10')),
     method text NOT NULL,
     metric text NOT NULL,
     area_pct real NOT NULL DEFAULT 0,

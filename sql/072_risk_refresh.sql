@@ -137,8 +137,10 @@ BEGIN ATOMIC
 END;
 
 -- Incident mass per base cell for the window ending at as_of: each incident's weight
--- (severity x decay) times its share of the cell. Leaves the temp table incident_cells
--- (incident, cell, share) for the later steps of the same transaction. Returns the located
+-- (severity x decay) times its share of the cell. Hand-off: creates the temp table
+-- pg_temp.incident_cells (id, category, cell, share, precise, weight, recent, previous),
+-- dropped at commit, which risk.rebuild_district_risk and risk.refresh_all read later in
+-- the same transaction (they refuse to run without it: risk.require_incident_cells). Returns the located
 -- share of the city's incidents (located / (located + Stockholm-municipality-only)).
 -- VOLATILE (writes).
 CREATE OR REPLACE FUNCTION risk.rebuild_cell_mass(as_of timestamptz) RETURNS real
@@ -192,6 +194,19 @@ BEGIN
 END;
 $$;
 
+-- The hand-off check: raises 55000 (object_not_in_prerequisite_state) unless
+-- risk.rebuild_cell_mass ran earlier in this transaction, instead of a bare "relation
+-- incident_cells does not exist" (or, worse, a stale table of another as_of). VOLATILE.
+CREATE OR REPLACE FUNCTION risk.require_incident_cells() RETURNS void
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    IF to_regclass('pg_temp.incident_cells') IS NULL THEN
+        RAISE EXCEPTION 'pg_temp.incident_cells is missing: call risk.rebuild_cell_mass(as_of) first, in the same transaction'
+            USING ERRCODE = '55000';
+    END IF;
+END;
+$$;
+
 -- Located incident mass per km2 over the study area (the "city rate" every expected count
 -- uses); a tiny floor keeps an empty city from dividing by zero. STABLE.
 CREATE OR REPLACE FUNCTION risk.city_rate() RETURNS double precision
@@ -228,11 +243,12 @@ BEGIN
     DROP TABLE IF EXISTS cell_observed;
     CREATE TEMP TABLE cell_observed ON COMMIT DROP AS
     WITH base_predicted AS (
-        -- The model predicts resolution-8 cells; a base cell gets its area's share.
-        SELECT b.cell, mp.expected_count * b.area_km2 / p8.area_km2 AS expected_week
+        -- The model predicts cells of risk.parameters.model_resolution; a base cell gets
+        -- its area's share of its parent's prediction.
+        SELECT b.cell, mp.expected_count * b.area_km2 / pm.area_km2 AS expected_week
         FROM risk.cells b
-        JOIN risk.cells p8 ON p8.cell = h3_cell_to_parent(b.cell, 8)
-        JOIN risk.model_predictions mp ON mp.cell = p8.cell AND mp.model_version = model
+        JOIN risk.cells pm ON pm.cell = h3_cell_to_parent(b.cell, p.model_resolution)
+        JOIN risk.model_predictions mp ON mp.cell = pm.cell AND mp.model_version = model
         WHERE b.resolution = p.base_resolution
     ),
     base_to_target AS (
@@ -294,13 +310,15 @@ END;
 $$;
 
 -- Risk per district: located mass against the city rate, prior centred on the city rate.
--- VOLATILE (writes). Reads the incident_cells hand-off of risk.rebuild_cell_mass.
+-- VOLATILE (writes). Reads the pg_temp.incident_cells hand-off of risk.rebuild_cell_mass
+-- (checked first).
 CREATE OR REPLACE FUNCTION risk.rebuild_district_risk() RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     p risk.parameters;
     rate double precision;
 BEGIN
+    PERFORM risk.require_incident_cells();
     SELECT * INTO p FROM risk.parameters;
     rate := risk.city_rate();
 
@@ -445,6 +463,7 @@ BEGIN
     PERFORM risk.rebuild_incident_counts(as_of);
     ANALYZE risk.incident_counts;
 
+    PERFORM risk.require_incident_cells();
     INSERT INTO risk.generations (as_of, located_incidents, located_share, model_version)
     VALUES (as_of, (SELECT count(DISTINCT id) FROM incident_cells), located, model)
     RETURNING id INTO generation;

@@ -58,13 +58,18 @@ def test_points_command_loads_a_csv_with_a_mapping(cli_db: ScratchDatabase, tmp_
     runner.invoke(load.app, ["boundaries"])
     path = tmp_path / "points.csv"
     path.write_text("nr,t,kind,y,x\n1,2024-05-14T08:30:00,Rån,59.33,18.06\n2,x,Rån,59.33,18.06\n")
-    result = runner.invoke(
-        ingest.app,
-        ["points", str(path), "--map", "id=nr,time=t,type=kind,lat=y,lon=x", "--source", "demo"],
-    )
+    args = ["points", str(path), "--map", "id=nr,time=t,type=kind,lat=y,lon=x", "--source", "demo"]
+    refused = runner.invoke(ingest.app, args)  # --max-rejects 0 by default
+    assert refused.exit_code == 1
+    assert "rejected line 3: bad_time" in refused.output
+    assert "1 rows rejected, more than --max-rejects 0: nothing written" in refused.output
+    types = tmp_path / "types.csv"
+    types.write_text("type,category,severity\nStöld,theft,\n")
+    result = runner.invoke(ingest.app, [*args, "--max-rejects", "1", "--types", str(types)])
     assert result.exit_code == 0, result.output
     assert "inserted 1, updated 0, unchanged 0, rejected 1 (bad_time 1)" in result.stdout
     assert "rejected line 3: bad_time" in result.output
+    assert "unmapped type 'Rån': 1 rows (not counted for risk)" in result.output
 
 
 def test_a_bad_bbox_is_refused(cli_db: ScratchDatabase, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -10,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
+from pipeline.ingest.point_rows import load_type_mapping
 from pipeline.ingest.points_file import (
+    FileFormat,
     PointsFileError,
+    TooManyRejects,
     default_rules,
     ingest_points_file,
     parse_mapping,
@@ -101,7 +105,7 @@ def test_csv_points_are_stored_with_h3_cell_district_and_category(
     )
     assert stored[1][1:5] == ("robbery", "point", 10, "Rinkeby")
     assert stored[1][7] == datetime(2024, 5, 14, 7, 0, tzinfo=UTC)
-    assert stored[2][1] == "other"
+    assert stored[2][1] == "unmapped"
     kind = scalar(ref_db.owner_url, "SELECT kind FROM ref.data_sources WHERE code = 'test_points'")
     assert kind == "points_file"
 
@@ -196,7 +200,10 @@ def test_geojson_points_take_their_position_from_the_geometry(
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("time=a,lat=b,lon=c,type=d", "lacks id"),
+        ("lat=b,lon=c,type=d", "map the time"),
+        ("time=a,date=x,lat=b,lon=c,type=d", "map the time"),
+        ("time=a,hour=h,lat=b,lon=c,type=d", "need date"),
+        ("time=a,lat=b,lon=c,id=e", "lacks type"),
         ("time=a,lat=b,type=d,id=e", "both lat and lon"),
         ("time=a,lat=b,lon=c,type=d,id=e,colour=f", "not one of"),
         ("time=a,time=b,lat=b,lon=c,type=d,id=e", "given twice"),
@@ -227,3 +234,137 @@ def test_points_cannot_be_written_into_the_police_source(
     rules = default_rules("Europe/Stockholm", None, STOCKHOLM_BOX)
     with pytest.raises(PointsFileError, match="police_api source"):
         ingest_points_file(ref_db.owner_url, path, MAPPING, "polisen", rules)
+
+
+# ---- Point files as cities publish them (issue 20; parsing robustness of issue 16 item 4) ----
+
+TYPES_CSV = "type,category,severity\nOther Theft,theft,\nBreak and Enter,theft,0.6\n"
+
+
+def load_with(
+    db: ScratchDatabase,
+    path: Path,
+    mapping: str,
+    file_format: FileFormat | None = None,
+    max_rejects: int | None = None,
+    types: str | None = None,
+    crs: str | None = None,
+    tmp_path: Path | None = None,
+) -> IngestSummary:
+    type_mapping = None
+    if types is not None:
+        assert tmp_path is not None
+        (tmp_path / "types.csv").write_text(types, encoding="utf-8")
+        type_mapping = load_type_mapping(tmp_path / "types.csv")
+    rules = default_rules("Europe/Stockholm", None, STOCKHOLM_BOX, type_mapping, crs)
+    return ingest_points_file(
+        db.owner_url,
+        path,
+        parse_mapping(mapping),
+        "test_points",
+        rules,
+        "Test points",
+        file_format,
+        max_rejects,
+    )
+
+
+def test_rows_without_an_id_get_stable_content_ids(ref_db: ScratchDatabase, tmp_path: Path) -> None:
+    path = tmp_path / "no_id.csv"
+    twin = "2024-05-14T08:30:00,Other Theft,59.3144,18.0736\n"
+    path.write_text("t,kind,y,x\n" + twin + twin + "2024-05-14T09:00:00,Mischief,59.3,18.07\n")
+    mapping = "time=t,type=kind,lat=y,lon=x"
+    first = load_with(ref_db, path, mapping)
+    ids = [r[0] for r in rows(ref_db.owner_url, "SELECT external_id FROM raw.incidents")]
+    # Two identical rows are two incidents; a re-read gives every row the same id again.
+    assert first.inserted == 3 and len(set(ids)) == 3
+    assert {i.rsplit("-", 1)[1] for i in ids} == {"1", "2"}
+    assert all(i.startswith("h:") for i in ids)
+    second = load_with(ref_db, path, mapping)
+    assert (second.inserted, second.unchanged) == (0, 3)
+
+
+def test_date_and_hour_columns_and_projected_coordinates(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    # Sergels torg in SWEREF 99 TM (EPSG:3006): E 674 450, N 6 580 930 (about).
+    path = tmp_path / "split.csv"
+    path.write_text("nr,DATE,HOUR,MINUTE,kind,X,Y\nP1,2024-05-14,22,15,Rån,674450,6580930\n")
+    summary = load_with(
+        ref_db, path, "id=nr,date=DATE,hour=HOUR,minute=MINUTE,type=kind,lon=X,lat=Y",
+        crs="EPSG:3006",
+    )  # fmt: skip
+    assert summary.inserted == 1
+    occurred, lon, lat = rows(
+        ref_db.owner_url,
+        "SELECT occurred_at, ST_X(point_geom), ST_Y(point_geom) FROM raw.incidents",
+    )[0]
+    assert occurred == datetime(2024, 5, 14, 20, 15, tzinfo=UTC)  # 22:15 Stockholm summer time
+    assert lon == pytest.approx(18.06, abs=0.01) and lat == pytest.approx(59.33, abs=0.01)
+
+
+def test_a_types_file_maps_words_and_unknown_words_never_count_for_risk(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    path = tmp_path / "typed.csv"
+    path.write_text(
+        "nr,t,kind,y,x\n"
+        "T1,2024-05-14T08:30:00,Other Theft,59.3144,18.0736\n"
+        "T2,2024-05-14T08:30:00,break and enter,59.3144,18.0736\n"
+        "T3,2024-05-14T08:30:00,Misshandel,59.3144,18.0736\n"
+    )
+    summary = load_with(
+        ref_db, path, "id=nr,time=t,type=kind,lat=y,lon=x", types=TYPES_CSV, tmp_path=tmp_path
+    )
+    assert summary.unknown_types == {"Misshandel": 1}  # a word of another source: not guessed
+    stored = rows(
+        ref_db.owner_url,
+        "SELECT i.external_id, i.category, i.severity, k.counts_for_risk FROM raw.incidents i"
+        " JOIN ref.incident_categories k ON k.code = i.category ORDER BY 1",
+    )
+    assert stored == [
+        ("T1", "theft", pytest.approx(0.4), True),
+        ("T2", "theft", pytest.approx(0.6), True),
+        ("T3", "unmapped", 0.0, False),
+    ]
+
+
+def test_gzip_latin1_semicolons_and_decimal_commas(ref_db: ScratchDatabase, tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv.gz"
+    text = "nr;t;kind;y;x\nS1;2024-05-14T08:30:00;Rån i Västerås;59,3144;18,0736\n"
+    path.write_bytes(gzip.compress(text.encode("latin-1")))
+    summary = load_with(
+        ref_db, path, "id=nr,time=t,type=kind,lat=y,lon=x", FileFormat(encoding="latin-1")
+    )
+    assert summary.inserted == 1
+    assert rows(ref_db.owner_url, "SELECT event_type FROM raw.incidents") == [("Rån i Västerås",)]
+
+
+def test_a_missing_column_shows_the_header_seen(ref_db: ScratchDatabase, tmp_path: Path) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text("nr;t;kind;lat;lon\n")
+    with pytest.raises(
+        PointsFileError, match=r"no column 'y'.*header seen \(';'-separated\): 'nr'"
+    ):
+        load_with(ref_db, path, "id=nr,time=t,type=kind,lat=y,lon=lon")
+
+
+def test_blank_lines_extra_fields_and_max_rejects(ref_db: ScratchDatabase, tmp_path: Path) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text(
+        "nr,t,kind,y,x\n"
+        "\n"
+        "E1,2024-05-14T08:30:00,Rån,59.3144,18.0736\n"
+        "\n"
+        "\n"
+        "E2,2024-05-14T08:30:00,Rån,59,33,18.06\n"  # Swedish decimals in a ,-file: 6 fields
+    )
+    mapping = "id=nr,time=t,type=kind,lat=y,lon=x"
+    with pytest.raises(TooManyRejects) as refused:
+        load_with(ref_db, path, mapping, max_rejects=0)
+    assert [(r.where, r.reason) for r in refused.value.summary.rejections] == [
+        ("line 6", "extra_fields")
+    ]
+    assert scalar(ref_db.owner_url, "SELECT count(*) FROM raw.incidents") == 0  # rolled back
+    summary = load_with(ref_db, path, mapping, max_rejects=1)
+    assert summary.inserted == 1

@@ -1,4 +1,4 @@
-"""The statsmodels model, the backtest and the nightly pipeline on a synthetic city."""
+"""The blend model, the backtest and the nightly pipeline on a synthetic city."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from config.settings import Settings
 from pipeline.jobs import JobAlreadyRunning, exclusive
 from pipeline.nightly import _queued_run, run_nightly
 from pipeline.risk.backtest import format_report, run_backtest
-from pipeline.risk.features import FEATURE_NAMES
+from pipeline.risk.blend import FEATURES
 from pipeline.risk.model import retrain
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
 from tests.support.live_server import live_server
@@ -76,12 +76,52 @@ def test_retrain_stores_the_model_and_predicts_every_cell(history: ScratchDataba
         hot8 = conn.execute(
             "SELECT h3_lat_lng_to_cell(ST_SetSRID(ST_Point(18.062, 59.331), 4326), 8)::text"
         ).fetchone()
-    assert set(coefficients) == set(FEATURE_NAMES)
-    assert n_obs > 1000
+    assert set(coefficients) == set(FEATURES)
+    assert n_obs == 26 * cells8[0]  # the 26 weeks before the cutoff, every cell
     assert len(predictions) == cells8[0]
     assert predictions[0][0] == hot8[0]
     weekly_total = sum(p for _, p in predictions)
     assert 8 < weekly_total < 25  # about 12 located incidents a week (+3 on Friday nights)
+
+
+def test_the_model_runs_at_the_resolution_of_its_parameter(history: ScratchDatabase) -> None:
+    with psycopg.connect(history.owner_url) as conn:
+        conn.execute("UPDATE risk.parameters SET model_resolution = 9")
+        conn.commit()
+    version = retrain(history.owner_url, AS_OF)
+    with psycopg.connect(history.owner_url) as conn:
+        conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
+        resolutions = conn.execute(
+            "SELECT DISTINCT h3_get_resolution(cell) FROM risk.model_predictions"
+            " WHERE model_version = %s",
+            (version,),
+        ).fetchall()
+        counts = conn.execute(
+            "SELECT resolution, count(*) FILTER (WHERE expected_week IS NOT NULL), count(*),"
+            " sum(expected_week) FROM risk.cell_risk GROUP BY resolution ORDER BY resolution"
+        ).fetchall()
+        predicted = conn.execute(
+            "SELECT sum(expected_count) FROM risk.model_predictions WHERE model_version = %s",
+            (version,),
+        ).fetchone()
+    assert resolutions == [(9,)]
+    # Every cell of every resolution gets its share; each resolution sums to the same week.
+    for _resolution, with_prediction, total, week in counts:
+        assert with_prediction == total
+        assert week == pytest.approx(predicted[0], rel=1e-3)
+
+
+def test_the_district_risk_refuses_to_run_without_the_cell_mass_hand_off(
+    history: ScratchDatabase,
+) -> None:
+    with psycopg.connect(history.owner_url) as conn:
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="rebuild_cell_mass"):
+            conn.execute("SELECT risk.rebuild_district_risk()")
+        conn.rollback()
+        conn.execute("SELECT risk.rebuild_cells(base_resolution) FROM risk.parameters")
+        conn.execute("SELECT risk.rebuild_cell_mass(%s)", (AS_OF,))
+        conn.execute("SELECT risk.rebuild_cell_risk(NULL)")
+        assert conn.execute("SELECT risk.rebuild_district_risk()").fetchone()[0] > 0
 
 
 def test_the_hour_of_week_profile_finds_the_friday_night_peak(history: ScratchDatabase) -> None:
@@ -100,17 +140,20 @@ def test_the_hour_of_week_profile_finds_the_friday_night_peak(history: ScratchDa
     assert factors.max() > 1.5
 
 
-def test_backtest_rates_the_model_beside_three_baselines(history: ScratchDatabase) -> None:
+def test_backtest_rates_the_model_beside_the_baselines(history: ScratchDatabase) -> None:
     with psycopg.connect(history.owner_url) as conn:
         conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
         conn.commit()
     report = run_backtest(history.owner_url, n_origins=4, progress=False, end=AS_OF)
     methods = {(level, method) for level, method, *_ in report.rows}
-    for level in ("district", "h3"):
-        assert {(level, m) for m in ("model", "uniform", "last52", "ring_kde")} <= methods
+    for level in ("district", "h3_9", "h3_8"):
+        expected = ("model", "uniform", "last52", "ring_kde", "risk_score")
+        assert {(level, m) for m in expected} <= methods
     values = {(lv, m, metric, pct): v for lv, m, metric, pct, v in report.rows}
     # The hot spot is a tenth of a district: knowing it beats spreading by area.
-    assert values[("h3", "model", "pai", 5)] > 2 * values[("h3", "uniform", "pai", 5)]
+    for level in ("h3_9", "h3_8"):
+        assert values[(level, "model", "pai", 5)] > 2 * values[(level, "uniform", "pai", 5)]
+        assert values[(level, "model", "deviance", 0)] > 0
     assert 0 <= values[("h3", "risk_score", "alert_area_share", 0)] <= 0.2
     table = format_report(report)
     assert "ring_kde" in table and "PAI@5%" in table
@@ -141,6 +184,23 @@ def test_nightly_retrains_refreshes_and_backtests(
     assert result.generation >= 1
     assert with_prediction[0] == with_prediction[1] > 0
     assert history_api.get("/health/ready").json()["status"] == "ok"
+
+
+def test_a_short_history_skips_the_backtest_but_never_fails_the_nightly(
+    db: ScratchDatabase, api: httpx.Client
+) -> None:
+    with psycopg.connect(db.owner_url) as conn:
+        make_city(conn)
+        add_hotspot_history(conn, weeks=12)  # a new deployment: 12 weeks of data
+    result = run_nightly(db.owner_url, backtest_origins=52)
+    with psycopg.connect(db.owner_url) as conn:
+        runs = dict(conn.execute("SELECT kind, status FROM ops.job_runs").fetchall())
+        details = conn.execute(
+            "SELECT details ->> 'backtest' FROM ops.job_runs WHERE id = %s", (result.run_id,)
+        ).fetchone()
+    assert runs["nightly"] == runs["retrain"] == runs["refresh"] == "success"
+    assert details[0].startswith("skipped: only 0 weekly origins")
+    assert api.get("/health/ready").json()["status"] == "ok"
 
 
 def test_a_failed_nightly_run_marks_health_degraded(db: ScratchDatabase, api: httpx.Client) -> None:
@@ -190,6 +250,6 @@ def test_retrain_trigger_queues_one_run_for_the_scheduler(
     )
     assert metrics.status_code == 200
     payload = metrics.json()
-    assert payload["model_version"].startswith("glm-")
+    assert payload["model_version"].startswith("blend-")
     assert {row["method"] for row in payload["backtest"]} >= {"model", "last52"}
     assert history_api.get("/api/v1/model/metrics").status_code == 401

@@ -28,6 +28,7 @@ class IngestSummary:
     rejected: Counter[str] = field(default_factory=Counter)
     warnings: Counter[str] = field(default_factory=Counter)
     rejections: list[Rejection] = field(default_factory=list)
+    unknown_types: Counter[str] = field(default_factory=Counter)
 
     def reject(self, where: str, reason: str, detail: str) -> None:
         """Count a rejected record and keep its detail (up to MAX_KEPT_REJECTIONS)."""
@@ -46,6 +47,7 @@ class IngestSummary:
         self.unchanged += other.unchanged
         self.rejected.update(other.rejected)
         self.warnings.update(other.warnings)
+        self.unknown_types.update(other.unknown_types)
         room = MAX_KEPT_REJECTIONS - len(self.rejections)
         self.rejections.extend(other.rejections[: max(room, 0)])
 
@@ -74,6 +76,7 @@ class IngestSummary:
             "unchanged": self.unchanged,
             "rejected": dict(self.rejected),
             "warnings": dict(self.warnings),
+            "unknown_types": dict(self.unknown_types.most_common(50)),
         }
 
 

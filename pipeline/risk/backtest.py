@@ -1,13 +1,16 @@
-"""Rolling-origin backtest: weekly origins, only what was first seen before each origin,
-the model against the baselines at district and H3 level; results stored and printed."""
+"""Rolling-origin backtest over a unit x week matrix built once: weekly origins, every
+method on the same folds, only what was first seen before each origin; per level (districts,
+H3 resolutions 9 and 8). The origins adapt to the history available. Results are stored per
+model version and printed."""
 
 from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import psycopg
@@ -15,17 +18,40 @@ from tqdm import tqdm
 
 from pipeline.jobs import recorded_job
 from pipeline.risk import baselines
+from pipeline.risk.blend import (
+    MIN_HISTORY_WEEKS,
+    BlendFeatures,
+    fit_blend,
+    poisson_deviance,
+)
 from pipeline.risk.evaluation import calibration_by_decile, jaccard, pooled_hit_rate_and_pai
-from pipeline.risk.features import read_cell_weeks
-from pipeline.risk.model import HISTORY_WEEKS, current_cutoff, fit_and_predict
-from pipeline.risk.refresh import rebuild_study_area
+from pipeline.risk.model import current_cutoff
+from pipeline.risk.study import (
+    Level,
+    Study,
+    district_level,
+    h3_level,
+    level_events,
+    load_study,
+    week_grid,
+)
+from pipeline.risk.weekly import WeekMatrix, data_start_week
 
 log = logging.getLogger("halo.backtest")
 
 AREA_PCTS = (1, 2, 5, 10, 20)
-METHODS = ("model", "uniform", "last52", "ring_kde")
-LEVELS = ("district", "h3")
+METHODS = ("model", "uniform", "last52", "ring_kde", "risk_score")
+RESOLUTIONS = (9, 8)
 STABILITY_DAYS = 14
+MIN_ORIGINS = 4
+# Every method's prediction is floored at this share of the uniform one for the deviance, so
+# a zero prediction where something happened costs the same finite amount for every method.
+DEVIANCE_FLOOR = 1e-3
+CALIBRATION_MIN_EXPECTED = 100.0
+
+
+class BacktestSkipped(ValueError):
+    """Too little history for even MIN_ORIGINS origins."""
 
 
 @dataclass
@@ -49,131 +75,152 @@ class BacktestReport:
     model_version: str
     origins: int
     rows: list[tuple[str, str, str, float, float]]
+    requested_origins: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
 
 def run_backtest(
-    owner_url: str, n_origins: int = 52, progress: bool = True, end: datetime | None = None
+    owner_url: str,
+    n_origins: int = 52,
+    progress: bool = True,
+    end: datetime | None = None,
+    thin: float | None = None,
+    seed: int = 20,
 ) -> BacktestReport:
-    """Backtest over n_origins weekly origins ending a week before the data's as-of time."""
+    """Backtest over (up to) n_origins weekly origins ending at the data's as-of time."""
     with recorded_job(owner_url, "backtest") as run, psycopg.connect(owner_url) as conn:
         end = end or current_cutoff(conn)
-        origins = [end - timedelta(weeks=k) for k in range(n_origins, 0, -1)]
-        rebuild_study_area(conn)
-        units = read_units(conn)
-        folds = Folds()
-        for origin in tqdm(origins, desc="backtest", unit="origin", disable=not progress):
-            evaluate_origin(conn, origin, units, folds)
-        rows = summarise(folds) + alert_stability(conn, end)
-        version = latest_model_version(conn)
-        store_results(conn, version, rows)
+        study = load_study(conn)
+        if thin is not None:
+            study = study.thinned(thin, seed)
+        levels = study_levels(conn, study)
+        report = backtest_study(study, levels, end, n_origins, progress)
+        report.rows += alert_stability(conn, end) if thin is None else []
+        report.model_version = latest_model_version(conn)
+        store_results(conn, report.model_version, report.rows)
         conn.commit()
-        run.rows = len(rows)
-        run.details = {"model_version": version, "origins": n_origins}
-    return BacktestReport(version, n_origins, rows)
+        run.rows = len(report.rows)
+        run.details = {
+            "model_version": report.model_version,
+            "origins": report.origins,
+            "requested_origins": n_origins,
+            "notes": report.notes,
+        }
+    return report
 
 
-@dataclass(frozen=True)
-class Units:
-    """Resolution-8 cells, their rings, and the base cells that map them onto districts."""
-
-    cells: list[str]
-    index: dict[str, int]
-    rings: list[list[list[int]]]
-    base_parent: np.ndarray  # row index of each base cell's parent
-    base_district: np.ndarray
-    base_area: np.ndarray
-    parent_area: np.ndarray
-    base_cell: list[str]
+def study_levels(conn: psycopg.Connection, study: Study) -> list[Level]:
+    """Districts (when loaded), then H3 at RESOLUTIONS."""
+    district = district_level(conn, study)
+    return ([district] if district else []) + [h3_level(conn, study, r) for r in RESOLUTIONS]
 
 
-def read_units(conn: psycopg.Connection) -> Units:
-    """The study area's cells and their neighbourhoods, from risk.cells."""
-    cells = [
-        r[0]
-        for r in conn.execute(
-            "SELECT cell::text FROM risk.cells WHERE resolution = 8 ORDER BY cell"
-        ).fetchall()
+def usable_origins(n_weeks: int, data_start: int) -> int:
+    """How many weekly origins the history supports: each needs MIN_HISTORY_WEEKS of history
+    and at least one week to fit on before it."""
+    return max(n_weeks - (data_start + MIN_HISTORY_WEEKS + 1), 0)
+
+
+def backtest_study(
+    study: Study, levels: list[Level], end: datetime, n_origins: int, progress: bool
+) -> BacktestReport:
+    """Every level and method over the same origins; adapts the origins to the history."""
+    started, cpu_started = time.perf_counter(), time.process_time()
+    start_epoch, n_weeks = week_grid(study, end)
+    matrices = [
+        WeekMatrix(lv.units, level_events(study, lv, start_epoch), n_weeks) for lv in levels
     ]
-    index = {c: i for i, c in enumerate(cells)}
-    rings: list[list[list[int]]] = [[[], []] for _ in cells]
-    for cell, neighbour, distance in conn.execute(
-        "SELECT c.cell::text, n::text, h3_grid_distance(c.cell, n) FROM risk.cells c,"
-        " h3_grid_disk(c.cell, 2) AS n WHERE c.resolution = 8 AND n <> c.cell"
-    ).fetchall():
-        if neighbour in index:
-            rings[index[cell]][distance - 1].append(index[neighbour])
-    base = conn.execute(
-        "SELECT b.cell::text, h3_cell_to_parent(b.cell, 8)::text, b.district_id, b.area_km2,"
-        " p.area_km2 FROM risk.cells b JOIN risk.cells p ON p.cell = h3_cell_to_parent(b.cell, 8)"
-        " WHERE b.resolution = (SELECT base_resolution FROM risk.parameters)"
-    ).fetchall()
-    return Units(
-        cells,
-        index,
-        rings,
-        np.array([index[r[1]] for r in base]),
-        np.array([r[2] for r in base]),
-        np.array([r[3] for r in base], dtype=float),
-        np.array([r[4] for r in base], dtype=float),
-        [r[0] for r in base],
-    )
+    data_start = data_start_week(matrices[-1].weekly_totals())
+    available = usable_origins(n_weeks, data_start)
+    notes = []
+    origins = min(n_origins, available)
+    if origins < MIN_ORIGINS:
+        raise BacktestSkipped(
+            f"only {available} weekly origins of history (need {MIN_ORIGINS}): backtest skipped"
+        )
+    if origins < n_origins:
+        notes.append(
+            f"{origins} of {n_origins} requested origins: the history since"
+            f" {datetime.fromtimestamp(start_epoch + data_start * 7 * 86400, UTC):%Y-%m-%d}"
+            f" supports no more"
+        )
+        log.warning(notes[-1])
+    folds = Folds()
+    weeks = range(n_weeks - origins, n_weeks)
+    total = len(weeks) * len(levels)
+    with tqdm(total=total, desc="backtest", unit="origin", disable=not progress) as bar:
+        for level, matrix in zip(levels, matrices, strict=True):
+            features = BlendFeatures(matrix, data_start)
+            for week in weeks:
+                evaluate_origin(level.name, matrix, features, week, folds)
+                bar.update()
+    rows = summarise(folds)
+    seconds = time.perf_counter() - started
+    report = BacktestReport("", origins, rows, n_origins, seconds, notes=notes)
+    report.cpu_seconds = time.process_time() - cpu_started
+    return report
 
 
-def evaluate_origin(conn: psycopg.Connection, origin: datetime, units: Units, folds: Folds) -> None:
-    """Fit at one origin, predict its week with every method, add the folds of both levels."""
-    fitted = fit_and_predict(read_cell_weeks(conn, origin, HISTORY_WEEKS), HISTORY_WEEKS)
-    rows = np.array([units.index[c] for c in fitted.target.cells])
-    n = len(units.cells)
-    area8, last52 = np.zeros(n), np.zeros(n)
-    area8[rows], last52[rows] = fitted.target.area_km2, fitted.target.last52
-    model = np.zeros(n)
-    model[rows] = fitted.predicted
-    predictions = {
+def method_predictions(
+    matrix: WeekMatrix, features: BlendFeatures, origin: int
+) -> dict[str, np.ndarray]:
+    """Every method's expected count per unit for week `origin`, from what was known then.
+    risk_score is a score, not a count: its entry is score x area so that ranking by
+    prediction per area ranks by the score."""
+    units = matrix.units
+    last52 = matrix.window(origin - 52, origin, origin) / 52.0
+    model = fit_blend(features, origin).predict(features.at(origin))
+    return {
         "model": model,
-        "uniform": baselines.uniform(last52, area8),
-        "last52": baselines.last_52_weeks(last52),
-        "ring_kde": baselines.ring_kde(last52, units.rings),
+        "uniform": baselines.uniform(last52 * 52.0, units.area),
+        "last52": last52,
+        "ring_kde": baselines.ring_kde_matrix(last52, units.ring1, units.ring2),
+        "risk_score": units.area
+        * baselines.risk_score_now(
+            matrix.block(origin - 52, origin, origin), units.area, units.ring1, units.ring2
+        ),
     }
-    observed_base = observed_week(conn, origin, units)
-    observed8 = np.bincount(units.base_parent, weights=observed_base, minlength=n)
-    _districts, district_of_base = np.unique(units.base_district, return_inverse=True)
-    district_area = np.bincount(district_of_base, weights=units.base_area)
-    district_observed = np.bincount(district_of_base, weights=observed_base)
-    for method, pred8 in predictions.items():
-        folds.add("h3", method, pred8, observed8, area8)
-        share = units.base_area / units.parent_area
-        district_pred = np.bincount(district_of_base, weights=pred8[units.base_parent] * share)
-        folds.add("district", method, district_pred, district_observed, district_area)
 
 
-def observed_week(conn: psycopg.Connection, origin: datetime, units: Units) -> np.ndarray:
-    """What happened in the week after origin (whenever it was first seen), per base cell."""
-    position = {c: i for i, c in enumerate(units.base_cell)}
-    observed = np.zeros(len(units.base_cell))
-    for cell, n in conn.execute(
-        "SELECT cell::text, sum(share) FROM risk.incident_shares('infinity', %s, %s) GROUP BY cell",
-        (origin, origin + timedelta(weeks=1)),
-    ).fetchall():
-        if cell in position:
-            observed[position[cell]] = n
-    return observed
+def evaluate_origin(
+    level: str, matrix: WeekMatrix, features: BlendFeatures, origin: int, folds: Folds
+) -> None:
+    """Predict week `origin` with every method; add one fold per method."""
+    observed = matrix.observed(origin)
+    for method, predicted in method_predictions(matrix, features, origin).items():
+        folds.add(level, method, predicted, observed, matrix.units.area)
 
 
 def summarise(folds: Folds) -> list[tuple[str, str, str, float, float]]:
-    """Hit rate and PAI per area share, calibration by decile and totals, per level/method."""
+    """Hit rate and PAI per area share, Poisson deviance, calibration by decile and totals,
+    per level and method."""
     rows: list[tuple[str, str, str, float, float]] = []
     for (level, method), fold_list in sorted(folds.data.items()):
         for pct in AREA_PCTS:
             hit, pai = pooled_hit_rate_and_pai(fold_list, pct / 100)
             rows += [(level, method, "hit_rate", pct, hit), (level, method, "pai", pct, pai)]
+        if method == "risk_score":
+            continue
         predicted = np.concatenate([f[0] for f in fold_list])
         observed = np.concatenate([f[1] for f in fold_list])
-        for decile, (p, o) in enumerate(calibration_by_decile(predicted, observed), start=1):
+        floor = np.concatenate([DEVIANCE_FLOOR * f[0].sum() * f[2] / f[2].sum() for f in fold_list])
+        rows.append(
+            (level, method, "deviance", 0, poisson_deviance(observed, np.maximum(predicted, floor)))
+        )
+        deciles = calibration_by_decile(predicted, observed)
+        per_decile = len(predicted) / len(deciles)
+        worst = 0.0
+        for decile, (p, o) in enumerate(deciles, start=1):
             rows += [
                 (level, method, f"calibration_predicted_d{decile:02d}", 0, p),
                 (level, method, f"calibration_observed_d{decile:02d}", 0, o),
             ]
+            if p * per_decile >= CALIBRATION_MIN_EXPECTED:
+                worst = max(worst, abs(o / p - 1.0))
         rows += [
+            (level, method, "calibration_worst_decile", 0, worst),
             (level, method, "predicted_total", 0, float(predicted.sum())),
             (level, method, "observed_total", 0, float(observed.sum())),
         ]
@@ -230,21 +277,37 @@ def store_results(
 
 
 def format_report(report: BacktestReport) -> str:
-    """The backtest as a table: hit rate and PAI per area share, calibration totals."""
+    """The backtest as a table: hit rate and PAI per area share, deviance, calibration."""
     values = {(lv, m, metric, pct): v for lv, m, metric, pct, v in report.rows}
-    head = ["level", "method"] + [f"hit@{p}%" for p in AREA_PCTS] + ["PAI@5%", "pred/obs"]
-    lines = [" ".join(f"{h:>9}" for h in head)]
-    for level in LEVELS:
+    head = ["level", "method"] + [f"hit@{p}%" for p in AREA_PCTS]
+    head += ["PAI@5%", "deviance", "pred/obs", "worst dec"]
+    lines = [" ".join(f"{h:>10}" for h in head)]
+    levels = sorted({lv for lv, *_ in report.rows if lv != "h3"}, key=_level_order)
+    for level in levels:
         for method in METHODS:
             if (level, method, "pai", 5) not in values:
                 continue
-            hits = [values[(level, method, "hit_rate", p)] for p in AREA_PCTS]
-            ratio = values[(level, method, "predicted_total", 0)] / max(
-                values[(level, method, "observed_total", 0)], 1e-9
-            )
-            cells = [level, method] + [f"{h:.3f}" for h in hits]
-            cells += [f"{values[(level, method, 'pai', 5)]:.2f}", f"{ratio:.3f}"]
-            lines.append(" ".join(f"{c:>9}" for c in cells))
+            cells = [level, method]
+            cells += [f"{values[(level, method, 'hit_rate', p)]:.3f}" for p in AREA_PCTS]
+            cells.append(f"{values[(level, method, 'pai', 5)]:.2f}")
+            if (level, method, "deviance", 0) in values:
+                ratio = values[(level, method, "predicted_total", 0)] / max(
+                    values[(level, method, "observed_total", 0)], 1e-9
+                )
+                cells += [
+                    f"{values[(level, method, 'deviance', 0)]:.4f}",
+                    f"{ratio:.3f}",
+                    f"{values[(level, method, 'calibration_worst_decile', 0)]:.3f}",
+                ]
+            else:
+                cells += ["-", "-", "-"]
+            lines.append(" ".join(f"{c:>10}" for c in cells))
     for key in ("alert_jaccard_day_to_day", "alert_area_share"):
-        lines.append(f"{key}: {values.get(('h3', 'risk_score', key, 0), float('nan')):.3f}")
+        if ("h3", "risk_score", key, 0) in values:
+            lines.append(f"{key}: {values[('h3', 'risk_score', key, 0)]:.3f}")
+    lines += [f"note: {n}" for n in report.notes]
     return "\n".join(lines)
+
+
+def _level_order(level: str) -> tuple[int, str]:
+    return (0 if level == "district" else 1, level)

@@ -4,6 +4,7 @@ and a ring kernel density (the last 52 weeks smoothed over H3 neighbour rings)."
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse, stats
 
 # Kernel weight of the cell itself and of its first and second rings.
 RING_KERNEL = (1.0, 0.5, 0.25)
@@ -33,3 +34,44 @@ def ring_kde(last52: np.ndarray, rings: list[list[list[int]]]) -> np.ndarray:
     if total <= 0:
         return smoothed
     return np.asarray(smoothed * (last52.sum() / 52.0) / total)
+
+
+def ring_kde_matrix(
+    rate: np.ndarray, ring1: sparse.csr_matrix, ring2: sparse.csr_matrix
+) -> np.ndarray:
+    """ring_kde with rings as adjacency matrices (the matrix backtest's units)."""
+    smoothed = RING_KERNEL[0] * rate.astype(float)
+    for kernel, ring in zip(RING_KERNEL[1:], (ring1, ring2), strict=True):
+        degree = np.asarray(ring.sum(axis=1)).ravel()
+        total = ring @ rate
+        smoothed += kernel * np.divide(total, degree, out=np.zeros_like(total), where=degree > 0)
+    if smoothed.sum() <= 0:
+        return smoothed
+    return np.asarray(smoothed * rate.sum() / smoothed.sum())
+
+
+def risk_score_now(
+    weekly: np.ndarray,
+    area: np.ndarray,
+    ring1: sparse.csr_matrix,
+    ring2: sparse.csr_matrix,
+    prior_strength: float = 2.0,
+    ring_weights: tuple[float, float] = (0.5, 0.25),
+    half_life_days: float = 90.0,
+    lower_quantile: float = 0.05,
+) -> np.ndarray:
+    """The published risk_score of sql/072 (risk.rebuild_cell_risk), recomputed from unit x
+    week counts (columns oldest first, the last the week before the origin) with unit
+    severity: decayed mass O against E = city rate x area, a ring prior that leaves the unit
+    out, the Gamma posterior's lower quantile, RR_lo / (1 + RR_lo)."""
+    age_days = (np.arange(weekly.shape[1])[::-1] + 0.5) * 7.0
+    observed = weekly @ (0.5 ** (age_days / half_life_days))
+    rate = max(observed.sum() / area.sum(), 1e-9)
+    expected = rate * area
+    prior_o = ring_weights[0] * (ring1 @ observed) + ring_weights[1] * (ring2 @ observed)
+    prior_e = ring_weights[0] * (ring1 @ expected) + ring_weights[1] * (ring2 @ expected)
+    prior_rr = (prior_o + prior_strength) / (prior_e + prior_strength)
+    shape = prior_strength + observed
+    rate_param = prior_strength / prior_rr + expected
+    rr_lower = stats.gamma.ppf(lower_quantile, shape, scale=1.0 / rate_param)
+    return np.asarray(rr_lower / (1.0 + rr_lower))

@@ -1,5 +1,6 @@
-"""The statsmodels model: a Poisson GLM on cell x week counts (quasi-likelihood scale),
-area as offset, features from SQL; its predictions feed the risk tables."""
+"""The model that feeds the risk tables: the blend (pipeline/risk/blend.py) fitted per city at
+risk.parameters.model_resolution on the unit x week matrix, its weights and predictions for
+the week after the cutoff stored per version; plus the hour-of-week profile."""
 
 from __future__ import annotations
 
@@ -10,43 +11,45 @@ from datetime import datetime
 
 import numpy as np
 import psycopg
-import statsmodels.api as sm
 
 from pipeline.jobs import recorded_job
-from pipeline.risk.features import FEATURE_NAMES, CellWeeks, read_cell_weeks, split_train_predict
+from pipeline.risk.blend import FEATURES, BlendFeatures, BlendFit, fit_blend
 from pipeline.risk.hour_profile import fit_hour_profile, write_hour_profile
-from pipeline.risk.refresh import rebuild_study_area
+from pipeline.risk.study import h3_level, level_events, load_study, week_grid
+from pipeline.risk.weekly import WeekMatrix, data_start_week
 
 log = logging.getLogger("halo.model")
 
-HISTORY_WEEKS = 104
-FAMILY = "poisson (quasi-likelihood, Pearson scale)"
-FORMULA = "observed ~ " + " + ".join(FEATURE_NAMES[1:]) + " + offset(log(area_km2))"
+FAMILY = "poisson, identity link, non-negative weights (fitted on the 26 weeks before)"
+FORMULA = "observed ~ 0 + " + " + ".join(FEATURES)
 
 
 @dataclass(frozen=True)
 class FittedModel:
-    """A fitted GLM and its predictions for the week after the cutoff."""
+    """A fitted blend and its predictions for the week after the cutoff."""
 
-    result: sm.GLM
+    fit: BlendFit
+    cells: list[str]
     predicted: np.ndarray
-    target: CellWeeks
+    resolution: int
 
 
-def fit_and_predict(data: CellWeeks, n_weeks: int) -> FittedModel:
-    """Fit on the observed weeks and predict the week after the cutoff."""
-    train, target = split_train_predict(data, n_weeks)
-    if len(train.observed) == 0 or train.observed.sum() <= 0:
-        raise ValueError("too little located history before the cutoff to train on")
-    model = sm.GLM(
-        train.observed,
-        train.design,
-        family=sm.families.Poisson(),
-        offset=np.log(train.area_km2),
-    )
-    result = model.fit(scale="X2")
-    predicted = result.predict(target.design, offset=np.log(target.area_km2))
-    return FittedModel(result, np.asarray(predicted), target)
+def model_resolution(conn: psycopg.Connection) -> int:
+    """The model's H3 resolution (risk.parameters.model_resolution)."""
+    row = conn.execute("SELECT model_resolution FROM risk.parameters").fetchone()
+    return int(row[0]) if row else 8
+
+
+def fit_at_cutoff(conn: psycopg.Connection, cutoff: datetime) -> FittedModel:
+    """Fit on what was first seen by `cutoff`; predict the week after it."""
+    resolution = model_resolution(conn)
+    study = load_study(conn)
+    level = h3_level(conn, study, resolution)
+    start, n_weeks = week_grid(study, cutoff)
+    matrix = WeekMatrix(level.units, level_events(study, level, start), n_weeks)
+    features = BlendFeatures(matrix, data_start_week(matrix.weekly_totals()))
+    fit = fit_blend(features, n_weeks)
+    return FittedModel(fit, level.units.names, fit.predict(features.at(n_weeks)), resolution)
 
 
 def current_cutoff(conn: psycopg.Connection) -> datetime:
@@ -60,48 +63,41 @@ def current_cutoff(conn: psycopg.Connection) -> datetime:
 
 
 def retrain(owner_url: str, cutoff: datetime | None = None) -> str:
-    """Train the GLM and the hour-of-week profile; store run, coefficients and predictions."""
+    """Train the blend and the hour-of-week profile; store run, weights and predictions."""
     with recorded_job(owner_url, "retrain") as run, psycopg.connect(owner_url) as conn:
         cutoff = cutoff or current_cutoff(conn)
-        rebuild_study_area(conn)
-        fitted = fit_and_predict(read_cell_weeks(conn, cutoff, HISTORY_WEEKS), HISTORY_WEEKS)
-        version = f"glm-{cutoff:%Y%m%d}-r{run.id}"
+        fitted = fit_at_cutoff(conn, cutoff)
+        version = f"blend-{cutoff:%Y%m%d}-r{run.id}"
         store_model(conn, version, run.id, cutoff, fitted)
         profile = fit_hour_profile(conn, cutoff)
         write_hour_profile(conn, profile)
         conn.commit()
         run.rows = len(fitted.predicted)
-        run.details = {"model_version": version, "aic": fitted.result.aic}
-    log.info("trained %s on %d cell-weeks", version, int(fitted.result.nobs))
+        run.details = {"model_version": version, "resolution": fitted.resolution}
+    log.info("trained %s on %d cell-weeks", version, fitted.fit.n_obs)
     return version
 
 
 def store_model(
     conn: psycopg.Connection, version: str, run_id: int, cutoff: datetime, fitted: FittedModel
 ) -> None:
-    """Write the model run (coefficients, fit statistics) and its predictions."""
-    result = fitted.result
+    """Write the model run (weights, fit statistics) and its predictions."""
     coefficients = {
-        name: {"coef": float(c), "se": float(s), "p": float(p)}
-        for name, c, s, p in zip(
-            FEATURE_NAMES, result.params, result.bse, result.pvalues, strict=True
-        )
+        name: {"coef": float(w)} for name, w in zip(FEATURES, fitted.fit.weights, strict=True)
     }
-    fit = {"dispersion": float(result.scale), "df_resid": float(result.df_resid)}
+    fit = {"resolution": fitted.resolution, "train_mean_deviance": fitted.fit.deviance}
     conn.execute(
         "INSERT INTO risk.model_runs (version, job_run_id, as_of, family, formula, n_obs, aic,"
         " deviance, pearson_chi2, coefficients, fit)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb)",
+        " VALUES (%s, %s, %s, %s, %s, %s, NULL, %s, NULL, %s::jsonb, %s::jsonb)",
         (
             version,
             run_id,
             cutoff,
             FAMILY,
             FORMULA,
-            int(result.nobs),
-            _finite(result.aic),
-            float(result.deviance),
-            float(result.pearson_chi2),
+            fitted.fit.n_obs,
+            fitted.fit.deviance * fitted.fit.n_obs,
             json.dumps(coefficients),
             json.dumps(fit),
         ),
@@ -112,10 +108,6 @@ def store_model(
             " VALUES (%s::h3index, %s, %s, %s)",
             [
                 (cell, cutoff, float(mu), version)
-                for cell, mu in zip(fitted.target.cells, fitted.predicted, strict=True)
+                for cell, mu in zip(fitted.cells, fitted.predicted, strict=True)
             ],
         )
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None

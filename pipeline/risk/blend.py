@@ -1,0 +1,126 @@
+"""The blend model: next week's count per unit as a non-negative mix of rates Halo already
+knows at the origin — the unit's long-run, last-year and last-quarter weekly rates, the
+long-run rates of its first and second rings, and the city rate spread by area — with the
+weights fitted per city by Poisson likelihood on the weeks just before the origin.
+
+It is empirical Bayes in its simplest honest form: where a unit's own history is thin the
+fit leans on its rings and the city rate (shrinkage), where it is dense on its own counts,
+and the weights come from past origins only (each origin refits; nothing after it is read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, sparse
+
+from pipeline.risk.weekly import WeekMatrix
+
+FEATURES = ("long_run", "last52", "last13", "ring1_long", "ring2_long", "city_by_area")
+LONG_RUN_WEEKS = 156
+TRAIN_WEEKS = 26
+MIN_HISTORY_WEEKS = 13
+
+
+def _row_mean(adjacency: sparse.csr_matrix) -> sparse.csr_matrix:
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    scale = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+    return sparse.csr_matrix(sparse.diags(scale) @ adjacency)
+
+
+@dataclass
+class BlendFeatures:
+    """Features of every unit as known at an origin, cached per origin week."""
+
+    matrix: WeekMatrix
+    data_start: int
+
+    def __post_init__(self) -> None:
+        self._ring1 = _row_mean(self.matrix.units.ring1)
+        self._ring2 = _row_mean(self.matrix.units.ring2)
+        self._area_share = self.matrix.units.area / self.matrix.units.area.sum()
+        self._cache: dict[int, np.ndarray] = {}
+        self.last_weights: np.ndarray | None = None
+
+    def at(self, origin: int) -> np.ndarray:
+        """Design (units x FEATURES) from what was first seen before week `origin`."""
+        if origin not in self._cache:
+            self._cache[origin] = self._compute(origin)
+        return self._cache[origin]
+
+    def _rate(self, weeks: int, origin: int) -> np.ndarray:
+        span = max(min(weeks, origin - self.data_start), 1)
+        return self.matrix.window(origin - span, origin, origin) / span
+
+    def _compute(self, origin: int) -> np.ndarray:
+        long_run = self._rate(LONG_RUN_WEEKS, origin)
+        last52 = self._rate(52, origin)
+        return np.column_stack(
+            [
+                long_run,
+                last52,
+                self._rate(13, origin),
+                self._ring1 @ long_run,
+                self._ring2 @ long_run,
+                last52.sum() * self._area_share,
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class BlendFit:
+    """Fitted weights (per FEATURES) and the number of unit-weeks they were fitted on."""
+
+    weights: np.ndarray
+    n_obs: int
+    deviance: float
+
+    def predict(self, design: np.ndarray) -> np.ndarray:
+        """Expected count per unit for the week after the design's origin."""
+        return np.asarray(design @ self.weights)
+
+
+def fit_blend(features: BlendFeatures, origin: int, train_weeks: int = TRAIN_WEEKS) -> BlendFit:
+    """Fit the weights on the weeks before `origin`: for each week w, the features as known
+    at w against w's count as known at `origin` (never later)."""
+    # A short history (a new deployment) trains on its second half rather than not at all.
+    history = origin - features.data_start
+    first = max(origin - train_weeks, features.data_start + min(MIN_HISTORY_WEEKS, history // 2))
+    weeks = range(max(first, features.data_start + 1), origin)
+    if len(weeks) == 0:
+        raise ValueError("too little located history before the origin to train on")
+    design = np.vstack([features.at(w) for w in weeks])
+    target = np.concatenate([features.matrix.window(w, w + 1, origin) for w in weeks])
+    if target.sum() <= 0:
+        raise ValueError("too little located history before the origin to train on")
+    scale = design.mean(axis=0)
+    scale[scale <= 0] = 1.0
+    x = design / scale
+    # Only the unit-weeks with events enter the log term; the linear term is a column sum.
+    seen = target > 0
+    x_seen, y_seen, column_sums = x[seen], target[seen], x.sum(axis=0)
+
+    def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        mu_seen = np.maximum(x_seen @ beta, 1e-12)
+        value = float(column_sums @ beta - y_seen @ np.log(mu_seen))
+        return value, column_sums - x_seen.T @ (y_seen / mu_seen)
+
+    # Warm start from the previous origin's weights (consecutive origins barely differ).
+    if features.last_weights is not None:
+        start = np.maximum(features.last_weights * scale, 1e-6)
+    else:
+        start = np.full(x.shape[1], target.mean() / max(x.mean(axis=0).sum(), 1e-12))
+    result = optimize.minimize(
+        loss, start, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * x.shape[1]
+    )
+    weights = result.x / scale
+    features.last_weights = weights
+    return BlendFit(weights, int(target.size), poisson_deviance(target, design @ weights))
+
+
+def poisson_deviance(observed: np.ndarray, predicted: np.ndarray) -> float:
+    """Mean Poisson deviance per unit-week (predictions floored at 1e-9)."""
+    mu = np.maximum(predicted, 1e-9)
+    term = np.where(observed > 0, observed * np.log(np.maximum(observed, 1e-300) / mu), 0.0)
+    return float(2.0 * np.mean(term - (observed - mu)))
