@@ -4,6 +4,7 @@
 
 # --- Web assets: MapLibre GL JS, Swagger UI and ReDoc from npm (served by Halo: no CDN) ---
 FROM debian:trixie-slim AS web
+ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm ca-certificates \
  && rm -rf /var/lib/apt/lists/*
@@ -23,6 +24,7 @@ COPY web/public /assets/public
 
 # --- The application ---
 FROM debian:trixie-slim
+ARG DEBIAN_FRONTEND=noninteractive
 # python3-venv: the app's own environment; postgresql-client-17: pg_dump/pg_restore of the
 # server's major for `halo backup` / `halo restore`; tini: PID 1 that forwards SIGTERM so
 # uvicorn drains open requests and one-shot loops stop at once.

@@ -39,6 +39,7 @@ async def redoc() -> HTMLResponse:
         openapi_url="/openapi.json",
         title="Halo API",
         redoc_js_url=f"{REDOC}/redoc.standalone.js",
+        redoc_favicon_url=f"{SWAGGER}/favicon-32x32.png",
         with_google_fonts=False,
     )
 

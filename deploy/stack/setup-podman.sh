@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Podman on these machines (docs: DESIGN.md "Containers"), idempotent: a second run changes
-# nothing. Installs podman + runc (+ podman-compose), makes runc the runtime and drops the
+# nothing. Installs podman + runc, makes runc the runtime and drops the
 # default ulimits (crun: "cgroups in hybrid mode not supported"; ulimits: "setrlimit:
 # Operation not permitted"), and seeds debian:trixie-slim from Debian with mmdebstrap when no
 # registry can be reached. Needs root.
@@ -8,14 +8,14 @@ set -euo pipefail
 BASE_IMAGE=docker.io/library/debian:trixie-slim
 
 need=()
-for p in podman runc podman-compose mmdebstrap; do
+# With their recommends (iptables for netavark, aardvark-dns for service names, slirp4netns).
+for p in podman runc iptables aardvark-dns mmdebstrap; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "==> apt-get install ${need[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
-    uidmap slirp4netns netavark aardvark-dns fuse-overlayfs >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 conf=/etc/containers/containers.conf

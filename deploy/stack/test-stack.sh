@@ -11,6 +11,7 @@
 #
 # Settings: HALO_STACK_PORT (published API port, default 18700; the database gets +1),
 # HALO_STACK_PROJECT (compose project name), HALO_STACK_KEEP=1 (leave the stack running),
+# HALO_STACK_KEEP_IMAGES=1 (keep the built images: a warm rebuild while working on the stack),
 # HALO_DATA_HOST_DIR (the data directory, default ../shared/data), HALO_STACK_ARCHIVE=0/1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -83,8 +84,10 @@ cleanup() {
   echo "==> stack: cleaning up (containers, volumes, images of this run)"
   "${COMPOSE[@]}" down -v >/dev/null 2>&1 || true
   podman volume ls -q --filter "label=com.docker.compose.project=$PROJECT" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
-  podman rmi -f "$APP_IMAGE" "$DB_IMAGE" >/dev/null 2>&1 || true
-  podman image prune -f >/dev/null 2>&1 || true
+  if [ "${HALO_STACK_KEEP_IMAGES:-0}" != 1 ]; then
+    podman rmi -f "$APP_IMAGE" "$DB_IMAGE" >/dev/null 2>&1 || true
+    podman image prune -f >/dev/null 2>&1 || true   # their build stages
+  fi
   rm -rf "$WORK"
   echo "==> stack: total $(( $(date +%s) - started_all )) s, exit $rc"
   exit $rc
@@ -143,11 +146,6 @@ for name in ('halo_build_info', 'process_resident_memory_bytes', 'halo_pending_m
     assert name in text, name
 print('    /metrics from the container itself: build info, process, moderation backlog')"
 
-step "healthchecks"
-for s in api backup; do
-  podman healthcheck run "$(container $s)" >/dev/null && echo "    $s healthy" || { echo "FAIL: $s unhealthy"; exit 1; }
-done
-
 step "backup service's dump passes halo restore --verify"
 backup_ctr=$(container backup)
 for _ in $(seq 1 120); do
@@ -158,6 +156,11 @@ done
 [ -n "$dump" ] || { echo "FAIL: no dump from the backup service"; exit 1; }
 podman exec "$backup_ctr" ls -ln /backups | sed 's/^/    /'
 podman exec "$backup_ctr" halo restore --verify "$dump" | sed 's/^/    /'
+
+step "healthchecks"
+for s in api backup; do
+  podman healthcheck run "$(container $s)" >/dev/null && echo "    $s healthy" || { echo "FAIL: $s unhealthy"; exit 1; }
+done
 
 step "graceful stop: SIGTERM ends the API cleanly (no SIGKILL)"
 api_ctr=$(container api)
