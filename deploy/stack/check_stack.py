@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import sys
 import time
 import uuid
@@ -65,7 +66,16 @@ def check_map(client: httpx.Client) -> None:
     page = expect(client.get("/"), 200, "web map page")
     if "maplibre" not in page.text.lower():
         fail("the web map page does not load MapLibre")
-    expect(client.get("/vendor/maplibre-gl/maplibre-gl.js"), 200, "MapLibre script")
+    # Every asset the page names, and every module its scripts import, is served by Halo.
+    assets = set(re.findall(r'(?:href|src)="(/[^"]+)"', page.text))
+    for script in [a for a in assets if a.endswith((".js", ".mjs"))]:
+        body = expect(client.get(script), 200, script).text
+        assets |= set(re.findall(r'from\s*"(/[^"]+)"', body))
+    if not any("maplibre" in a for a in assets):
+        fail(f"the web map names no MapLibre asset: {sorted(assets)}")
+    for asset in sorted(assets):
+        expect(client.get(asset), 200, asset)
+    print(f"web map: page and {len(assets)} assets served by Halo")
     expect(client.get("/style.json"), 200, "map style")
     for path, asset in (
         ("/docs", "/vendor/swagger-ui/swagger-ui-bundle.js"),

@@ -60,7 +60,7 @@ HALO_DB_PORT=$((PORT + 1))
 HALO_IMAGE=$APP_IMAGE
 HALO_DB_IMAGE=$DB_IMAGE
 HALO_GIT_SHA=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-HALO_DATA_HOST_DIR=$(realpath "${HALO_DATA_HOST_DIR:-../shared/data}")
+HALO_DATA_HOST_DIR=$(realpath -m "${HALO_DATA_HOST_DIR:-../shared/data}")
 HALO_BOOTSTRAP_ARCHIVE=${HALO_STACK_ARCHIVE:-1}
 HALO_ENV_FILE=$WORK/stack.env
 # Only the container's own loopback may scrape: the test's requests come from outside.
@@ -96,8 +96,9 @@ trap cleanup EXIT
 "${COMPOSE[@]}" down -v >/dev/null 2>&1 || true   # a previous run killed half-way
 
 step "build images (--network host)"
-podman build --network host -q -t "$DB_IMAGE" db >/dev/null
-podman build --network host -q -t "$APP_IMAGE" --build-arg "HALO_GIT_SHA=$HALO_GIT_SHA" \
+# docker format: OCI images drop HEALTHCHECK.
+podman build --network host --format docker -q -t "$DB_IMAGE" db >/dev/null
+podman build --network host --format docker -q -t "$APP_IMAGE" --build-arg "HALO_GIT_SHA=$HALO_GIT_SHA" \
   --secret id=ca-certificates,src=/etc/ssl/certs/ca-certificates.crt . >/dev/null
 podman images --format '    image {{.Repository}}:{{.Tag}}  {{.Size}}' | grep ":$TAG"
 
@@ -117,12 +118,26 @@ SERVICES=(db migrate bootstrap api scheduler backup)
 if podman run --rm "$APP_IMAGE" halo feed --help >/dev/null 2>&1; then SERVICES+=(feed)
 else echo "    (this build has no 'halo feed': the feed service is not started)"; fi
 
+# Podman 4.3 cannot wait for "healthy", and the `--requires` links podman-compose adds make it
+# fail to start a service whose dependency is a finished one-shot ("not found in input list").
+# So `up` goes in the compose file's order, one stage at a time, each with --no-deps:
+# db, then migrate (it waits for logins itself) until it exits 0, then the rest. Docker
+# compose follows the same order from the file's depends_on conditions.
+stack_up() {
+  local log=$WORK/up-$(date +%s).log
+  "${COMPOSE[@]}" up -d --no-build --no-deps db >>"$log" 2>&1 || { cat "$log"; exit 1; }
+  "${COMPOSE[@]}" up -d --no-build --no-deps migrate >>"$log" 2>&1 || { cat "$log"; exit 1; }
+  local code; code=$(timeout 300 podman wait "$(container migrate)")
+  [ "$code" = 0 ] || { echo "FAIL: migrate exit $code"; podman logs --tail 5 "$(container migrate)"; exit 1; }
+  local rest=("${SERVICES[@]:2}")
+  "${COMPOSE[@]}" up -d --no-build --no-deps "${rest[@]}" >>"$log" 2>&1 || { cat "$log"; exit 1; }
+}
+
 step "compose up: ${SERVICES[*]}"
 up_started=$(date +%s)
-"${COMPOSE[@]}" up -d --no-build "${SERVICES[@]}" >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log"; exit 1; }
+stack_up
 $CHECK ready
 echo "    up -> ready: $(( $(date +%s) - up_started )) s"
-[ "$(podman wait "$(container migrate)")" = 0 ] || { echo "FAIL: migrate"; exit 1; }
 
 step "first start with data: bootstrap (boundaries, gazetteer, archive, nightly)"
 code=$(timeout 900 podman wait "$(container bootstrap)")
@@ -173,7 +188,7 @@ echo "    api stopped in $(( $(date +%s) - stop_started )) s, exit $code"
 step "down + up: the report and its photo survive"
 "${COMPOSE[@]}" down >/dev/null 2>&1
 up_started=$(date +%s)
-"${COMPOSE[@]}" up -d --no-build "${SERVICES[@]}" >"$WORK/up2.log" 2>&1 || { cat "$WORK/up2.log"; exit 1; }
+stack_up
 $CHECK ready
 echo "    up -> ready (second start): $(( $(date +%s) - up_started )) s"
 $CHECK survived "$key" "$WORK/report.json"
