@@ -78,6 +78,7 @@ ENV HOME=/home/halo \
 VOLUME ["/var/lib/halo/photos", "/backups"]
 EXPOSE 8000
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/bin/tini", "-g", "--"]
+# uvicorn re-raises SIGTERM after its graceful shutdown (exit 143): -e 143 reports that as 0.
+ENTRYPOINT ["/usr/bin/tini", "-g", "-e", "143", "--"]
 # `halo serve` leaves proxy headers to HALO_TRUSTED_PROXIES and logs JSON.
 CMD ["halo", "serve", "--host", "0.0.0.0", "--port", "8000"]

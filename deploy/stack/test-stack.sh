@@ -93,6 +93,7 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT
 "${COMPOSE[@]}" down -v >/dev/null 2>&1 || true   # a previous run killed half-way
 
 step "build images (--network host)"
@@ -121,7 +122,8 @@ else echo "    (this build has no 'halo feed': the feed service is not started)"
 # Podman 4.3 cannot wait for "healthy", and the `--requires` links podman-compose adds make it
 # fail to start a service whose dependency is a finished one-shot ("not found in input list").
 # So `up` goes in the compose file's order, one stage at a time, each with --no-deps:
-# db, then migrate (it waits for logins itself) until it exits 0, then the rest. Docker
+# db, then migrate (it waits for logins itself) until it exits 0, then the rest, and backup
+# once bootstrap is done. Docker
 # compose follows the same order from the file's depends_on conditions.
 stack_up() {
   local log=$WORK/up-$(date +%s).log
@@ -129,8 +131,14 @@ stack_up() {
   "${COMPOSE[@]}" up -d --no-build --no-deps migrate >>"$log" 2>&1 || { cat "$log"; exit 1; }
   local code; code=$(timeout 300 podman wait "$(container migrate)")
   [ "$code" = 0 ] || { echo "FAIL: migrate exit $code"; podman logs --tail 5 "$(container migrate)"; exit 1; }
-  local rest=("${SERVICES[@]:2}")
+  local rest=()
+  for s in "${SERVICES[@]:2}"; do [ "$s" = backup ] || rest+=("$s"); done
   "${COMPOSE[@]}" up -d --no-build --no-deps "${rest[@]}" >>"$log" 2>&1 || { cat "$log"; exit 1; }
+}
+backup_up() {  # after bootstrap, as the compose file orders it
+  code=$(timeout 900 podman wait "$(container bootstrap)")
+  [ "$code" = 0 ] || { echo "FAIL: bootstrap exit $code"; podman logs --tail 20 "$(container bootstrap)"; exit 1; }
+  "${COMPOSE[@]}" up -d --no-build --no-deps backup >>"$WORK/up-backup.log" 2>&1 || { cat "$WORK/up-backup.log"; exit 1; }
 }
 
 step "compose up: ${SERVICES[*]}"
@@ -140,9 +148,8 @@ $CHECK ready
 echo "    up -> ready: $(( $(date +%s) - up_started )) s"
 
 step "first start with data: bootstrap (boundaries, gazetteer, archive, nightly)"
-code=$(timeout 900 podman wait "$(container bootstrap)")
+backup_up
 podman logs "$(container bootstrap)" 2>&1 | grep '^bootstrap:' | sed 's/^/    /'
-[ "$code" = 0 ] || { echo "FAIL: bootstrap exit $code"; exit 1; }
 echo "    up -> data loaded: $(( $(date +%s) - up_started )) s"
 
 step "web map, assets, API docs, tiles"
@@ -165,7 +172,7 @@ step "backup service's dump passes halo restore --verify"
 backup_ctr=$(container backup)
 for _ in $(seq 1 120); do
   dump=$(podman exec "$backup_ctr" sh -c 'ls -t /backups/halo-*.dump 2>/dev/null | head -n 1' || true)
-  [ -n "$dump" ] && podman exec "$backup_ctr" test -f "${dump%.dump}.json" 2>/dev/null && break
+  [ -n "$dump" ] && podman exec "$backup_ctr" test -f "${dump%.dump}.manifest.json" 2>/dev/null && break
   dump=""; sleep 2
 done
 [ -n "$dump" ] || { echo "FAIL: no dump from the backup service"; exit 1; }
@@ -184,6 +191,9 @@ podman stop -t 30 "$api_ctr" >/dev/null
 code=$(podman inspect "$api_ctr" --format '{{.State.ExitCode}}')
 echo "    api stopped in $(( $(date +%s) - stop_started )) s, exit $code"
 [ "$code" = 0 ] || { echo "FAIL: api exit $code on SIGTERM"; exit 1; }
+podman logs "$api_ctr" 2>&1 | grep -q '"Finished server process' \
+  || { echo "FAIL: uvicorn did not shut down gracefully"; exit 1; }
+echo "    uvicorn: shutdown complete (open requests drained)"
 
 step "down + up: the report and its photo survive"
 "${COMPOSE[@]}" down >/dev/null 2>&1
@@ -192,6 +202,7 @@ stack_up
 $CHECK ready
 echo "    up -> ready (second start): $(( $(date +%s) - up_started )) s"
 $CHECK survived "$key" "$WORK/report.json"
+backup_up
 
 step "done"
 echo "==> stack: all checks passed"
