@@ -74,8 +74,9 @@ ENV HOME=/home/halo \
     HALO_REPORTS_PHOTO_DIR=/var/lib/halo/photos \
     HALO_BACKUP_DIR=/backups \
     HALO_GIT_SHA=$HALO_GIT_SHA
-# Photos and dumps live on volumes; a fresh named volume takes this owner (halo, 10001).
-VOLUME ["/var/lib/halo/photos", "/backups"]
+# Photos and dumps live on the volumes compose mounts here; a fresh named volume takes these
+# folders' owner (halo, 10001). No VOLUME line: it would give every other container (migrate,
+# jobs) anonymous volumes that outlive `down`.
 EXPOSE 8000
 STOPSIGNAL SIGTERM
 # uvicorn re-raises SIGTERM after its graceful shutdown (exit 143): -e 143 reports that as 0.

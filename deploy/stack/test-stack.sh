@@ -84,6 +84,7 @@ cleanup() {
   echo "==> stack: cleaning up (containers, volumes, images of this run)"
   "${COMPOSE[@]}" down -v >/dev/null 2>&1 || true
   podman volume ls -q --filter "label=com.docker.compose.project=$PROJECT" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+  echo "    volumes left: $(podman volume ls -q | wc -l), containers left: $(podman ps -aq | wc -l)"
   if [ "${HALO_STACK_KEEP_IMAGES:-0}" != 1 ]; then
     podman rmi -f "$APP_IMAGE" "$DB_IMAGE" >/dev/null 2>&1 || true
     podman image prune -f >/dev/null 2>&1 || true   # their build stages
