@@ -20,12 +20,14 @@ HALO = shutil.which("halo", path=str(Path(sys.executable).parent)) or "halo"
 
 
 def halo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    # No HALO_LOG_FORMAT from the caller's environment: the CLI chooses by its terminal.
+    base = {k: v for k, v in os.environ.items() if k != "HALO_LOG_FORMAT"}
     return subprocess.run(
         [HALO, *args],
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, **(env or {})},
+        env={**base, **(env or {})},
         check=False,
     )
 
@@ -106,3 +108,14 @@ def test_operator_errors_map_to_one_line(error: Exception, expected: str) -> Non
 
 def test_a_bug_keeps_its_traceback() -> None:
     assert describe(KeyError("bug")) is None
+
+
+def test_jobs_log_json_lines_when_not_on_a_terminal(db: ScratchDatabase) -> None:
+    import json
+
+    result = halo("db", "migrate", env=db_env(db))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert records, "the migration logged nothing"
+    assert all({"ts", "level", "logger", "msg"} <= set(record) for record in records)
+    assert any(record["logger"].startswith("alembic") for record in records)
