@@ -23,7 +23,7 @@ SYSTEM_PACKAGES := mmdebstrap gdal-bin chromium fonts-dejavu-core redis-server f
 
 run: install db-up migrate demo-data serve
 
-test: install db-up lint mobile-test mobile-native-export mobile-web pytest
+test: install db-up lint mobile-test mobile-native-export mobile-web pytest monitoring-rules
 
 $(STAMPS)/system.stamp: Makefile
 	@echo "==> Debian packages: $(SYSTEM_PACKAGES)"
@@ -134,6 +134,21 @@ lint: install
 pytest: install
 	@echo "==> pytest against the real database"
 	@$(BIN)/pytest -q -p no:cacheprovider
+
+# --- Operations (issue 16): alerting rules, and the compose stack built and run with podman ---
+# promtool comes with Debian's prometheus package.
+SYSTEM_PACKAGES += prometheus
+.PHONY: monitoring-rules test-stack
+
+monitoring-rules: system-packages
+	@echo "==> Prometheus alerting rules (promtool check + unit tests)"
+	@promtool check rules deploy/monitoring/halo-rules.yml
+	@cd deploy/monitoring && promtool test rules halo-rules.test.yml
+
+# Builds the images, starts the stack with podman-compose, checks it through its published
+# port, cleans up (deploy/stack/test-stack.sh; HALO_STACK_PORT, default 18700).
+test-stack: install
+	@deploy/stack/test-stack.sh
 
 clean:
 	rm -rf $(VENV) $(STAMPS)

@@ -13,11 +13,13 @@ from api.errors import COMMON_RESPONSES, install_error_handlers
 from api.map_api import close_map, install_map
 from api.middleware import install_middleware
 from api.routers import ROUTERS
+from api.routes.docs_pages import install_docs
 from api.security import enforce_rate_limit
 from api.security.rate_limit import LeaseBook
 from api.sentry import init_sentry
 from config.logging import configure_logging
 from config.settings import Settings, get_settings
+from config.version import __version__
 
 log = logging.getLogger("halo.api")
 
@@ -64,8 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Halo",
         summary="Open personal-safety risk map: risk tiles, neighborhoods, incident reports.",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
+        # Served by install_docs from Halo's own copies of Swagger UI and ReDoc (no CDN).
+        docs_url=None,
+        redoc_url=None,
         # Every API route is rate limited by its class (tiles, reads, reports).
         dependencies=[Depends(enforce_rate_limit)],
         responses=COMMON_RESPONSES,
@@ -77,4 +82,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_map(app, settings)
+    install_docs(app, settings.map)
     return app

@@ -11,12 +11,16 @@ import ipaddress
 import logging
 import math
 import os
+import shutil
 import time
 
 import psycopg
 from fastapi import APIRouter, Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -29,10 +33,55 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import AppSettings, Pool
 from api.errors import problem
+from config.settings import Settings
+from config.version import __version__, git_sha
 
 log = logging.getLogger("halo.api.metrics")
 
 REGISTRY = CollectorRegistry()
+# The process (memory, CPU, open files) and Python (GC, version) collectors; in multiprocess
+# mode the workers' registries are merged and these per-process ones are left out.
+for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+    REGISTRY.register(_collector)
+
+BUILD_INFO = Gauge(
+    "halo_build_info",
+    "Always 1; the running build's version and git commit as labels.",
+    ["version", "git_sha"],
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+BUILD_INFO.labels(__version__, git_sha()).set(1)
+NEWEST_INCIDENT_AGE = Gauge(
+    "halo_newest_incident_age_seconds",
+    "Seconds since the newest incident of any source occurred (+Inf if none).",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+PENDING_MODERATION = Gauge(
+    "halo_pending_moderation_reports",
+    "Reports awaiting moderation.",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+PUSH_BACKLOG = Gauge(
+    "halo_push_outbox_backlog",
+    "Push messages waiting to be sent (pending or being sent).",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
+PHOTO_STORE_FREE = Gauge(
+    "halo_photo_store_free_ratio",
+    "Free share (0-1) of the file system of the photo store (absent with S3).",
+    multiprocess_mode="min",
+    registry=REGISTRY,
+)
+PUSH_OLDEST_DUE_AGE = Gauge(
+    "halo_push_outbox_oldest_due_age_seconds",
+    "Seconds the oldest waiting push message is overdue (0 when none is).",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
+)
 
 REQUESTS = Counter(
     "halo_http_requests",
@@ -174,6 +223,11 @@ SELECT kind,
   FROM ops.job_runs
  GROUP BY kind
 """
+FACTS_SQL = """
+SELECT extract(epoch FROM newest_incident_at)::float8, pending_reports, push_backlog,
+       extract(epoch FROM push_oldest_due_at)::float8
+  FROM ops.metrics_facts()
+"""
 
 router = APIRouter()
 
@@ -236,6 +290,7 @@ async def metrics(request: Request, pool: Pool, settings: AppSettings) -> Respon
     if not client_allowed(host, settings.security.metrics_allowed_networks):
         return problem(403, "Forbidden", "Metrics are not served to this address.")
     _read_pool(pool)
+    _read_photo_store(settings)
     await _read_jobs(pool)
     await _read_feed(pool)
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
@@ -248,6 +303,18 @@ def exposition() -> bytes:
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
     return generate_latest(REGISTRY)
+
+
+def _read_photo_store(settings: Settings) -> None:
+    """Free space of the disk photo store's file system (alert before uploads start failing)."""
+    reports = settings.reports
+    if reports.photo_s3_bucket:
+        return
+    try:
+        usage = shutil.disk_usage(reports.photo_dir)
+    except OSError:
+        return  # not created yet: no photo stored so far
+    PHOTO_STORE_FREE.set(usage.free / usage.total if usage.total else 0.0)
 
 
 def _read_pool(pool: AsyncConnectionPool) -> None:
@@ -265,6 +332,8 @@ async def _read_jobs(pool: AsyncConnectionPool) -> None:
         async with pool.connection(timeout=2.0) as conn:
             cur = await conn.execute(JOBS_SQL)
             rows = await cur.fetchall()
+            cur = await conn.execute(FACTS_SQL)
+            facts = await cur.fetchone()
     except (psycopg.Error, PoolTimeout):
         log.warning("metrics: database not readable")
         DATABASE_UP.set(0)
@@ -280,6 +349,12 @@ async def _read_jobs(pool: AsyncConnectionPool) -> None:
                 NIGHTLY_AGE.set(max(0.0, now - last_success))
         if last_failure is not None:
             JOB_LAST_FAILURE.labels(kind).set(last_failure)
+    if facts is not None:
+        newest, pending, backlog, oldest_due = facts
+        NEWEST_INCIDENT_AGE.set(max(0.0, now - newest) if newest is not None else math.inf)
+        PENDING_MODERATION.set(pending)
+        PUSH_BACKLOG.set(backlog)
+        PUSH_OLDEST_DUE_AGE.set(max(0.0, now - oldest_due) if oldest_due is not None else 0.0)
 
 
 async def _read_feed(pool: AsyncConnectionPool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import psycopg
 import typer
@@ -44,14 +45,39 @@ def psql(ctx: typer.Context) -> None:
 
 
 @app.command()
-def migrate(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def migrate(
+    revision: str = typer.Argument("head", help="Target revision."),
+    wait: float = typer.Option(
+        0, "--wait", min=0, max=3600, help="Seconds to wait for the database to accept logins."
+    ),
+) -> None:
     """Upgrade the schema to a revision (default: head)."""
     from alembic import command
 
     from migrations.schema import alembic_config
 
+    if wait:
+        wait_for_database(get_settings().database_url, wait)
     command.upgrade(alembic_config(), revision)
     typer.echo(f"migrated to {revision}", err=sys.stderr.isatty())
+
+
+def wait_for_database(url: str, timeout_s: float) -> None:
+    """Return once the owner can log in; after timeout_s the last error is raised.
+
+    A container start orders by "started", not by "accepting logins" (podman 4.3 and compose
+    files without health conditions), and a fresh cluster restarts once after provisioning.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with psycopg.connect(url, connect_timeout=3) as conn:
+                conn.execute("SELECT 1")
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(1.0)
 
 
 @app.command()

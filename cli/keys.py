@@ -13,10 +13,15 @@ from config.settings import get_settings
 
 app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 
+# One statement: the name is refused while a live key has it (no window between check and write
+# in one process; two operators racing on one name is not a case worth a lock).
 INSERT_SQL = """
 INSERT INTO ops.api_keys (name, key_prefix, key_sha256, scopes)
-VALUES (%s, %s, %s, %s) RETURNING id
+SELECT %(name)s, %(prefix)s, %(sha256)s, %(scopes)s
+ WHERE NOT EXISTS (SELECT 1 FROM ops.api_keys WHERE name = %(name)s AND revoked_at IS NULL)
+RETURNING id
 """
+MAX_NAME_LENGTH = 100
 LIST_SQL = """
 SELECT id, name, key_prefix, scopes, created_at, last_used_at, revoked_at
   FROM ops.api_keys ORDER BY id
@@ -26,15 +31,18 @@ REVOKE_SQL = "UPDATE ops.api_keys SET revoked_at = now() WHERE id = %s AND revok
 
 def create_key(url: str, name: str, scopes: list[str]) -> tuple[int, str]:
     """Store a new key's hash; returns its id and the clear key (never stored)."""
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        raise ValueError(f"the key name must be 1-{MAX_NAME_LENGTH} printable characters")
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise ValueError(f"scopes must be among {', '.join(SCOPES)}; got {scopes}")
     new = generate_api_key()
+    values = {"name": name, "prefix": new.prefix, "sha256": new.sha256}
     with psycopg.connect(url) as conn:
-        row = conn.execute(
-            INSERT_SQL, (name, new.prefix, new.sha256, sorted(set(scopes)))
-        ).fetchone()
-    assert row is not None
+        row = conn.execute(INSERT_SQL, {**values, "scopes": sorted(set(scopes))}).fetchone()
+    if row is None:
+        raise ValueError(f"a live key is already named {name!r}: choose another name")
     return int(row[0]), new.key
 
 
@@ -61,7 +69,8 @@ def create(
     try:
         key_id, key = create_key(get_settings().database_url, name, scope)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"created key {key_id} ({name}, scopes: {', '.join(sorted(set(scope)))})", err=True)
     typer.echo("store it now, it is not kept anywhere:", err=True)
     typer.echo(key)
@@ -69,12 +78,24 @@ def create(
 
 @app.command("list")
 def list_command() -> None:
-    """List the keys (prefix only, never the key)."""
-    for row in list_keys(get_settings().database_url):
-        status = "revoked" if row["revoked_at"] else "live"
+    """List the keys (prefix only, never the key), with their dates in UTC."""
+    rows = list_keys(get_settings().database_url)
+    if not rows:
+        typer.echo("no keys yet: halo keys create NAME --scope ...", err=True)
+        return
+    typer.echo(LIST_FORMAT.format(*LIST_HEADER))
+    for row in rows:
+        status = f"revoked {_when(row['revoked_at'])}" if row["revoked_at"] else "live"
         typer.echo(
-            f"{row['id']:>4}  halo_{row['key_prefix']}_…  {status:<7}  "
-            f"{','.join(row['scopes']):<22}  used {_when(row['last_used_at'])}  {row['name']}"
+            LIST_FORMAT.format(
+                row["id"],
+                f"halo_{row['key_prefix']}_…",
+                ",".join(row["scopes"]),
+                _when(row["created_at"]),
+                _when(row["last_used_at"]),
+                status,
+                row["name"],
+            )
         )
 
 
@@ -85,6 +106,10 @@ def revoke(key_id: int = typer.Argument(..., help="The key's id (see `halo keys 
         typer.echo(f"no live key with id {key_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked key {key_id}")
+
+
+LIST_HEADER = ("ID", "KEY", "SCOPES", "CREATED", "LAST USED", "STATUS", "NAME")
+LIST_FORMAT = "{:>4}  {:<18}  {:<22}  {:<20}  {:<20}  {:<28}  {}"
 
 
 def _when(moment: datetime | None) -> str:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from cli import backup, database, feed, glyphs, ingest, keys, load, push, risk
+from cli.errors import run_cli
+from config.logging import configure_logging
+from config.version import __version__, git_sha
 
 app = typer.Typer(
     help="Halo: the risk-map server's operations.",
@@ -23,6 +29,29 @@ app.command("feed")(feed.feed)
 app.add_typer(risk.app)  # refresh, retrain, backtest, nightly, scheduler: top-level
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"halo {__version__} ({git_sha()})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Halo: the risk-map server's operations."""
+    configure_cli_logging()
+
+
+def configure_cli_logging() -> None:
+    """Jobs log like the API: JSON lines when not on a terminal (containers, cron, CI), plain
+    lines on a terminal; HALO_LOG_FORMAT (json/text) and HALO_LOG_LEVEL decide when set."""
+    fmt = os.environ.get("HALO_LOG_FORMAT") or ("text" if sys.stderr.isatty() else "json")
+    configure_logging(os.environ.get("HALO_LOG_LEVEL", "INFO"), "text" if fmt == "text" else "json")
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind."),
@@ -31,6 +60,12 @@ def serve(
 ) -> None:
     """Serve the API with uvicorn."""
     import uvicorn
+
+    from config.settings import get_settings
+
+    # Refuse a bad configuration (default secrets in production ...) in one line, here, rather
+    # than as a traceback from inside uvicorn's app factory.
+    get_settings()
 
     uvicorn.run(
         "api.app:create_app",
@@ -44,8 +79,16 @@ def serve(
         access_log=False,
         log_config=None,
         server_header=False,
+        # SIGTERM (compose stop, a deploy): stop accepting, drain open requests, then exit;
+        # below compose's stop_grace_period (30 s) so nothing is cut by a SIGKILL.
+        timeout_graceful_shutdown=25,
     )
 
 
+def main() -> None:
+    """The `halo` command: the app, with operator errors as one line (cli/errors.py)."""
+    run_cli(app)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -64,11 +64,12 @@ class SecuritySettings(HaloSettings):
         "child-src blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
         "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     )
-    # The interactive API docs load Swagger UI / ReDoc from their CDN with an inline script.
+    # The interactive API docs (/docs, /redoc): Swagger UI and ReDoc are served by Halo
+    # (/vendor/), with an inline start-up script; ReDoc runs its search in a blob: worker.
     docs_csp: str = (
-        "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-        "img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
     )
 
     @field_validator("trusted_proxies", "metrics_allowed_networks")

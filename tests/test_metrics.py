@@ -157,3 +157,38 @@ def test_sentry_receives_unhandled_errors_when_a_dsn_is_set(
     assert b"secret internal detail" in events  # the detail goes to Sentry, not to the client
     assert b'"transaction"' in events  # traces are sampled too
     assert b"59.3293" not in events  # query strings (locations) are not sent
+
+
+def test_metrics_carry_build_process_and_backlog_facts(
+    settings: Settings, db: ScratchDatabase
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from config.version import __version__
+    from tests.support.report_support import insert_report
+
+    with live_server(tuned(settings, db)) as client:
+        before = scrape(client.get("/metrics").text)
+        with psycopg.connect(db.owner_url) as conn:
+            conn.execute(
+                "INSERT INTO raw.incidents (source_id, external_id, event_type, category,"
+                " severity, occurred_at, first_seen_at, location_support, point_geom, h3_cell,"
+                " raw_payload) SELECT 1, 'metrics-1', 'test', 'robbery', 0.5,"
+                " now() - interval '3 hours', now(), 'point', g, h3_lat_lng_to_cell(g, 10), '{}'"
+                " FROM (SELECT ST_SetSRID(ST_Point(18.07, 59.33), 4326) AS g) p"
+            )
+            now = datetime.now(UTC)
+            for status in ("pending", "pending", "approved"):
+                insert_report(conn, 18.07, 59.33, now - timedelta(hours=1), status=status)
+        after = scrape(client.get("/metrics").text)
+    builds = [labels for name, labels in after if name == "halo_build_info"]
+    assert len(builds) == 1 and ("version", __version__) in builds[0]
+    assert (value(after, "process_resident_memory_bytes") or 0) > 0
+    assert any(name == "python_info" for name, _ in after)
+    assert value(before, "halo_newest_incident_age_seconds") == float("inf")
+    assert value(before, "halo_pending_moderation_reports") == 0
+    age = value(after, "halo_newest_incident_age_seconds")
+    assert age is not None and 10_700 < age < 11_000
+    assert value(after, "halo_pending_moderation_reports") == 2
+    assert value(after, "halo_push_outbox_backlog") == 0
+    assert value(after, "halo_push_outbox_oldest_due_age_seconds") == 0

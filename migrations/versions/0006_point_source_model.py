@@ -1,4 +1,4 @@
-"""Point sources: model resolution as a parameter, blend model, matrix backtest levels, unmapped types
+"""Point sources: model resolution as a parameter, blend model, backtest levels.
 
 Revision ID: 0006_point_source_model
 Revises: 0005_tile_counts

@@ -1,0 +1,33 @@
+#!/bin/sh
+# First start with data (compose service `bootstrap`, one-shot, idempotent: a second run changes
+# nothing). Loads what the map needs from the data directory mounted read-only at
+# HALO_DATA_DIR: Stockholm's boundaries, the gazetteer, the base map (when this version has
+# `halo load basemap`) and the polisen.se archive, then runs the nightly pipeline once so the
+# risk layer is there before 02:00. Without a data directory it says so and exits 0.
+set -eu
+data=${HALO_DATA_DIR:-/data}
+if [ ! -d "$data/boundaries" ]; then
+  echo "bootstrap: no data directory at $data (mount it read-only): starting without data"
+  exit 0
+fi
+has_command() { halo "$@" --help >/dev/null 2>&1; }
+
+echo "bootstrap: boundaries and gazetteer"
+halo load boundaries
+halo load gazetteer
+if has_command load basemap; then
+  echo "bootstrap: base map"
+  halo load basemap
+else
+  echo "bootstrap: this version has no 'halo load basemap': base map skipped"
+fi
+archive="$data/polisen/stockholm_county_events_2022_2025.json"
+if [ "${HALO_BOOTSTRAP_ARCHIVE:-1}" = 1 ] && [ -f "$archive" ]; then
+  echo "bootstrap: polisen.se archive"
+  halo ingest polisen "$archive"
+fi
+if [ "${HALO_BOOTSTRAP_NIGHTLY:-1}" = 1 ]; then
+  echo "bootstrap: nightly pipeline (retrain, refresh)"
+  halo nightly --backtest-origins 0
+fi
+echo "bootstrap: done"
