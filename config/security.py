@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from config.secret_strength import weakness
+
 # The salt every checkout starts with; refused outside local mode.
 LOCAL_CLIENT_HASH_SALT = "local-only-client-hash-salt"
 
@@ -49,6 +51,8 @@ class SecuritySettings(BaseSettings):
     # Host names the API answers to; "*" accepts any.
     allowed_hosts: CommaList = ["*"]
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # All request headers together (names and values); larger requests get 431.
+    max_header_bytes: int = Field(default=16_384, ge=1024)
     # Multipart uploads (report photos) may be larger than other bodies.
     max_upload_bytes: int = Field(default=10_485_760, ge=1024)
     # Who may scrape /metrics (after trusted proxy headers are applied).
@@ -78,8 +82,12 @@ class SecuritySettings(BaseSettings):
         if env == "local":
             return
         salt = self.client_hash_salt.get_secret_value()
-        if salt == LOCAL_CLIENT_HASH_SALT or len(salt) < 16:
-            raise ValueError("HALO_CLIENT_HASH_SALT: set a random value of 16+ characters")
+        why = "the local default" if salt == LOCAL_CLIENT_HASH_SALT else weakness(salt, 16, 64)
+        if why:
+            raise ValueError(
+                f"HALO_CLIENT_HASH_SALT is {why}: set a random value of 16+ characters "
+                "(e.g. openssl rand -base64 32)"
+            )
         if "*" in self.cors_origins:
             raise ValueError("HALO_CORS_ORIGINS: list the origins, '*' is refused")
 

@@ -10,6 +10,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.metrics import MetricsMiddleware
 from api.middleware.hardening import (
     BodySizeLimitMiddleware,
+    HeaderLimitMiddleware,
     HttpsRedirectMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -25,7 +26,8 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
 
     Outermost to innermost: trusted proxy headers (real client and scheme) -> security headers
     (on every answer, 500s included) -> request id, access log, last-resort 500 -> metrics ->
-    allowed hosts -> HTTPS redirect -> CORS -> body size limit -> the app.
+    allowed hosts -> HTTPS redirect -> CORS -> body size limit -> the app. The header limit
+    (size, single headers) runs before the request id, so no oversized header reaches a log.
     """
     sec = settings.security
     app.add_middleware(BodySizeLimitMiddleware, sec.max_body_bytes, sec.max_upload_bytes)
@@ -45,6 +47,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     if settings.monitoring.metrics_enabled:
         app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(HeaderLimitMiddleware, sec.max_header_bytes)
     app.add_middleware(SecurityHeadersMiddleware, settings=sec)
     if sec.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=sec.trusted_proxies)

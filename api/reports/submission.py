@@ -26,13 +26,14 @@ from api.errors import InvalidReport, PayloadTooLarge, RateLimited, problem_resp
 from api.reports.models import ReportForm, ReportReceipt
 from api.reports.photo_store import AsyncPhotos, Photos
 from api.reports.photos import clean_photo
+from api.reports.strict_form import StrictFormRoute
 from api.security.rate_limit import subject_digest
 from config.reports import ReportSettings
 from config.settings import Settings
 
 log = logging.getLogger("halo.api.reports")
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], route_class=StrictFormRoute)
 
 RECEIPT_BY_KEY_SQL = "SELECT * FROM raw.report_receipts WHERE idempotency_key = %s"
 RECEIPT_BY_ID_SQL = "SELECT * FROM raw.report_receipts WHERE id = %s"

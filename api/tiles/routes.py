@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from api.deps import read_pool
 from api.errors import problem_response
 from api.http_cache import (
     accepts_gzip,
@@ -57,7 +58,7 @@ async def get_tile(request: Request, layer: str, z: int, x: int, y: int) -> Resp
         detail = f"Layer {chosen.name} has tiles for zoom {chosen.minzoom}-{chosen.maxzoom}."
         raise HTTPException(404, detail)
     service = tile_service(request)
-    generation = await service.generation.current(request.app.state.pool)
+    generation = await service.generation.current(read_pool(request))
     etag = etag_for(generation, chosen.name, z, x, y)
     gzipped = accepts_gzip(request)
     headers = cache_headers(
@@ -65,7 +66,7 @@ async def get_tile(request: Request, layer: str, z: int, x: int, y: int) -> Resp
     )
     if not_modified(request, etag):
         return not_modified_response(headers)
-    tile = await service.tile(request.app.state.pool, generation, chosen, z, x, y)
+    tile = await service.tile(read_pool(request), generation, chosen, z, x, y)
     if not tile.raw:
         return Response(status_code=204, headers={**headers, "ETag": etag})
     if gzipped:

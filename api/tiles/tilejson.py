@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from api.deps import read_pool
 from api.errors import problem_response
 from api.tiles.layers import LAYERS, Layer, layer_named
 from api.tiles.routes import tile_service
@@ -73,7 +74,7 @@ async def get_tilejson(request: Request, layer: str) -> JSONResponse:
     if chosen is None:
         raise HTTPException(404, f"Unknown layer; layers: {', '.join(LAYERS)}.")
     service = tile_service(request)
-    generation = await service.generation.current(request.app.state.pool)
+    generation = await service.generation.current(read_pool(request))
     document = tilejson(chosen, service.settings, base_url(request), generation)
     return JSONResponse(document, headers={"Cache-Control": "public, max-age=60"})
 
