@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from config.backup import BackupSettings
 from config.map import MapSettings
 from config.monitoring import MonitoringSettings
+from config.privacy import RetentionSettings
 from config.push import PushSettings
 from config.reports import ReportSettings
 from config.secret_strength import weakness
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=lambda: MapSettings())
     reports: ReportSettings = Field(default_factory=lambda: ReportSettings())
     push: PushSettings = Field(default_factory=lambda: PushSettings())
+    retention: RetentionSettings = Field(default_factory=lambda: RetentionSettings())
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_local(self) -> Settings:

@@ -2,7 +2,7 @@
 
 from models.base import Base
 from models.incidents import Incident, UserReport
-from models.ops import ApiKey, JobRun
+from models.ops import ApiKey, JobLock, JobRun
 from models.push import Device, DeviceDistrict, OutboxMessage
 from models.reference import DataSource, District, IncidentCategory, Municipality, Place
 from models.reports import CompatibleCategory, ReportCluster, ReportParameters
@@ -38,6 +38,7 @@ __all__ = [
     "HourOfWeekFactor",
     "Incident",
     "IncidentCategory",
+    "JobLock",
     "JobRun",
     "ModelPrediction",
     "ModelRun",

@@ -13,8 +13,9 @@ import psycopg
 
 log = logging.getLogger("halo.jobs")
 
-# Session-level advisory lock key of the nightly pipeline (retrain, refresh, backtest).
-NIGHTLY_LOCK_KEY = 0x4A1_0001
+# The job lock of the nightly pipeline (retrain, refresh, backtest): a row of ops.job_locks.
+NIGHTLY_JOB = "nightly"
+JOB_LOCK_SQL = "SELECT job FROM ops.job_locks WHERE job = %s FOR UPDATE NOWAIT"
 # Two-key advisory locks (RUN_LOCK_CLASS, run id) held by the session that records a run, for
 # as long as it runs: a free lock on a 'running' run means its process is gone (killed, crashed).
 RUN_LOCK_CLASS = 0x4A1
@@ -126,13 +127,22 @@ def _finish(conn: psycopg.Connection, run: JobRun, status: str, error: str | Non
 
 
 @contextmanager
-def exclusive(owner_url: str, key: int = NIGHTLY_LOCK_KEY) -> Iterator[None]:
-    """Hold a session advisory lock for the block; raise JobAlreadyRunning if it is taken."""
-    with psycopg.connect(owner_url, autocommit=True) as conn:
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-        if not row or not row[0]:
-            raise JobAlreadyRunning("another nightly run holds the lock")
+def exclusive(owner_url: str, job: str = NIGHTLY_JOB) -> Iterator[None]:
+    """Hold the job's row of ops.job_locks for the block; JobAlreadyRunning if it is held.
+
+    A row lock, not an advisory lock: any role may take any advisory lock key (an analyst
+    holding the nightly's key made every nightly run fail), but locking a row needs UPDATE on
+    ops.job_locks, which only the owner has. The lock lives in this connection's transaction,
+    which stays open (and idle) until the block ends.
+    """
+    with psycopg.connect(owner_url) as conn:
+        try:
+            row = conn.execute(JOB_LOCK_SQL, (job,)).fetchone()
+        except psycopg.errors.LockNotAvailable:
+            raise JobAlreadyRunning(f"another {job} run holds the lock") from None
+        if row is None:
+            raise RuntimeError(f"ops.job_locks has no row for {job!r}: run the migrations")
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            conn.rollback()

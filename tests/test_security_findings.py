@@ -89,7 +89,7 @@ def test_report_text_with_hidden_or_reordering_characters_is_422(
 def test_report_text_in_swedish_and_with_emoji_is_kept(
     client: httpx.Client, db: ScratchDatabase
 ) -> None:
-    text = "Cykel stulen vid Åhléns, två män sprang mot Slussen 🚲 – ”snabbt”"
+    text = "Cykel stulen vid Åhléns, två män sprang mot Slussen 🚲 \u2013 \u201dsnabbt\u201d"
     answer = submit(client, form(description=text), new_key())
     assert answer.status_code == 201, answer.text
     with psycopg.connect(db.owner_url) as conn:

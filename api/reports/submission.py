@@ -43,7 +43,8 @@ SUBMIT_SQL = """
 SELECT outcome, report_id, retry_after_s
   FROM raw.submit_report(%(key)s, %(sha)s, %(category)s, %(occurred_at)s, %(lon)s, %(lat)s,
                          %(accuracy_m)s::real, %(description)s, %(photo_key)s, %(client)s,
-                         %(during_alert)s, %(resolution)s::integer, %(daily_limit)s::integer)
+                         %(during_alert)s, %(resolution)s::integer, %(daily_limit)s::integer,
+                         %(address)s, %(address_limit)s::integer)
 """
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -101,14 +102,19 @@ async def submit_report(
     check_plausible(form, limits, datetime.now(UTC))
     await _check_category(conn, form.category)
     submission = Submission(
-        form, idempotency_key, fingerprint, _client_hash(request, settings, device_id)
+        form,
+        idempotency_key,
+        fingerprint,
+        _client_hash(request, settings, device_id),
+        _client_hash(request, settings, None),
     )
     outcome, report_id, retry_after_s = await _store_with_photo(
         request, conn, photos, submission, photo, limits
     )
     if outcome == "quota":
         raise RateLimited(
-            f"At most {limits.per_client_daily_limit} reports per device or address per 24 h.",
+            f"At most {limits.per_client_daily_limit} reports per device "
+            f"({limits.per_address_daily_limit} per address) per 24 h.",
             {"Retry-After": str(retry_after_s)},
         )
     receipt = await _receipt(conn, RECEIPT_BY_ID_SQL, report_id)
@@ -204,12 +210,14 @@ def _client_hash(request: Request, settings: Settings, device_id: str | None) ->
 
 @dataclass(frozen=True)
 class Submission:
-    """A validated report with its idempotency key, request hash and client hash."""
+    """A validated report with its idempotency key, request hash, client hash (device, or the
+    address without one) and address hash."""
 
     form: ReportForm
     key: str
     fingerprint: str
     client: str
+    address: str
 
 
 async def _store_with_photo(
@@ -259,6 +267,8 @@ async def _store(
             "during_alert": form.during_alert,
             "resolution": limits.location_h3_resolution,
             "daily_limit": limits.per_client_daily_limit,
+            "address": submission.address,
+            "address_limit": limits.per_address_daily_limit,
         },
     )
     row = await cur.fetchone()
