@@ -14,7 +14,7 @@ from api.errors import COMMON_RESPONSES, install_error_handlers
 from api.map_api import close_map, install_map
 from api.middleware import install_middleware
 from api.reports import router as reports_router
-from api.routes import admin, devices, health, model
+from api.routes import admin, devices, health, model, privacy
 from api.security import enforce_rate_limit
 from api.security.rate_limit import LeaseBook
 from api.sentry import init_sentry
@@ -96,5 +96,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(reports_router)
     app.include_router(devices.router)
+    app.include_router(privacy.router)  # issue 17: erasure (admin)
     install_map(app, settings)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import backup, database, ingest, keys, load, push, risk
+from cli import backup, database, ingest, keys, load, privacy, push, risk
 
 app = typer.Typer(
     help="Halo: the risk-map server's operations.",
@@ -16,6 +16,7 @@ app.add_typer(ingest.app, name="ingest")
 app.add_typer(load.app, name="load")
 app.add_typer(keys.app, name="keys")
 app.add_typer(push.app, name="push")
+app.add_typer(privacy.app, name="privacy")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 app.add_typer(risk.app)  # refresh, retrain, backtest, nightly, scheduler: top-level
