@@ -37,7 +37,7 @@ def restore(
     keep: bool = typer.Option(False, "--keep", help="With --verify: keep the scratch database."),
 ) -> None:
     """Restore a dump into a new database, or verify that it restores to what was backed up."""
-    from pipeline.restore import RestoreError, restore_into, verify_restore
+    from pipeline.restore import RestoreError, restore_into, restore_photos, verify_restore
 
     settings = get_settings()
     if verify == (into is not None):
@@ -45,7 +45,8 @@ def restore(
     try:
         if into is not None:
             restore_into(settings, dump, into)
-            typer.echo(f"restored {dump.name} into database {into}")
+            photos = restore_photos(settings, dump)
+            typer.echo(f"restored {dump.name} into database {into} ({photos} report photos)")
             return
         report = verify_restore(settings, dump, keep=keep)
     except RestoreError as exc:

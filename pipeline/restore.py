@@ -18,9 +18,11 @@ import psycopg
 from psycopg import sql
 
 from api.probes import api_answers
+from api.reports.photo_store import photo_store_for
 from config.settings import Settings
 from pipeline.backup import file_sha256, read_manifest
 from pipeline.backup_manifest import Manifest, alembic_version, differences, table_checksums
+from pipeline.backup_photos import archive_keys, photo_keys, photos_path, restore_photo_archive
 from pipeline.jobs import recorded_job
 from pipeline.pg_client import run_tool, tool_command, wait_tool
 
@@ -101,6 +103,7 @@ def verify_restore(settings: Settings, dump: Path, keep: bool = False) -> Verify
         try:
             target = restore_into(settings, dump, scratch)
             actual = restored_manifest(settings, target, scratch)
+            photo_problems = check_photo_archive(expected, dump, target)
         finally:
             if not keep:
                 drop_database(settings, scratch)
@@ -108,13 +111,37 @@ def verify_restore(settings: Settings, dump: Path, keep: bool = False) -> Verify
             database=scratch,
             tables=len(actual.tables),
             rows=sum(t["rows"] or 0 for t in actual.tables.values()),
-            problems=differences(expected, actual),
+            problems=differences(expected, actual) + photo_problems,
         )
         run.rows = report.rows
         run.details = {"file": dump.name, "problems": report.problems[:20]}
         if not report.ok:
             raise RestoreError("; ".join(report.problems[:5]))
     return report
+
+
+def check_photo_archive(expected: Manifest, dump: Path, target_url: str) -> list[str]:
+    """The photo archive is the one the manifest names and holds every photo the restored
+    reports refer to; problems as sentences (none when all is well)."""
+    if not expected.photos:
+        return []  # a backup made before photos were archived
+    archive = photos_path(dump)
+    if not archive.exists():
+        return [f"the photo archive {archive.name} is missing"]
+    if file_sha256(archive) != expected.photos.get("sha256"):
+        return [f"{archive.name} does not match the SHA-256 in the manifest"]
+    with psycopg.connect(target_url) as conn:
+        wanted = set(photo_keys(conn)) - set(expected.photos.get("missing", []))
+    absent = sorted(wanted - archive_keys(archive))
+    return [f"{len(absent)} report photos are not in {archive.name}"] if absent else []
+
+
+def restore_photos(settings: Settings, dump: Path) -> int:
+    """Put the dump's report photos back into the configured photo store; returns how many."""
+    archive = photos_path(dump)
+    if not archive.exists():
+        return 0
+    return restore_photo_archive(archive, photo_store_for(settings.reports))
 
 
 def restored_manifest(settings: Settings, target: str, database: str) -> Manifest:

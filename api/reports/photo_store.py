@@ -33,6 +33,10 @@ class PhotoStore(Protocol):
         """Remove a photo; no error when it is already gone."""
         ...
 
+    def restore(self, key: str, data: bytes) -> None:
+        """Store a photo under a given key (a restore from a backup puts it back)."""
+        ...
+
 
 def new_key(extension: str) -> str:
     """A fresh random key, grouped by month."""
@@ -53,6 +57,10 @@ class DiskPhotoStore:
 
     def put(self, data: bytes, extension: str) -> str:
         key = new_key(extension)
+        self.restore(key, data)
+        return key
+
+    def restore(self, key: str, data: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = path.with_suffix(path.suffix + ".part")
@@ -62,7 +70,6 @@ class DiskPhotoStore:
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, path)
-        return key
 
     def get(self, key: str) -> bytes | None:
         path = self._path(key)
@@ -80,8 +87,11 @@ class S3PhotoStore:
 
     def put(self, data: bytes, extension: str) -> str:
         key = new_key(extension)
-        self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data)
+        self.restore(key, data)
         return key
+
+    def restore(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data)
 
     def get(self, key: str) -> bytes | None:
         try:
