@@ -61,7 +61,7 @@ provision() {
         -v api_pw="$HALO_DB_API_PASSWORD" \
         -v analyst_pw="$HALO_DB_ANALYST_PASSWORD" \
         -v db_name="$DB_NAME" \
-        -f /usr/local/bin/bootstrap.sql
+        -f "${HALO_BOOTSTRAP_SQL:-/usr/local/bin/bootstrap.sql}"
 }
 
 case "${1:-}" in

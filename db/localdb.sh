@@ -126,6 +126,7 @@ cmd_up() {
     ensure_env_file
     write_urls
     install -m 0644 "$here/bootstrap.sql" "$ROOTFS/usr/local/bin/bootstrap.sql"
+    install -m 0644 "$here/harden_database.sql" "$ROOTFS/usr/local/bin/harden_database.sql"
     install -m 0755 "$here/init-cluster.sh" "$ROOTFS/usr/local/bin/halo-init-cluster"
     # shellcheck disable=SC1090
     set -a; . "$ENV_FILE"; set +a
