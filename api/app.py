@@ -41,7 +41,7 @@ def open_pool(
         check=AsyncConnectionPool.check_connection,
         kwargs={
             "autocommit": True,
-            "application_name": "halo-api",
+            "application_name": name,
             "options": f"-c statement_timeout={settings.statement_timeout_ms} -c jit=off",
         },
         open=False,

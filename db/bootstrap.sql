@@ -24,6 +24,15 @@ ALTER ROLE halo_api SET jit = off;
 -- reach a server: a few connections at most (an ALTER ROLE they cannot undo), and defaults
 -- set per database by the superuser, which outrank what the role sets on itself.
 ALTER ROLE halo_analyst CONNECTION LIMIT 8;
+-- Streaming replication (a hot standby, docs/scaling.md): a replication-only role, created
+-- when provisioning is given its password. pg_promote for the owner: `halo db promote`.
+SELECT format('CREATE ROLE halo_replicator')
+WHERE :'replicator_pw' <> '' AND NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'halo_replicator')
+\gexec
+SELECT format('ALTER ROLE halo_replicator LOGIN REPLICATION PASSWORD %L', :'replicator_pw')
+WHERE :'replicator_pw' <> ''
+\gexec
+GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO halo_owner;
 
 \connect template1
 SET client_min_messages = warning;

@@ -64,7 +64,9 @@ class Cluster:
     name: str
     port: int
     passwords: dict[str, str] = field(
-        default_factory=lambda: {r: secrets.token_urlsafe(18) for r in ("owner", "api", "analyst")}
+        default_factory=lambda: {
+            r: secrets.token_urlsafe(18) for r in ("owner", "api", "analyst", "replicator")
+        }
     )
 
     @property
@@ -107,8 +109,31 @@ class Cluster:
                 "HALO_DB_OWNER_PASSWORD": self.passwords["owner"],
                 "HALO_DB_API_PASSWORD": self.passwords["api"],
                 "HALO_DB_ANALYST_PASSWORD": self.passwords["analyst"],
+                "HALO_DB_REPLICATOR_PASSWORD": self.passwords["replicator"],
             },
         )
+
+    def create_standby(self, name: str, port: int) -> Cluster:
+        """A hot standby of this cluster (db/init-cluster.sh standby), started."""
+        standby = Cluster(name, port, dict(self.passwords))
+        host_home = rootfs() / standby.home.lstrip("/")
+        shutil.rmtree(host_home, ignore_errors=True)
+        host_home.mkdir(parents=True)
+        shutil.copy(REPO_ROOT / "db" / "init-cluster.sh", host_home / "init-cluster.sh")
+        subprocess.run(
+            ["chroot", str(rootfs()), "chown", "-R", "postgres:postgres", standby.home], check=True
+        )
+        in_root(
+            "sh",
+            f"{standby.home}/init-cluster.sh",
+            "standby",
+            standby.data,
+            "127.0.0.1",
+            str(self.port),
+            env={"HALO_DB_REPLICATOR_PASSWORD": self.passwords["replicator"]},
+        )
+        standby.start()
+        return standby
 
     def start(self) -> None:
         in_root(
