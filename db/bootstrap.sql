@@ -25,14 +25,13 @@ ALTER ROLE halo_api SET jit = off;
 -- set per database by the superuser, which outrank what the role sets on itself.
 ALTER ROLE halo_analyst CONNECTION LIMIT 8;
 -- Streaming replication (a hot standby, docs/scaling.md): a replication-only role, created
--- when provisioning is given its password. pg_promote for the owner: `halo db promote`.
+-- when provisioning is given its password (pg_promote for the owner: harden_database.sql).
 SELECT format('CREATE ROLE halo_replicator')
 WHERE :'replicator_pw' <> '' AND NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'halo_replicator')
 \gexec
 SELECT format('ALTER ROLE halo_replicator LOGIN REPLICATION PASSWORD %L', :'replicator_pw')
 WHERE :'replicator_pw' <> ''
 \gexec
-GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO halo_owner;
 
 \connect template1
 SET client_min_messages = warning;

@@ -14,3 +14,5 @@ REVOKE EXECUTE ON FUNCTION pg_catalog.lo_creat(integer), pg_catalog.lo_create(oi
 SELECT format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()) \gexec
 SELECT format('GRANT TEMPORARY ON DATABASE %I TO halo_owner, halo_api', current_database())
 \gexec
+-- `halo db promote` runs pg_promote() as the owner on a standby (docs/scaling.md runbook).
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_promote(boolean, integer) TO halo_owner;
