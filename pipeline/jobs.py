@@ -19,6 +19,9 @@ JOB_LOCK_SQL = "SELECT job FROM ops.job_locks WHERE job = %s FOR UPDATE NOWAIT"
 # Two-key advisory locks (RUN_LOCK_CLASS, run id) held by the session that records a run, for
 # as long as it runs: a free lock on a 'running' run means its process is gone (killed, crashed).
 RUN_LOCK_CLASS = 0x4A1
+# Taken with pg_try_advisory_lock: any role may hold any advisory key, and one holding the key
+# of the next run id must not make the run wait forever (the run goes on; only the reaper's
+# liveness check of that run is then fooled).
 # Runs recorded without that lock (by older versions, or queued ones never started) are
 # declared abandoned only by age.
 UNLOCKED_STALE_AFTER_H = 24.0
@@ -26,13 +29,13 @@ ABANDONED_ERROR = "abandoned: its process ended without finishing the run (kille
 
 INSERT_RUN_SQL = """
 INSERT INTO ops.job_runs (kind, status, details) VALUES (%s, 'running', '{"session_lock": true}')
-RETURNING id, pg_advisory_lock(%s, (id %% 2147483648)::integer)
+RETURNING id, pg_try_advisory_lock(%s, (id %% 2147483648)::integer)
 """
 ADOPT_RUN_SQL = """
 UPDATE ops.job_runs SET status = 'running', started_at = now(),
        details = details || '{"session_lock": true}'
  WHERE id = %s
-RETURNING id, pg_advisory_lock(%s, (id %% 2147483648)::integer)
+RETURNING id, pg_try_advisory_lock(%s, (id %% 2147483648)::integer)
 """
 RUNNING_SQL = """
 SELECT id, details ? 'session_lock' FROM ops.job_runs
