@@ -24,10 +24,16 @@ from config.version import __version__
 log = logging.getLogger("halo.api")
 
 
-def open_pool(settings: Settings) -> AsyncConnectionPool:
-    """The API role's pool; every checkout is checked, statements are time-limited."""
+def open_pool(
+    settings: Settings, url: str | None = None, name: str = "halo-api"
+) -> AsyncConnectionPool:
+    """The API role's pool; every checkout is checked, statements are time-limited.
+
+    JIT is off: the API's queries are short, and PostgreSQL compiling them took 1.7-2.2 s per
+    moderation-queue call (1-8 ms without). db/bootstrap.sql also sets it on the role.
+    """
     return AsyncConnectionPool(
-        settings.api_database_url,
+        url or settings.api_database_url,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         timeout=settings.pool_timeout_s,
@@ -35,11 +41,11 @@ def open_pool(settings: Settings) -> AsyncConnectionPool:
         check=AsyncConnectionPool.check_connection,
         kwargs={
             "autocommit": True,
-            "application_name": "halo-api",
-            "options": f"-c statement_timeout={settings.statement_timeout_ms}",
+            "application_name": name,
+            "options": f"-c statement_timeout={settings.statement_timeout_ms} -c jit=off",
         },
         open=False,
-        name="halo-api",
+        name=name,
     )
 
 
@@ -55,12 +61,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Do not fail startup when the database is down: /health/ready reports it.
         await pool.open(wait=False)
         app.state.pool = pool
+        # --- issue 17: the read pool (a hot standby; default: the primary's pool) ---
+        app.state.read_pool = pool
+        if settings.api_read_database_url:
+            app.state.read_pool = open_pool(settings, settings.api_read_database_url, "halo-read")
+            await app.state.read_pool.open(wait=False)
+        # --- end issue 17 ---
         app.state.settings = settings
         log.info("halo api started (env=%s)", settings.env)
         try:
             yield
         finally:
             await close_map(app)
+            if app.state.read_pool is not pool:
+                await app.state.read_pool.close()
             await pool.close()
 
     app = FastAPI(

@@ -1,4 +1,4 @@
-"""Request dependencies: the pool, a pooled database connection and the settings."""
+"""Request dependencies: pooled database connections (primary, read) and the settings."""
 
 from __future__ import annotations
 
@@ -17,12 +17,26 @@ async def _connection(request: Request) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
+async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with read_pool(request).connection() as conn:
+        yield conn
+
+
+def read_pool(request: Request) -> AsyncConnectionPool:
+    """The pool for reads that may lag the primary a little (HALO_API_READ_DATABASE_URL: a hot
+    standby; the primary's pool when unset): tiles, risk, neighbourhoods, alert zones,
+    incidents. Writes and reads of one's own writes use `Conn` (the primary)."""
+    pool: AsyncConnectionPool = getattr(request.app.state, "read_pool", request.app.state.pool)
+    return pool
+
+
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
 Conn = Annotated[AsyncConnection, Depends(_connection)]
+ReadConn = Annotated[AsyncConnection, Depends(_read_connection)]
 AppSettings = Annotated[Settings, Depends(_settings)]
 
 

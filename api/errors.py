@@ -157,8 +157,18 @@ async def _database_error(request: Request, exc: psycopg.Error) -> JSONResponse:
     if status >= 500 and status != 503:
         log.exception("database error %s on %s", sqlstate, request.url.path)
         return problem(500, title)
-    detail = exc.diag.message_primary if status < 500 else None
-    return problem(status, title, detail)
+    return problem(status, title, _client_detail(exc) if status < 500 else None)
+
+
+def _client_detail(exc: psycopg.Error) -> str | None:
+    """The database's message when Halo wrote it (RAISE in a function); a message about a
+    constraint, table or column names the schema's internals, so the client gets only the
+    title then (the full message goes to the log)."""
+    diag = exc.diag
+    if diag.constraint_name or diag.table_name or diag.column_name or diag.schema_name:
+        log.info("database refusal %s: %s", exc.sqlstate, diag.message_primary)
+        return "The values break a rule of the stored data."
+    return diag.message_primary
 
 
 async def _problem_error(request: Request, exc: ProblemError) -> JSONResponse:

@@ -18,6 +18,7 @@ from api.routes import (
     legend,
     model,
     neighborhoods,
+    privacy,
     risk_at_point,
     web_map,
 )
@@ -34,6 +35,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     analysis.router,
     moderation.router,
     devices.router,
+    # Privacy: erasure of a report or a device's data (admin).
+    privacy.router,
     # The incident feed and how fresh the data is.
     incidents.router,
     # The map: tiles, TileJSON and style, glyphs, the legend, neighbourhoods, risk at a point,

@@ -43,8 +43,8 @@ from psycopg import sql
 from bench.http_load import REPO, mean_ms, server, server_seconds, warm_up, wrk
 from config.map import MapSettings
 from config.settings import get_settings
-from tests.nginx_proxy import nginx_binary, nginx_proxy
 from tests.support.dbtools import with_database
+from tests.support.nginx_proxy import nginx_binary, nginx_proxy
 
 ZOOMS = (8, 11, 14)
 CLIENTS = (1, 32)

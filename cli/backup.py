@@ -39,7 +39,7 @@ def restore(
 ) -> None:
     """Restore a dump into a new database, or verify that it restores to what was backed up."""
     from api.probes import api_answers
-    from pipeline.restore import RestoreError, restore_into, verify_restore
+    from pipeline.restore import RestoreError, restore_into, restore_photos, verify_restore
 
     settings = get_settings()
     if verify == (into is not None):
@@ -47,7 +47,8 @@ def restore(
     try:
         if into is not None:
             restore_into(settings, dump, into)
-            typer.echo(f"restored {dump.name} into database {into}")
+            photos = restore_photos(settings, dump)
+            typer.echo(f"restored {dump.name} into database {into} ({photos} report photos)")
             return
         report = verify_restore(settings, dump, keep=keep, probe=api_answers)
     except RestoreError as exc:

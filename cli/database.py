@@ -38,6 +38,23 @@ def status() -> None:
     _localdb("status")
 
 
+@app.command()
+def promote(
+    url: str = typer.Option(
+        ..., "--url", help="The standby, as the owner: postgresql://halo_owner:…@standby:5432/halo"
+    ),
+) -> None:
+    """Promote a hot standby to primary after the primary is lost (docs/scaling.md runbook)."""
+    from pipeline.failover import NotAStandby, promote_standby
+
+    try:
+        promote_standby(url)
+    except NotAStandby as exc:
+        typer.echo(f"halo db promote: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("promoted: the standby accepts writes; multi-host clients reconnect to it")
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def psql(ctx: typer.Context) -> None:
     """Open psql on the local server as the superuser."""

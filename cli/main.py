@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from cli import backup, database, feed, glyphs, ingest, keys, load, push, risk
+from cli import backup, database, feed, glyphs, ingest, keys, load, privacy, push, risk
 from cli.errors import run_cli
 from config.logging import configure_logging
 from config.version import __version__, git_sha
@@ -23,6 +23,7 @@ app.add_typer(load.app, name="load")
 app.add_typer(keys.app, name="keys")
 app.add_typer(push.app, name="push")
 app.add_typer(glyphs.app, name="glyphs")
+app.add_typer(privacy.app, name="privacy")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 app.command("feed")(feed.feed)

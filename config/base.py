@@ -54,6 +54,10 @@ class HaloSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # In production the generated local.env is never read: only the real environment.
+        init_env = getattr(init_settings, "init_kwargs", {}).get("env")
+        if (init_env or os.environ.get("HALO_ENV")) == "production":
+            return init_settings, env_settings
         local_env = DotEnvSettingsSource(
             settings_cls, env_file=local_env_file(), env_file_encoding="utf-8"
         )

@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import SettingsConfigDict
 
 from config.base import HaloSettings
+from config.secret_strength import weakness
 
 # The key every checkout starts with (32 zero bytes, base64url); refused outside local mode.
 LOCAL_TOKEN_KEY = base64.urlsafe_b64encode(bytes(32)).decode()
@@ -104,7 +105,13 @@ class PushSettings(HaloSettings):
         """Outside local mode: a real token key and an HTTPS push service."""
         if env == "local":
             return
-        if self.token_key_bytes() == decode_token_key(LOCAL_TOKEN_KEY):
-            raise ValueError("HALO_PUSH_TOKEN_KEY: set a random 32-byte key (base64)")
+        key = self.token_key_bytes()
+        why = "the local default" if key == decode_token_key(LOCAL_TOKEN_KEY) else None
+        why = why or weakness(key, 32, 100)
+        if why:
+            raise ValueError(
+                f"HALO_PUSH_TOKEN_KEY is {why}: set a random 32-byte key "
+                "(e.g. openssl rand -base64 32)"
+            )
         if not self.expo_base_url.startswith("https://"):
             raise ValueError("HALO_PUSH_EXPO_BASE_URL: HTTPS is required outside local mode")

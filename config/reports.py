@@ -55,6 +55,9 @@ class ReportSettings(HaloSettings):
     # Reports stored per device (X-Device-Id) or, without one, per client address, per 24 h;
     # on top of the request limit of the 'reports' route class.
     per_client_daily_limit: int = Field(default=20, ge=1, le=10_000)
+    # Reports stored per client address per 24 h whatever the device ids (a rotating
+    # X-Device-Id does not lift the quota); larger, since many phones share a carrier address.
+    per_address_daily_limit: int = Field(default=60, ge=1, le=100_000)
 
     @model_validator(mode="after")
     def _bbox_is_ordered(self) -> ReportSettings:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, Field, SecretStr, field_validat
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from config.base import HaloSettings
+from config.secret_strength import weakness
 
 # The salt every checkout starts with; refused outside local mode.
 LOCAL_CLIENT_HASH_SALT = "local-only-client-hash-salt"
@@ -51,6 +52,8 @@ class SecuritySettings(HaloSettings):
     # Host names the API answers to; "*" accepts any.
     allowed_hosts: CommaList = Field(default_factory=lambda: ["*"])
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # All request headers together (names and values); larger requests get 431.
+    max_header_bytes: int = Field(default=16_384, ge=1024)
     # Multipart uploads (report photos) may be larger than other bodies.
     # Multipart bodies (report submission): a 50 MiB video, an 8 MiB photo and the fields.
     max_upload_bytes: int = Field(default=60 * 2**20, ge=1024)
@@ -82,8 +85,12 @@ class SecuritySettings(HaloSettings):
         if env == "local":
             return
         salt = self.client_hash_salt.get_secret_value()
-        if salt == LOCAL_CLIENT_HASH_SALT or len(salt) < 16:
-            raise ValueError("HALO_CLIENT_HASH_SALT: set a random value of 16+ characters")
+        why = "the local default" if salt == LOCAL_CLIENT_HASH_SALT else weakness(salt, 16, 64)
+        if why:
+            raise ValueError(
+                f"HALO_CLIENT_HASH_SALT is {why}: set a random value of 16+ characters "
+                "(e.g. openssl rand -base64 32)"
+            )
         if "*" in self.cors_origins:
             raise ValueError("HALO_CORS_ORIGINS: list the origins, '*' is refused")
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from config.backup import BackupSettings
@@ -15,15 +15,25 @@ from config.feed import FeedSettings
 from config.ingest import IngestSettings
 from config.map import MapSettings
 from config.monitoring import MonitoringSettings
+from config.privacy import RetentionSettings
 from config.push import PushSettings
 from config.reports import ReportSettings
+from config.secret_strength import weakness
 from config.security import RateLimitSettings, SecuritySettings
 
 # Re-exported: callers import these from here too.
 __all__ = ["REPO_ROOT", "Settings", "get_settings", "halo_home"]
 
-# Passwords that must never reach a production configuration.
-_WEAK_PASSWORDS = {"", "postgres", "password", "changeme", "halo", "secret"}
+# The database URLs whose passwords production checks (analyst: when configured).
+_PASSWORD_URLS = {
+    "database_url": "DATABASE_URL",
+    "api_database_url": "HALO_API_DATABASE_URL",
+    "analyst_database_url": "HALO_ANALYST_DATABASE_URL",
+}
+
+
+class ConfigurationRefused(SystemExit):
+    """The settings are invalid: exits with one line naming what to fix (no traceback)."""
 
 
 class Settings(HaloSettings):
@@ -37,6 +47,10 @@ class Settings(HaloSettings):
     # The API's least-privilege role, and the analysts' read-only role.
     api_database_url: str
     analyst_database_url: str | None = None
+    # Reads that may lag a little (tiles, risk, neighbourhoods, alert zones, incidents): a hot
+    # standby, as the API role; unset means the primary (api_database_url). A libpq multi-host
+    # URL works for both (host=a,b ... target_session_attrs=read-write / prefer-standby).
+    api_read_database_url: str | None = None
 
     pool_min_size: int = Field(1, ge=0, le=100)
     pool_max_size: int = Field(10, ge=1, le=200)
@@ -61,6 +75,7 @@ class Settings(HaloSettings):
     push: PushSettings = Field(default_factory=lambda: PushSettings())
     feed: FeedSettings = Field(default_factory=lambda: FeedSettings())
     ingest: IngestSettings = Field(default_factory=lambda: IngestSettings())
+    retention: RetentionSettings = Field(default_factory=lambda: RetentionSettings())
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_local(self) -> Settings:
@@ -74,14 +89,33 @@ class Settings(HaloSettings):
             return self
         from psycopg.conninfo import conninfo_to_dict
 
-        for name in ("database_url", "api_database_url"):
-            password = conninfo_to_dict(getattr(self, name)).get("password") or ""
-            if str(password).lower() in _WEAK_PASSWORDS or len(str(password)) < 12:
-                raise ValueError(f"{name}: a strong password is required in production")
+        for name, variable in _PASSWORD_URLS.items():
+            url = getattr(self, name)
+            if url is None:
+                continue
+            password = str(conninfo_to_dict(url).get("password") or "")
+            why = weakness(password, 16, 64)
+            if why:
+                raise ValueError(
+                    f"{variable}: the password is {why}; production needs a random one"
+                )
         return self
 
 
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()  # type: ignore[call-arg]
+    """The process-wide settings, read once; invalid ones exit with one line (no traceback)."""
+    try:
+        return Settings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise ConfigurationRefused(f"halo: configuration refused: {one_line(exc)}") from None
+
+
+def one_line(exc: ValidationError) -> str:
+    """Every problem of a ValidationError on one line: `field: message; ...`."""
+    problems = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(part) for part in error["loc"])
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)

@@ -4,6 +4,9 @@
 #
 #   init-cluster.sh init  DATA_DIR PORT LISTEN   create the cluster (no-op when it exists)
 #   init-cluster.sh provision                    roles, database, extensions (idempotent)
+#   init-cluster.sh standby DATA_DIR PRIMARY_HOST PRIMARY_PORT
+#                                                a hot standby of the primary (pg_basebackup;
+#                                                no-op when it exists); HALO_DB_REPLICATOR_PASSWORD
 #
 # Passwords come from the environment (HALO_DB_OWNER_PASSWORD, HALO_DB_API_PASSWORD,
 # HALO_DB_ANALYST_PASSWORD); none is stored in the repository.
@@ -45,7 +48,21 @@ host  all postgres 0.0.0.0/0 reject
 host  all postgres ::/0 reject
 host  all all 0.0.0.0/0 scram-sha-256
 host  all all ::/0 scram-sha-256
+host  replication halo_replicator 0.0.0.0/0 scram-sha-256
+host  replication halo_replicator ::/0 scram-sha-256
 HBA
+}
+
+standby() {
+    data=$1 host=$2 port=$3
+    if [ -f "$data/PG_VERSION" ]; then
+        return 0
+    fi
+    : "${HALO_DB_REPLICATOR_PASSWORD:?set HALO_DB_REPLICATOR_PASSWORD}"
+    echo "pg_basebackup: standby of $host:$port in $data"
+    # -R writes primary_conninfo and standby.signal: the copy starts as a hot standby.
+    PGPASSWORD="$HALO_DB_REPLICATOR_PASSWORD" "$PG_BIN/pg_basebackup" -h "$host" -p "$port" \
+        -U halo_replicator -D "$data" -R -X stream -c fast >/dev/null
 }
 
 psql_su() {
@@ -61,11 +78,13 @@ provision() {
         -v api_pw="$HALO_DB_API_PASSWORD" \
         -v analyst_pw="$HALO_DB_ANALYST_PASSWORD" \
         -v db_name="$DB_NAME" \
-        -f /usr/local/bin/bootstrap.sql
+        -v replicator_pw="${HALO_DB_REPLICATOR_PASSWORD:-}" \
+        -f "${HALO_BOOTSTRAP_SQL:-/usr/local/bin/bootstrap.sql}"
 }
 
 case "${1:-}" in
     init) shift; init "$@" ;;
     provision) provision ;;
-    *) echo "usage: $0 init DATA_DIR PORT LISTEN | provision" >&2; exit 2 ;;
+    standby) shift; standby "$@" ;;
+    *) echo "usage: $0 init DATA_DIR PORT LISTEN | provision | standby DATA_DIR HOST PORT" >&2; exit 2 ;;
 esac

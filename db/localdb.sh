@@ -4,6 +4,12 @@
 # `postgres` user on 127.0.0.1:$HALO_LOCAL_DB_PORT. Debian 12 hosts have no h3-pg, hence this.
 #
 #   db/localdb.sh up | down | status | psql [ARGS] | env | logs | tool pg_dump|pg_restore ARGS
+#   db/localdb.sh promote        promote the hot standby (HALO_LOCAL_REPLICA=1) to primary
+#
+# HALO_LOCAL_REPLICA=1 adds a hot standby (pg_basebackup of the primary, port
+# HALO_LOCAL_REPLICA_PORT, default the primary's + 1), started and stopped with the primary,
+# synchronous (a commit waits for it); local.env then points the API's read pool and the
+# analysts at it. Off by default, so `make test` does not pay for it.
 #
 # State lives outside the repository in $HALO_HOME (default ~/.cache/halo): the root filesystem
 # (rebuilt only when the package list changes; the data directory is carried over) and
@@ -20,6 +26,10 @@ ENV_FILE=$HALO_HOME/local.env
 DATA=/var/lib/halo/pgdata            # inside the root filesystem
 LOG=/var/lib/halo/postgres.log       # inside the root filesystem
 PG_BIN=/usr/lib/postgresql/17/bin
+REPLICA=${HALO_LOCAL_REPLICA:-0}
+RPORT=${HALO_LOCAL_REPLICA_PORT:-$((PORT + 1))}
+RDATA=/var/lib/halo/pgdata-replica  # inside the root filesystem
+RLOG=/var/lib/halo/postgres-replica.log
 
 say() { printf 'localdb: %s\n' "$*" >&2; }
 
@@ -71,6 +81,12 @@ ENV
     )
 }
 
+ensure_replicator_password() {  # added to older local.env files on first use of the standby
+    grep -q '^HALO_DB_REPLICATOR_PASSWORD=' "$ENV_FILE" && return 0
+    local pw; pw=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-24)
+    (umask 077; echo "HALO_DB_REPLICATOR_PASSWORD=$pw" >>"$ENV_FILE")
+}
+
 write_urls() {  # (re)write the URL lines so a changed port takes effect
     # shellcheck disable=SC1090
     . "$ENV_FILE"
@@ -83,6 +99,36 @@ HALO_API_DATABASE_URL=postgresql://halo_api:$HALO_DB_API_PASSWORD@$base
 HALO_ANALYST_DATABASE_URL=postgresql://halo_analyst:$HALO_DB_ANALYST_PASSWORD@$base
 ENV
      mv "$ENV_FILE.tmp" "$ENV_FILE")
+    [ "$REPLICA" = 1 ] || { sed -i '/^HALO_API_READ_DATABASE_URL=/d' "$ENV_FILE"; return 0; }
+    # Multi-host: the standby for reads while it runs, the primary otherwise; analysts on it.
+    local hosts="127.0.0.1:$PORT,127.0.0.1:$RPORT/halo"
+    (umask 077; sed -i -e '/^HALO_API_READ_DATABASE_URL=/d' -e '/^HALO_ANALYST_DATABASE_URL=/d' "$ENV_FILE"
+     cat >>"$ENV_FILE" <<ENV
+HALO_API_READ_DATABASE_URL=postgresql://halo_api:$HALO_DB_API_PASSWORD@$hosts?target_session_attrs=prefer-standby
+HALO_ANALYST_DATABASE_URL=postgresql://halo_analyst:$HALO_DB_ANALYST_PASSWORD@127.0.0.1:$RPORT/halo
+ENV
+    )
+}
+
+replica_running() {
+    [ -d "$ROOTFS$RDATA" ] && in_root pg_ctl -D "$RDATA" status >/dev/null 2>&1
+}
+
+start_replica() {  # after the primary is up and provisioned
+    # shellcheck disable=SC1090
+    . "$ENV_FILE"
+    in_root env HALO_DB_REPLICATOR_PASSWORD="$HALO_DB_REPLICATOR_PASSWORD" \
+        halo-init-cluster standby "$RDATA" 127.0.0.1 "$PORT"
+    if ! replica_running; then
+        say "starting the hot standby on 127.0.0.1:$RPORT"
+        in_root pg_ctl -D "$RDATA" -l "$RLOG" -o "-p $RPORT -c listen_addresses=127.0.0.1" -w -t 120 start >/dev/null
+    fi
+    su_sql "ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'"
+    su_sql "SELECT pg_reload_conf()"
+}
+
+su_sql() {
+    in_root psql -X -q -At -h /run/postgresql -p "$PORT" -d postgres -c "$1"
 }
 
 is_running() {
@@ -124,27 +170,54 @@ cmd_up() {
         in_root pg_ctl -D "$DATA" -l "$LOG" -o "-p $PORT -c listen_addresses=127.0.0.1" -w -t 60 start >/dev/null
     fi
     ensure_env_file
+    [ "$REPLICA" = 1 ] && ensure_replicator_password
     write_urls
     install -m 0644 "$here/bootstrap.sql" "$ROOTFS/usr/local/bin/bootstrap.sql"
+    install -m 0644 "$here/harden_database.sql" "$ROOTFS/usr/local/bin/harden_database.sql"
     install -m 0755 "$here/init-cluster.sh" "$ROOTFS/usr/local/bin/halo-init-cluster"
     # shellcheck disable=SC1090
     set -a; . "$ENV_FILE"; set +a
     chroot --userspec=postgres:postgres "$ROOTFS" /usr/bin/env -i PATH="$PG_BIN:/usr/local/bin:/usr/bin:/bin" \
         LANG=C.UTF-8 PGPORT="$PORT" HALO_DB_OWNER_PASSWORD="$HALO_DB_OWNER_PASSWORD" \
         HALO_DB_API_PASSWORD="$HALO_DB_API_PASSWORD" \
-        HALO_DB_ANALYST_PASSWORD="$HALO_DB_ANALYST_PASSWORD" halo-init-cluster provision
+        HALO_DB_ANALYST_PASSWORD="$HALO_DB_ANALYST_PASSWORD" \
+        HALO_DB_REPLICATOR_PASSWORD="${HALO_DB_REPLICATOR_PASSWORD:-}" halo-init-cluster provision
+    [ "$REPLICA" = 1 ] && start_replica
     say "ready: connection settings in $ENV_FILE"
 }
 
 cmd_down() {
     need_root
+    if replica_running; then
+        say "stopping the standby"
+        in_root pg_ctl -D "$RDATA" -m fast -w stop >/dev/null
+    fi
     if is_running; then say "stopping"; stop_server; else say "not running"; fi
+}
+
+cmd_promote() {  # the runbook's step when the primary is lost (docs/scaling.md)
+    need_root
+    replica_running || { say "no standby runs"; exit 1; }
+    in_root pg_ctl -D "$RDATA" -w promote >/dev/null
+    say "standby promoted: it accepts writes on 127.0.0.1:$RPORT"
 }
 
 cmd_status() {
     if [ -n "${DATABASE_URL:-}" ]; then echo "external server (DATABASE_URL)"; return 0; fi
     if [ ! -d "$ROOTFS" ]; then echo "not built ($ROOTFS)"; return 3; fi
     if is_running; then echo "running on 127.0.0.1:$PORT, data $ROOTFS$DATA"; else echo "stopped"; return 3; fi
+    if replica_running; then
+        local lag
+        lag=$(in_root psql -X -At -h /run/postgresql -p "$RPORT" -d postgres -c \
+            "SELECT CASE WHEN pg_is_in_recovery() THEN 'replay lag ' || coalesce(
+                 pg_size_pretty(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())),
+                 '?') || ', last replayed commit ' || coalesce(
+                 round(extract(epoch FROM now() - pg_last_xact_replay_timestamp()))::text || ' s ago',
+                 'none yet') ELSE 'promoted: a primary now' END")
+        echo "standby on 127.0.0.1:$RPORT, data $ROOTFS$RDATA: $lag"
+    elif [ "$REPLICA" = 1 ]; then
+        echo "standby: stopped"
+    fi
 }
 
 cmd_psql() {
@@ -165,9 +238,10 @@ case "${1:-}" in
     up) cmd_up ;;
     tool) shift; cmd_tool "$@" ;;
     down) cmd_down ;;
+    promote) cmd_promote ;;
     status) cmd_status ;;
     psql) shift; cmd_psql "$@" ;;
     env) cat "$ENV_FILE" ;;
     logs) tail -n "${2:-50}" "$ROOTFS$LOG" ;;
-    *) echo "usage: $0 up|down|status|psql [ARGS]|env|logs [N]|tool NAME [ARGS]" >&2; exit 2 ;;
+    *) echo "usage: $0 up|down|status|promote|psql [ARGS]|env|logs [N]|tool NAME [ARGS]" >&2; exit 2 ;;
 esac

@@ -3,7 +3,7 @@
 from models.base import Base
 from models.basemap import Street, Water
 from models.incidents import EventPage, Incident, UserReport
-from models.ops import ApiKey, FeedState, JobRun
+from models.ops import ApiKey, FeedState, JobLock, JobRun
 from models.push import Device, DeviceDistrict, OutboxMessage
 from models.reference import DataSource, District, IncidentCategory, Municipality, Place
 from models.reports import CompatibleCategory, ReportCluster, ReportParameters
@@ -41,6 +41,7 @@ __all__ = [
     "HourOfWeekFactor",
     "Incident",
     "IncidentCategory",
+    "JobLock",
     "JobRun",
     "ModelPrediction",
     "ModelRun",

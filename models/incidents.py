@@ -104,6 +104,7 @@ class UserReport(Base):
         Index("user_reports_received_at_idx", "received_at"),
         Index("user_reports_occurred_at_idx", "occurred_at"),
         Index("user_reports_client_sha256_received_at_idx", "client_sha256", "received_at"),
+        Index("user_reports_address_sha256_received_at_idx", "address_sha256", "received_at"),
         Index("user_reports_moderation_status_received_at_idx", "moderation_status", "received_at"),
         {"schema": "raw"},
     )
@@ -128,3 +129,4 @@ class UserReport(Base):
     )
     reported_during_alert: Mapped[bool] = mapped_column(Boolean, server_default="false")
     client_sha256: Mapped[str | None] = mapped_column(Text)
+    address_sha256: Mapped[str | None] = mapped_column(Text)

@@ -1,4 +1,4 @@
-"""Operations tables (schema ops): job runs, API keys, the live feed's state."""
+"""Operations tables (schema ops): job runs, job locks, API keys, the live feed's state."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ class JobRun(Base):
     rows_affected: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+class JobLock(Base):
+    __tablename__ = "job_locks"
+    __table_args__ = {"schema": "ops"}
+
+    job: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
 class ApiKey(Base):

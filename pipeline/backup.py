@@ -18,7 +18,9 @@ from pathlib import Path
 import psycopg
 
 from config.settings import Settings
+from core.photo_store import photo_store_for
 from pipeline.backup_manifest import ApiProbe, Manifest, alembic_version, table_checksums
+from pipeline.backup_photos import photo_keys, photos_path, write_photo_archive
 from pipeline.jobs import recorded_job
 from pipeline.pg_client import run_tool, tool_command, wait_tool
 
@@ -98,10 +100,13 @@ def dump_with_manifest(settings: Settings, dump: Path) -> Manifest:
             try:
                 manifest = Manifest(alembic_version=alembic_version(conn))
                 manifest.tables = table_checksums(conn)
+                keys = photo_keys(conn)
             finally:
                 # The snapshot must live until pg_dump has taken it: keep the transaction open.
                 wait_tool(process, "pg_dump")
     partial.rename(dump)
+    store = photo_store_for(settings.reports)
+    manifest.photos = write_photo_archive(store, keys, photos_path(dump)).to_json()
     manifest.dump_file = dump.name
     manifest.dump_sha256 = file_sha256(dump)
     manifest.dump_bytes = dump.stat().st_size
@@ -137,7 +142,7 @@ def prune_backups(directory: Path, keep: int) -> list[Path]:
     dumps = sorted(directory.glob(f"{PREFIX}*{DUMP_SUFFIX}"), key=lambda p: p.name, reverse=True)
     deleted: list[Path] = []
     for old in dumps[keep:]:
-        for path in (old, manifest_path(old)):
+        for path in (old, manifest_path(old), photos_path(old)):
             if path.exists():
                 path.unlink()
                 deleted.append(path)
@@ -164,4 +169,5 @@ def _upload(settings: Settings, dump: Path, retention: int) -> list[str]:
         return []
     from pipeline.backup_s3 import upload_backup
 
-    return upload_backup(settings.backup, [dump, manifest_path(dump)], retention)
+    files = [dump, manifest_path(dump), photos_path(dump)]
+    return upload_backup(settings.backup, files, retention)

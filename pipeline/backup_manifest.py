@@ -50,6 +50,8 @@ class Manifest:
     dump_sha256: str | None = None
     dump_bytes: int | None = None
     created_at: str | None = None
+    # The report photos archive beside the dump (pipeline/backup_photos.py): count, sha256.
+    photos: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as stored beside the dump."""

@@ -46,9 +46,10 @@ def prune_remote(client: Any, bucket: str | None, prefix: str, keep: int) -> lis
     doomed = []
     for old in dumps[keep:]:
         doomed.append(old)
-        manifest = old.removesuffix(DUMP_SUFFIX) + MANIFEST_SUFFIX
-        if manifest in names:
-            doomed.append(manifest)
+        for companion in (MANIFEST_SUFFIX, ".photos.tar"):
+            name = old.removesuffix(DUMP_SUFFIX) + companion
+            if name in names:
+                doomed.append(name)
     for key in doomed:
         client.delete_object(Bucket=bucket, Key=key)
     return doomed

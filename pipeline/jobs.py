@@ -13,11 +13,15 @@ import psycopg
 
 log = logging.getLogger("halo.jobs")
 
-# Session-level advisory lock key of the nightly pipeline (retrain, refresh, backtest).
-NIGHTLY_LOCK_KEY = 0x4A1_0001
+# The job lock of the nightly pipeline (retrain, refresh, backtest): a row of ops.job_locks.
+NIGHTLY_JOB = "nightly"
+JOB_LOCK_SQL = "SELECT job FROM ops.job_locks WHERE job = %s FOR UPDATE NOWAIT"
 # Two-key advisory locks (RUN_LOCK_CLASS, run id) held by the session that records a run, for
 # as long as it runs: a free lock on a 'running' run means its process is gone (killed, crashed).
 RUN_LOCK_CLASS = 0x4A1
+# Taken with pg_try_advisory_lock: any role may hold any advisory key, and one holding the key
+# of the next run id must not make the run wait forever (the run goes on; only the reaper's
+# liveness check of that run is then fooled).
 # Runs recorded without that lock (by older versions, or queued ones never started) are
 # declared abandoned only by age.
 UNLOCKED_STALE_AFTER_H = 24.0
@@ -25,13 +29,13 @@ ABANDONED_ERROR = "abandoned: its process ended without finishing the run (kille
 
 INSERT_RUN_SQL = """
 INSERT INTO ops.job_runs (kind, status, details) VALUES (%s, 'running', '{"session_lock": true}')
-RETURNING id, pg_advisory_lock(%s, (id %% 2147483648)::integer)
+RETURNING id, pg_try_advisory_lock(%s, (id %% 2147483648)::integer)
 """
 ADOPT_RUN_SQL = """
 UPDATE ops.job_runs SET status = 'running', started_at = now(),
        details = details || '{"session_lock": true}'
  WHERE id = %s
-RETURNING id, pg_advisory_lock(%s, (id %% 2147483648)::integer)
+RETURNING id, pg_try_advisory_lock(%s, (id %% 2147483648)::integer)
 """
 RUNNING_SQL = """
 SELECT id, details ? 'session_lock' FROM ops.job_runs
@@ -126,13 +130,22 @@ def _finish(conn: psycopg.Connection, run: JobRun, status: str, error: str | Non
 
 
 @contextmanager
-def exclusive(owner_url: str, key: int = NIGHTLY_LOCK_KEY) -> Iterator[None]:
-    """Hold a session advisory lock for the block; raise JobAlreadyRunning if it is taken."""
-    with psycopg.connect(owner_url, autocommit=True) as conn:
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-        if not row or not row[0]:
-            raise JobAlreadyRunning("another nightly run holds the lock")
+def exclusive(owner_url: str, job: str = NIGHTLY_JOB) -> Iterator[None]:
+    """Hold the job's row of ops.job_locks for the block; JobAlreadyRunning if it is held.
+
+    A row lock, not an advisory lock: any role may take any advisory lock key (an analyst
+    holding the nightly's key made every nightly run fail), but locking a row needs UPDATE on
+    ops.job_locks, which only the owner has. The lock lives in this connection's transaction,
+    which stays open (and idle) until the block ends.
+    """
+    with psycopg.connect(owner_url) as conn:
+        try:
+            row = conn.execute(JOB_LOCK_SQL, (job,)).fetchone()
+        except psycopg.errors.LockNotAvailable:
+            raise JobAlreadyRunning(f"another {job} run holds the lock") from None
+        if row is None:
+            raise RuntimeError(f"ops.job_locks has no row for {job!r}: run the migrations")
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            conn.rollback()

@@ -1,6 +1,6 @@
-"""The nightly pipeline (02:00 UTC and on demand): retrain -> refresh -> report clusters ->
-backtest, then a push cycle; the refresh's new generation is the new tile generation (and a
-silent refresh push to the devices). Never two at once."""
+"""The nightly pipeline (02:00 UTC and on demand): retention -> retrain -> refresh -> report
+clusters -> backtest, then a push cycle; the refresh's new generation is the new tile generation
+(and a silent refresh push to the devices). Never two at once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from config.settings import get_settings
+from core.photo_store import photo_store_for
 from pipeline.jobs import JobAlreadyRunning, exclusive, reap_abandoned_runs, recorded_job
+from pipeline.privacy import apply_retention
 from pipeline.push.cycle import run_push_cycle
 from pipeline.risk.backtest import BacktestSkipped, run_backtest
 from pipeline.risk.model import retrain
@@ -43,7 +45,12 @@ def run_nightly(
     A failure leaves the previous risk tables serving (the refresh is one transaction) and
     the failed run makes /health/ready report 'degraded'.
     """
+    settings = get_settings()
     with exclusive(owner_url), recorded_job(owner_url, "nightly", run_id) as run:
+        # Retention first, so nothing past its period is trained on or clustered.
+        retention = apply_retention(
+            owner_url, settings.retention, photo_store_for(settings.reports)
+        )
         version = retrain(owner_url)
         generation = refresh_risk(owner_url)
         clusters = refresh_report_clusters(owner_url)
@@ -54,10 +61,11 @@ def run_nightly(
             "generation": generation.id,
             "report_clusters": clusters,
             "backtest": backtest,
+            "retention": retention,
         }
         result = NightlyResult(run.id, version, generation.id)
     # Outside the lock: push never fails the nightly run (it records its own runs).
-    run_push_cycle(owner_url, get_settings().push)
+    run_push_cycle(owner_url, settings.push)
     return result
 
 

@@ -18,6 +18,7 @@ import psycopg
 from psycopg import sql
 
 from config.settings import Settings
+from core.photo_store import photo_store_for
 from pipeline.backup import file_sha256, read_manifest
 from pipeline.backup_manifest import (
     ApiProbe,
@@ -26,6 +27,7 @@ from pipeline.backup_manifest import (
     differences,
     table_checksums,
 )
+from pipeline.backup_photos import archive_keys, photo_keys, photos_path, restore_photo_archive
 from pipeline.jobs import recorded_job
 from pipeline.pg_client import run_tool, tool_command, wait_tool
 
@@ -111,6 +113,7 @@ def verify_restore(
         try:
             target = restore_into(settings, dump, scratch)
             actual = restored_manifest(settings, target, scratch, probe)
+            photo_problems = check_photo_archive(expected, dump, target)
         finally:
             if not keep:
                 drop_database(settings, scratch)
@@ -118,13 +121,37 @@ def verify_restore(
             database=scratch,
             tables=len(actual.tables),
             rows=sum(t["rows"] or 0 for t in actual.tables.values()),
-            problems=differences(expected, actual),
+            problems=differences(expected, actual) + photo_problems,
         )
         run.rows = report.rows
         run.details = {"file": dump.name, "problems": report.problems[:20]}
         if not report.ok:
             raise RestoreError("; ".join(report.problems[:5]))
     return report
+
+
+def check_photo_archive(expected: Manifest, dump: Path, target_url: str) -> list[str]:
+    """The photo archive is the one the manifest names and holds every photo the restored
+    reports refer to; problems as sentences (none when all is well)."""
+    if not expected.photos:
+        return []  # a backup made before photos were archived
+    archive = photos_path(dump)
+    if not archive.exists():
+        return [f"the photo archive {archive.name} is missing"]
+    if file_sha256(archive) != expected.photos.get("sha256"):
+        return [f"{archive.name} does not match the SHA-256 in the manifest"]
+    with psycopg.connect(target_url) as conn:
+        wanted = set(photo_keys(conn)) - set(expected.photos.get("missing", []))
+    absent = sorted(wanted - archive_keys(archive))
+    return [f"{len(absent)} report photos are not in {archive.name}"] if absent else []
+
+
+def restore_photos(settings: Settings, dump: Path) -> int:
+    """Put the dump's report photos back into the configured photo store; returns how many."""
+    archive = photos_path(dump)
+    if not archive.exists():
+        return 0
+    return restore_photo_archive(archive, photo_store_for(settings.reports))
 
 
 def restored_manifest(

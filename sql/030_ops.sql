@@ -17,6 +17,16 @@ CREATE INDEX IF NOT EXISTS job_runs_kind_started_at_idx ON ops.job_runs (kind, s
 COMMENT ON TABLE ops.job_runs IS
     'Every run of a batch job (ingest, refresh, retrain, backtest, backup, nightly): start, end, status, rows, error.';
 
+-- One row per job that must not run twice at once. The running job holds its row locked
+-- (SELECT ... FOR UPDATE NOWAIT): a row lock needs UPDATE on the table, which only the owner
+-- has, so no other role can hold it (any role can take any advisory lock key).
+CREATE TABLE IF NOT EXISTS ops.job_locks (
+    job text PRIMARY KEY CHECK (job ~ '^[a-z_]+$')
+);
+INSERT INTO ops.job_locks (job) VALUES ('nightly') ON CONFLICT (job) DO NOTHING;
+COMMENT ON TABLE ops.job_locks IS
+    'Jobs that run one at a time: the running one holds its row locked (owner only).';
+
 CREATE TABLE IF NOT EXISTS ops.api_keys (
     id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),

@@ -31,6 +31,13 @@ CREATE INDEX IF NOT EXISTS incidents_event_time_idx
 CREATE INDEX IF NOT EXISTS user_reports_occurred_at_idx ON raw.user_reports (occurred_at);
 CREATE INDEX IF NOT EXISTS user_reports_client_sha256_received_at_idx
     ON raw.user_reports (client_sha256, received_at);
+-- The client address behind a report (salted hash), also when it came with a device id: a
+-- second daily quota per address, so rotating X-Device-Id does not lift the limit.
+ALTER TABLE raw.user_reports ADD COLUMN IF NOT EXISTS address_sha256 text;
+COMMENT ON COLUMN raw.user_reports.address_sha256 IS
+    'HMAC-SHA-256 (hex) of the client address: the per-address daily quota; never the address.';
+CREATE INDEX IF NOT EXISTS user_reports_address_sha256_received_at_idx
+    ON raw.user_reports (address_sha256, received_at);
 CREATE INDEX IF NOT EXISTS user_reports_moderation_status_received_at_idx
     ON raw.user_reports (moderation_status, received_at);
 
@@ -100,12 +107,17 @@ COMMENT ON FUNCTION raw.in_alert_zone(double precision, double precision) IS
 
 -- Store a report once per idempotency key, in one transaction. Outcomes: 'created';
 -- 'replayed' (the key is known with the same request hash: its report); 'key_conflict' (known
--- with another request); 'quota' (the client made daily_limit reports in the last 24 h;
--- retry_after_s says when the oldest ages out). Requests of one client are serialised by an
+-- with another request); 'quota' (the client made daily_limit reports in the last 24 h, or its
+-- address made address_daily_limit; retry_after_s says when the oldest ages out). Requests of one client are serialised by an
 -- advisory lock, so concurrent retries see each other; the unique key is the final guard.
 -- The location is rounded to the centre of its H3 cell at location_resolution; the exact
 -- point only decides the alert flag and is not kept. VOLATILE.
--- (The signature before videos, dropped so that only one submit_report exists.)
+-- (Older signatures, before videos and the per-address quota, are dropped so that only one
+-- submit_report exists.)
+DROP FUNCTION IF EXISTS raw.submit_report(text, text, text, timestamptz, double precision,
+    double precision, real, text, text, text, boolean, integer, integer, text, text);
+DROP FUNCTION IF EXISTS raw.submit_report(text, text, text, timestamptz, double precision,
+    double precision, real, text, text, text, boolean, integer, integer, text, integer);
 DROP FUNCTION IF EXISTS raw.submit_report(text, text, text, timestamptz, double precision,
     double precision, real, text, text, text, boolean, integer, integer);
 CREATE OR REPLACE FUNCTION raw.submit_report(
@@ -113,7 +125,7 @@ CREATE OR REPLACE FUNCTION raw.submit_report(
     p_lon double precision, p_lat double precision, p_accuracy_m real, p_description text,
     p_photo_key text, p_client_sha256 text, p_client_saw_alert boolean,
     p_location_resolution integer, p_daily_limit integer,
-    p_video_key text, p_video_poster_key text
+    p_video_key text, p_video_poster_key text, p_address_sha256 text, p_address_daily_limit integer
 ) RETURNS TABLE (outcome text, report_id bigint, retry_after_s integer)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -121,10 +133,15 @@ DECLARE
     known_sha text;
     recent integer;
     oldest timestamptz;
+    over_quota boolean;
     cell h3index;
 BEGIN
     IF p_client_sha256 IS NOT NULL THEN
         PERFORM pg_advisory_xact_lock(hashtextextended('halo.reports:' || p_client_sha256, 0));
+    END IF;
+    -- Always after the client's lock (same order everywhere: no deadlock).
+    IF p_address_sha256 IS NOT NULL AND p_address_sha256 IS DISTINCT FROM p_client_sha256 THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('halo.reports:' || p_address_sha256, 0));
     END IF;
     SELECT r.id, r.request_sha256 INTO known_id, known_sha
     FROM raw.user_reports r WHERE r.idempotency_key = p_idempotency_key;
@@ -136,7 +153,15 @@ BEGIN
     SELECT count(*), min(r.received_at) INTO recent, oldest
     FROM raw.user_reports r
     WHERE r.client_sha256 = p_client_sha256 AND r.received_at > now() - interval '1 day';
-    IF recent >= p_daily_limit THEN
+    over_quota := recent >= p_daily_limit;
+    IF NOT over_quota AND p_address_sha256 IS NOT NULL THEN
+        -- Every device behind the address counts against the address's own (larger) limit.
+        SELECT count(*), min(r.received_at) INTO recent, oldest
+        FROM raw.user_reports r
+        WHERE r.address_sha256 = p_address_sha256 AND r.received_at > now() - interval '1 day';
+        over_quota := recent >= p_address_daily_limit;
+    END IF;
+    IF over_quota THEN
         RETURN QUERY SELECT 'quota', NULL::bigint,
             greatest(1, ceil(extract(epoch FROM oldest + interval '1 day' - now())))::integer;
         RETURN;
@@ -144,12 +169,12 @@ BEGIN
     cell := h3_lat_lng_to_cell(point(p_lon, p_lat), p_location_resolution);
     INSERT INTO raw.user_reports (idempotency_key, request_sha256, category, occurred_at, geom,
         accuracy_m, h3_cell, description, photo_key, reported_during_alert, client_sha256,
-        video_key, video_poster_key)
+        video_key, video_poster_key, address_sha256)
     VALUES (p_idempotency_key, p_request_sha256, p_category, p_occurred_at,
             ST_SetSRID(h3_cell_to_lat_lng(cell)::geometry, 4326), p_accuracy_m, cell,
             p_description, p_photo_key,
             p_client_saw_alert OR raw.in_alert_zone(p_lon, p_lat), p_client_sha256,
-            p_video_key, p_video_poster_key)
+            p_video_key, p_video_poster_key, p_address_sha256)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id INTO known_id;
     IF known_id IS NULL THEN
@@ -164,8 +189,8 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION raw.submit_report(text, text, text, timestamptz, double precision,
-    double precision, real, text, text, text, boolean, integer, integer, text, text) IS
-    'Store a report once per idempotency key (created / replayed / key_conflict / quota), location rounded to its H3 cell centre; with its stored photo, video and poster keys.';
+    double precision, real, text, text, text, boolean, integer, integer, text, text, text, integer) IS
+    'Store a report once per idempotency key (created / replayed / key_conflict / quota per client and per address), location rounded to its H3 cell centre; with its stored photo, video and poster keys.';
 
 -- Set a report's moderation status (approved or rejected) with time and moderator. A
 -- rejected report's photo, video and poster references are dropped: removed_*_key name

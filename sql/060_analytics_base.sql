@@ -69,3 +69,21 @@ COMMENT ON VIEW analytics.incident_points IS
     'Incidents whose exact position is known (location_support = point), as points. Category and times only, no free text.';
 
 -- Privileges (the analyst role reads these views): sql/099_grants.sql.
+
+-- The gazetteer split by geometry type: ref.places mixes points (with an uncertainty radius)
+-- and polygons in one untyped column, which QGIS cannot load as one layer.
+CREATE OR REPLACE VIEW analytics.place_points AS
+SELECT p.id, p.name, p.kind, p.radius_m, p.district_id, p.municipality_code,
+       p.geom::geometry(Point, 4326) AS geom
+  FROM ref.places p
+ WHERE GeometryType(p.geom) = 'POINT';
+COMMENT ON VIEW analytics.place_points IS
+    'Named places known as a point (squares, stations, landmarks) with their uncertainty radius (m).';
+
+CREATE OR REPLACE VIEW analytics.place_areas AS
+SELECT p.id, p.name, p.kind, p.district_id, p.municipality_code,
+       ST_Multi(p.geom)::geometry(MultiPolygon, 4326) AS geom
+  FROM ref.places p
+ WHERE GeometryType(p.geom) IN ('POLYGON', 'MULTIPOLYGON');
+COMMENT ON VIEW analytics.place_areas IS
+    'Named places known as an area (districts, municipalities, areas), as multipolygons.';

@@ -16,5 +16,4 @@ AS $$
 $$;
 COMMENT ON FUNCTION ops.metrics_facts() IS
     'Scrape-time facts for /metrics: newest incident, reports awaiting moderation, push outbox backlog.';
-REVOKE ALL ON FUNCTION ops.metrics_facts() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ops.metrics_facts() TO halo_api;
+-- Privileges: sql/099_grants.sql.

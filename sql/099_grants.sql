@@ -35,10 +35,12 @@ GRANT SELECT ON raw.report_receipts TO halo_api;
 GRANT SELECT ON raw.report_corroborations, raw.report_corroboration, raw.fused_events,
     raw.reports_for_risk TO halo_api;
 REVOKE ALL ON FUNCTION raw.submit_report(text, text, text, timestamptz, double precision,
-    double precision, real, text, text, text, boolean, integer, integer, text, text) FROM PUBLIC;
+    double precision, real, text, text, text, boolean, integer, integer, text, text, text, integer)
+    FROM PUBLIC;
 REVOKE ALL ON FUNCTION raw.moderate_report(bigint, text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION raw.submit_report(text, text, text, timestamptz, double precision,
-    double precision, real, text, text, text, boolean, integer, integer, text, text) TO halo_api;
+    double precision, real, text, text, text, boolean, integer, integer, text, text, text, integer)
+    TO halo_api;
 GRANT EXECUTE ON FUNCTION raw.moderate_report(bigint, text, integer) TO halo_api;
 -- API keys are checked only through ops.authenticate_api_key: the API role reads no key table
 -- (an early revision granted it; revoked so a compromised API role cannot even list hashes).
@@ -59,10 +61,24 @@ GRANT EXECUTE ON FUNCTION push.update_device(uuid, bytea, bytea, bytea, text, te
                                              time, time, smallint, integer[]) TO halo_api;
 GRANT EXECUTE ON FUNCTION push.delete_device(uuid, bytea) TO halo_api;
 
+-- Scrape-time facts for /metrics.
+REVOKE ALL ON FUNCTION ops.metrics_facts() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ops.metrics_facts() TO halo_api;
+-- Privacy: erasure of a report, of a client's reports, of a device (admin routes).
+REVOKE ALL ON FUNCTION raw.erase_report(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION raw.erase_client_reports(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION push.erase_device(uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ops.apply_retention(integer, integer, integer, integer, integer)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION raw.erase_report(bigint) TO halo_api;
+GRANT EXECUTE ON FUNCTION raw.erase_client_reports(text) TO halo_api;
+GRANT EXECUTE ON FUNCTION push.erase_device(uuid) TO halo_api;
+
 -- ==== halo_analyst (QGIS) ====
 -- Devices are people's, not analytics: nothing of push.
 GRANT USAGE ON SCHEMA ref, risk, analytics TO halo_analyst;
 GRANT SELECT ON ALL TABLES IN SCHEMA ref, risk, analytics TO halo_analyst;
+GRANT SELECT ON analytics.place_points, analytics.place_areas TO halo_analyst;
 
 -- The base map: analysts read it (QGIS); the API reaches it only through the tile functions.
 GRANT USAGE ON SCHEMA basemap TO halo_analyst;

@@ -17,6 +17,7 @@ from api.probes import api_answers
 from cli.main import app as cli_app
 from config.settings import Settings, get_settings
 from pipeline.backup import manifest_path, prune_backups, run_backup
+from pipeline.backup_photos import photos_path
 from pipeline.pg_client import ClientToolError, run_tool, tool_command, wait_tool
 from pipeline.restore import RestoreError, drop_database, restore_into, verify_restore
 from tests.support.dbtools import ScratchDatabase
@@ -99,9 +100,11 @@ def test_backups_are_named_by_utc_time_owner_only_and_pruned(
         names.append(result.dump.name)
     assert names[0] == "halo-20261129T020000Z.dump"
     kept = sorted(p.name for p in tmp_path.iterdir())
-    assert kept == sorted([*names[1:], *(manifest_path(Path(n)).name for n in names[1:])])
+    companions = [f(Path(n)).name for n in names[1:] for f in (manifest_path, photos_path)]
+    assert kept == sorted([*names[1:], *companions])
     assert stat.S_IMODE((tmp_path / names[2]).stat().st_mode) == 0o600
-    assert result.deleted == [tmp_path / names[0], manifest_path(tmp_path / names[0])]
+    first = tmp_path / names[0]
+    assert result.deleted == [first, manifest_path(first), photos_path(first)]
 
 
 def test_pruning_keeps_the_newest_by_name(tmp_path: Path) -> None:
@@ -150,8 +153,10 @@ def test_backup_uploads_to_s3_compatible_storage_with_retention(
     assert sorted(o["Key"] for o in listed) == [
         "prod/halo-20261130T020000Z.dump",
         "prod/halo-20261130T020000Z.manifest.json",
+        "prod/halo-20261130T020000Z.photos.tar",
         "prod/halo-20261201T020000Z.dump",
         "prod/halo-20261201T020000Z.manifest.json",
+        "prod/halo-20261201T020000Z.photos.tar",
     ]
     local = (tmp_path / "halo-20261201T020000Z.dump").read_bytes()
     remote = s3.get_object(Bucket="halo-backups", Key="prod/halo-20261201T020000Z.dump")
@@ -211,3 +216,35 @@ def test_cli_backup_then_restore_verify_and_restore_into_a_new_database(
     finally:
         drop_database(seeded, target)
     assert cli_on.invoke(cli_app, ["restore", str(dump)]).exit_code != 0
+
+
+def test_report_photos_are_backed_up_verified_and_restored(
+    seeded: Settings, tmp_path: Path
+) -> None:
+    from core.photo_store import DiskPhotoStore
+    from pipeline.restore import restore_photos
+    from tests.support.report_support import LAT, LON, insert_report, jpeg_with_gps
+
+    photos = tmp_path / "photos"
+    config = seeded.model_copy(
+        update={"reports": seeded.reports.model_copy(update={"photo_dir": photos})}
+    )
+    store = DiskPhotoStore(photos)
+    photo = jpeg_with_gps()
+    key = store.put(photo, "jpg")
+    with psycopg.connect(config.database_url, autocommit=True) as conn:
+        report_id = insert_report(conn, LON, LAT, datetime.now(UTC) - timedelta(hours=1))
+        conn.execute("UPDATE raw.user_reports SET photo_key = %s WHERE id = %s", (key, report_id))
+    result = run_backup(config, tmp_path / "backups")
+    archive = photos_path(result.dump)
+    assert archive.exists() and stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert result.manifest_data.photos["count"] == 1
+    assert verify_restore(config, result.dump).ok
+
+    store.delete(key)  # the photo folder is lost; the backup brings the photo back
+    assert restore_photos(config, result.dump) == 1
+    assert store.get(key) == photo
+
+    archive.unlink()
+    with pytest.raises(RestoreError, match="photo archive"):
+        verify_restore(config, result.dump)

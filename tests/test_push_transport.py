@@ -150,7 +150,11 @@ def test_settings_refuse_bad_keys_and_unordered_thresholds(settings: Settings) -
         PushSettings(critical_min_severity=0.5, high_min_severity=0.8)
     with pytest.raises(ValueError, match="HALO_PUSH_TOKEN_KEY"):
         PushSettings().refuse_unsafe("production")
-    PushSettings(token_key=SecretStr("a" * 43 + "=")).refuse_unsafe("production")
+    with pytest.raises(ValueError, match="too predictable"):
+        PushSettings(token_key=SecretStr("a" * 43 + "=")).refuse_unsafe("production")
+    PushSettings(token_key=SecretStr("3q2-7wVfN8lJ0xYt5bRkHc1mZp4sW6uEa9dGiQoTnLU")).refuse_unsafe(
+        "production"
+    )
 
 
 def test_the_cli_dispatches_and_checks_receipts(

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from api.errors import InvalidReport
-from api.reports.photo_store import DiskPhotoStore, S3PhotoStore
 from api.reports.photos import clean_photo, sniff_format
 from config.settings import Settings
+from core.photo_store import DiskPhotoStore, S3PhotoStore
 from tests.support.dbtools import ScratchDatabase
 from tests.support.live_server import free_port, live_server
 from tests.support.opstools import api_key

@@ -297,3 +297,28 @@ def test_a_report_without_a_photo_may_be_sent_url_encoded(
     )
     assert answer.status_code == 201, answer.text
     assert count_reports(db) == 1
+
+
+def test_rotating_device_ids_do_not_lift_the_quota_of_an_address(
+    settings: Settings, db: ScratchDatabase, photo_dir: Path
+) -> None:
+    config = report_settings(
+        settings, db, photo_dir, per_client_daily_limit=2, per_address_daily_limit=3
+    )
+    address = {"X-Forwarded-For": "203.0.113.50"}
+    with live_server(config) as client:
+        statuses = [
+            submit(
+                client, form(), new_key(), headers={**address, "X-Device-Id": f"rotated-{i:04d}"}
+            ).status_code
+            for i in range(5)
+        ]
+        elsewhere = submit(
+            client,
+            form(),
+            new_key(),
+            headers={"X-Forwarded-For": "203.0.113.51", "X-Device-Id": "rotated-9999"},
+        )
+    assert statuses == [201, 201, 201, 429, 429]
+    assert elsewhere.status_code == 201
+    assert count_reports(db) == 4

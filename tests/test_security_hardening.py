@@ -175,7 +175,9 @@ def test_production_refuses_the_default_client_hash_salt(
     with pytest.raises(ValidationError, match="HALO_CLIENT_HASH_SALT"):
         _production()
     monkeypatch.setenv("HALO_CLIENT_HASH_SALT", "k3Jx9-random-enough-salt")
-    monkeypatch.setenv("HALO_PUSH_TOKEN_KEY", "q" * 43)  # production needs it too (docs/push.md)
+    monkeypatch.setenv(
+        "HALO_PUSH_TOKEN_KEY", "3q2-7wVfN8lJ0xYt5bRkHc1mZp4sW6uEa9dGiQoTnLU"
+    )  # needed too (docs/push.md)
     assert _production().security.client_hash_salt.get_secret_value().startswith("k3Jx9")
 
 

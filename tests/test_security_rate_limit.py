@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import psycopg
 
 from api.security.rate_limit import route_class
@@ -137,3 +139,26 @@ def test_route_classes_follow_path_and_method() -> None:
     assert route_class("GET", "/api/v1/neighborhoods") == "reads"
     assert route_class("GET", "/health/ready") is None
     assert route_class("GET", "/metrics") is None
+
+
+def test_concurrent_clients_on_two_servers_get_exactly_the_limit(
+    settings: Settings, db: ScratchDatabase
+) -> None:
+    """8 parallel clients of one address, spread over two servers, 320 tile requests against a
+    limit of 200 reserved 20 at a time: exactly 200 are served (before: reservations that
+    arrived together overwrote each other and far fewer got through)."""
+    config = limited(settings, db, tiles_requests=200, tiles_lease=20, tiles_window_s=3600)
+    with (
+        live_server(config, app_with_probe_routes(config)) as one,
+        live_server(config, app_with_probe_routes(config)) as two,
+    ):
+        urls = [str(one.base_url), str(two.base_url)]
+
+        def burst(worker: int) -> list[int]:
+            with httpx.Client(base_url=urls[worker % 2], timeout=10) as client:
+                return [client.get(f"/tiles/test/{i}.mvt").status_code for i in range(40)]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = [s for batch in pool.map(burst, range(8)) for s in batch]
+    assert statuses.count(200) == 200
+    assert statuses.count(429) == 120

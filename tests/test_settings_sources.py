@@ -27,6 +27,8 @@ VARIABLE = re.compile(r"\b(HALO_[A-Z0-9_]*[A-Z0-9]|DATABASE_URL|SENTRY_DSN|EXPO_
 SCRIPT_VARIABLES = {
     "HALO_LOCAL_DB_PORT": "db/localdb.sh",
     "HALO_DEBIAN_MIRROR": "db/localdb.sh",
+    "HALO_LOCAL_REPLICA": "db/localdb.sh",
+    "HALO_LOCAL_REPLICA_PORT": "db/localdb.sh",
     "HALO_DB_OWNER_PASSWORD": "docker-compose.yml",
     "HALO_DB_API_PASSWORD": "docker-compose.yml",
     "HALO_DB_ANALYST_PASSWORD": "docker-compose.yml",
@@ -53,7 +55,7 @@ SAMPLES = {
     "HALO_PUSH_CRITICAL_MIN_SEVERITY": "0.9",
     "HALO_PUSH_HIGH_MIN_SEVERITY": "0.7",
     "HALO_PUSH_INFO_MIN_SEVERITY": "0.2",
-    "HALO_PUSH_TOKEN_KEY": "ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY=",
+    "HALO_PUSH_TOKEN_KEY": "rxntPhrQaI4eDDUdC7hImxJtS0iiNwt5qoBudXd0wfI=",
     "HALO_PUSH_EXPO_BASE_URL": "http://127.0.0.1:9",
     "HALO_MAP_REDIS_URL": "redis://127.0.0.1:9/0",
     "HALO_MAP_CENTER": "[18.0, 59.3, 12]",
@@ -65,7 +67,7 @@ BASE_FILE = {
     "DATABASE_URL": "postgresql://owner@127.0.0.1:9/base",
     "HALO_API_DATABASE_URL": "postgresql://api@127.0.0.1:9/base",
     "HALO_CLIENT_HASH_SALT": "a-salt-of-the-settings-test",
-    "HALO_PUSH_TOKEN_KEY": "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=",
+    "HALO_PUSH_TOKEN_KEY": "/ph5gglIc23N5U9sqlfWM9ldS+T9O13vw3/KyWo9Y4M=",
 }
 
 

@@ -15,7 +15,6 @@ import pytest
 from config.settings import Settings
 from core.tiles.prerender import EXTENT_SQL, prerender_keys
 from pipeline.risk.refresh import refresh_risk
-from tests.nginx_proxy import nginx_binary, nginx_proxy
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
 from tests.support.live_server import free_port, live_server
 from tests.support.map_support import (
@@ -27,6 +26,7 @@ from tests.support.map_support import (
     redis_server,
     tile_of,
 )
+from tests.support.nginx_proxy import nginx_binary, nginx_proxy
 from tests.support.synthetic_city import AS_OF
 
 MISSES = "halo_tile_cache_misses_total"

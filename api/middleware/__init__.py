@@ -10,6 +10,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.metrics import MetricsMiddleware
 from api.middleware.hardening import (
     BodySizeLimitMiddleware,
+    HeaderLimitMiddleware,
     HttpsRedirectMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -36,7 +37,8 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     Outermost to innermost: trusted proxy headers (real client and scheme) -> cached-tile fast
     path (api/tiles/fastpath.py: answers tiles held in memory, else passes on) -> security headers
     (on every answer, 500s included) -> request id, access log, last-resort 500 -> metrics ->
-    allowed hosts -> HTTPS redirect -> CORS -> body size limit -> the app.
+    allowed hosts -> HTTPS redirect -> CORS -> body size limit -> the app. The header limit
+    (size, single headers) runs before the request id, so no oversized header reaches a log.
     """
     sec = settings.security
     app.add_middleware(BodySizeLimitMiddleware, sec.max_body_bytes, sec.max_upload_bytes)
@@ -56,6 +58,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     if settings.monitoring.metrics_enabled:
         app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(HeaderLimitMiddleware, sec.max_header_bytes)
     app.add_middleware(SecurityHeadersMiddleware, settings=sec)
     # Cached tiles are answered before the stack above (same headers, counted in metrics).
     app.add_middleware(CachedTileFastPath, settings=settings)

@@ -80,6 +80,39 @@ class HttpsRedirectMiddleware:
         await self.app(scope, receive, send)
 
 
+# Headers a request may carry at most once: a second copy is ambiguous (which one counts?).
+SINGLE_HEADERS = (b"x-api-key", b"idempotency-key", b"x-device-id", b"authorization")
+
+
+class HeaderLimitMiddleware:
+    """Refuse requests whose headers are too large in total (431) or carry one of
+    SINGLE_HEADERS twice (400), before anything else reads them."""
+
+    def __init__(self, app: ASGIApp, max_header_bytes: int) -> None:
+        self.app = app
+        self.max_header_bytes = max_header_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(scope["headers"])
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, headers: list[tuple[bytes, bytes]]) -> ASGIApp | None:
+        size = sum(len(name) + len(value) + 4 for name, value in headers)
+        if size > self.max_header_bytes:
+            detail = f"The request headers may have at most {self.max_header_bytes} bytes."
+            return problem(431, "Request header fields too large", detail)
+        names = [name.lower() for name, _ in headers]
+        for single in SINGLE_HEADERS:
+            if names.count(single) > 1:
+                detail = f"The {single.decode()} header may be sent only once."
+                return problem(400, "Bad Request", detail)
+        return None
+
+
 class BodySizeLimitMiddleware:
     """Refuse request bodies over the limit (413): by Content-Length, or while streaming."""
 
@@ -104,20 +137,50 @@ class BodySizeLimitMiddleware:
                 detail = f"The body may have at most {limit} bytes."
                 await problem(413, "Request body too large", detail)(scope, receive, send)
                 return
-        await self.app(scope, _counting(receive, limit), send)
+        await _serve_limited(self.app, scope, receive, send, limit)
 
 
-def _counting(receive: Receive, limit: int) -> Receive:
-    """A receive channel that raises PayloadTooLarge once more than `limit` bytes came in."""
+async def _serve_limited(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: int
+) -> None:
+    """Serve with a receive channel that stops at `limit` bytes; once it has, answer 413.
+
+    A body without Content-Length (chunked) is only found too large while the app reads it,
+    and the app may turn that error into an answer of its own (form parsing answers 400):
+    whatever the app answers then is replaced by the 413.
+    """
+    exceeded = False
+    responded = False
     received = 0
+    detail = f"The body may have at most {limit} bytes."
 
     async def counted() -> Message:
-        nonlocal received
+        nonlocal exceeded, received
         message = await receive()
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
-                raise PayloadTooLarge(f"The body may have at most {limit} bytes.")
+                exceeded = True
+                raise PayloadTooLarge(detail)
         return message
 
-    return counted
+    async def guarded_send(message: Message) -> None:
+        nonlocal responded
+        if exceeded:
+            if message["type"] == "http.response.start" and not responded:
+                responded = True
+                await problem(413, "Request body too large", detail)(scope, _no_body, send)
+            return
+        responded = responded or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await app(scope, counted, guarded_send)
+    except PayloadTooLarge:
+        if responded:
+            raise
+        await problem(413, "Request body too large", detail)(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}

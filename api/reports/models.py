@@ -10,8 +10,15 @@ from fastapi import UploadFile
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 ModerationStatus = Literal["pending", "approved", "rejected"]
-# Control characters other than tab and newlines (a NUL cannot even be stored in text).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters refused in report text (docs/reports.md): C0 controls other than tab and newlines
+# (a NUL cannot even be stored), DEL and the C1 controls; bidirectional overrides, embeddings,
+# isolates and marks (U+202E shows "gpj.exe" as "exe.jpg"); zero-width characters and the
+# byte-order mark (invisible text); U+FFFD, which is what invalid UTF-8 in a form field
+# becomes (api/reports/strict_form.py), so bytes that were not UTF-8 are refused, not stored.
+_REFUSED_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    "\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffd]"
+)
 _ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
@@ -61,8 +68,12 @@ class ReportForm(BaseModel):
     def _plain_text(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if _CONTROL.search(value):
-            raise ValueError("control characters are not allowed")
+        refused = _REFUSED_TEXT.search(value)
+        if refused:
+            raise ValueError(
+                f"character U+{ord(refused.group()):04X} is not allowed (control, "
+                "bidirectional or invisible characters, or bytes that are not UTF-8)"
+            )
         return value.strip() or None
 
     def fingerprint_fields(self) -> dict[str, Any]:

@@ -28,14 +28,15 @@ from api.errors import InvalidReport, PayloadTooLarge, RateLimited, problem_resp
 from api.reports.models import ReportForm, ReportReceipt
 from api.reports.photo_store import AsyncPhotos, Photos
 from api.reports.photos import clean_photo
+from api.reports.strict_form import StrictFormRoute
 from api.reports.videos import clean_video
-from api.security.rate_limit import subject_digest
 from config.reports import ReportSettings
 from config.settings import Settings
+from core.digests import subject_digest
 
 log = logging.getLogger("halo.api.reports")
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], route_class=StrictFormRoute)
 
 RECEIPT_BY_KEY_SQL = "SELECT * FROM raw.report_receipts WHERE idempotency_key = %s"
 RECEIPT_BY_ID_SQL = "SELECT * FROM raw.report_receipts WHERE id = %s"
@@ -48,7 +49,7 @@ SELECT outcome, report_id, retry_after_s
   FROM raw.submit_report(%(key)s, %(sha)s, %(category)s, %(occurred_at)s, %(lon)s, %(lat)s,
                          %(accuracy_m)s::real, %(description)s, %(photo_key)s, %(client)s,
                          %(during_alert)s, %(resolution)s::integer, %(daily_limit)s::integer,
-                         %(video_key)s, %(poster_key)s)
+                         %(video_key)s, %(poster_key)s, %(address)s, %(address_limit)s::integer)
 """
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -107,14 +108,19 @@ async def submit_report(
     check_plausible(form, limits, datetime.now(UTC))
     await _check_category(conn, form.category)
     submission = Submission(
-        form, idempotency_key, fingerprint, _client_hash(request, settings, device_id)
+        form,
+        idempotency_key,
+        fingerprint,
+        _client_hash(request, settings, device_id),
+        _client_hash(request, settings, None),
     )
     outcome, report_id, retry_after_s = await _store_with_media(
         request, conn, photos, submission, Media(photo, video), limits
     )
     if outcome == "quota":
         raise RateLimited(
-            f"At most {limits.per_client_daily_limit} reports per device or address per 24 h.",
+            f"At most {limits.per_client_daily_limit} reports per device "
+            f"({limits.per_address_daily_limit} per address) per 24 h.",
             {"Retry-After": str(retry_after_s)},
         )
     receipt = await _receipt(conn, RECEIPT_BY_ID_SQL, report_id)
@@ -214,12 +220,14 @@ def _client_hash(request: Request, settings: Settings, device_id: str | None) ->
 
 @dataclass(frozen=True)
 class Submission:
-    """A validated report with its idempotency key, request hash and client hash."""
+    """A validated report with its idempotency key, request hash, client hash (device, or the
+    address without one) and address hash."""
 
     form: ReportForm
     key: str
     fingerprint: str
     client: str
+    address: str
 
 
 @dataclass(frozen=True)
@@ -320,6 +328,8 @@ async def _store(
             "during_alert": form.during_alert,
             "resolution": limits.location_h3_resolution,
             "daily_limit": limits.per_client_daily_limit,
+            "address": submission.address,
+            "address_limit": limits.per_address_daily_limit,
         },
     )
     row = await cur.fetchone()

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from api.deps import Conn
+from api.deps import ReadConn, read_pool
 from api.http_cache import (
     GeoJSONResponse,
     cache_headers,
@@ -65,7 +65,7 @@ def bbox_problems(values: list[float], max_deg: float) -> str | None:
 )
 async def alert_zones(
     request: Request,
-    conn: Conn,
+    conn: ReadConn,
     service: Tiles,
     bbox: Annotated[
         str,
@@ -89,7 +89,7 @@ async def alert_zones(
     the generation. The app decides alerts locally; it never sends its location."""
     box = parse_bbox(bbox, service.settings)
     resolution = resolution or service.settings.alert_zones_resolution
-    generation = await service.generation.current(request.app.state.pool)
+    generation = await service.generation.current(read_pool(request))
     etag = etag_for(generation, "alert-zones", *box, resolution)
     headers = cache_headers(service.settings, request, generation, etag)
     if not_modified(request, etag):

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from psycopg.rows import dict_row
 
-from api.deps import AppSettings, Conn
+from api.deps import AppSettings, ReadConn
 from api.errors import problem_response
 from api.freshness import FRESHNESS_SQL, judge_freshness
 from api.http_cache import not_modified
@@ -134,7 +134,7 @@ def build_filters(
 )
 async def list_incidents(
     request: Request,
-    conn: Conn,
+    conn: ReadConn,
     settings: AppSettings,
     bbox: Annotated[
         str | None,
@@ -189,7 +189,7 @@ async def list_incidents(
     responses={404: problem_response("No incident with this id"), **NOT_MODIFIED},
 )
 async def one_incident(
-    request: Request, conn: Conn, incident_id: Annotated[int, Path(ge=1, le=2**63 - 1)]
+    request: Request, conn: ReadConn, incident_id: Annotated[int, Path(ge=1, le=2**63 - 1)]
 ) -> Response:
     """One incident; district-, municipality- and county-level ones carry their area's
     simplified polygon, never a point."""
@@ -204,13 +204,13 @@ async def one_incident(
     summary="How fresh the data is (newest event, last successful poll)",
     response_model=FreshnessAnswer,
 )
-async def freshness(conn: Conn, settings: AppSettings) -> dict[str, Any]:
+async def freshness(conn: ReadConn, settings: AppSettings) -> dict[str, Any]:
     """`stale` is true when the newest event is older than HALO_FEED_STALE_AFTER_HOURS;
     `feed` is off when no live feed is configured (HALO_FEED_ENABLED)."""
     return judge_freshness(await _freshness_row(conn), settings.feed).as_json()
 
 
-async def _freshness_row(conn: Conn) -> dict[str, Any]:
+async def _freshness_row(conn: ReadConn) -> dict[str, Any]:
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(FRESHNESS_SQL)
     row = await cur.fetchone()

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
-from api.deps import Conn
+from api.deps import ReadConn, read_pool
 from api.errors import problem_response
 from api.http_cache import GeoJSONResponse, cached_answer, etag_for
 from api.map_models import NeighborhoodCollection, NeighborhoodDetails
@@ -36,12 +36,12 @@ async def list_neighborhoods(
 
     Ordered by id. With `zoom`, outlines are simplified to about half a pixel at that zoom.
     """
-    generation = await service.current_generation(request.app.state.pool)
+    generation = await service.current_generation(read_pool(request))
     key = ("neighborhoods", -1 if zoom is None else zoom, 0, 0)
 
     async def produce() -> bytes:
         # Its own connection: the render may outlive this request (others wait for it).
-        async with request.app.state.pool.connection() as conn:
+        async with read_pool(request).connection() as conn:
             cur = await conn.execute("SELECT risk.neighborhoods_geojson(%s)::text", (zoom,))
             row = await cur.fetchone()
         return str(row[0] if row else "").encode()
@@ -64,7 +64,7 @@ async def list_neighborhoods(
     responses={404: problem_response("No neighbourhood with this id")},
 )
 async def neighborhood_details(
-    conn: Conn, district_id: Annotated[int, Path(ge=1, le=2_147_483_647)]
+    conn: ReadConn, district_id: Annotated[int, Path(ge=1, le=2_147_483_647)]
 ) -> NeighborhoodDetails:
     """Risk with its interval, evidence level, trend, incidents by category over the window."""
     cur = await conn.execute("SELECT risk.neighborhood_details(%s)", (district_id,))

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import AwareDatetime
 
-from api.deps import Conn
+from api.deps import ReadConn
 from api.errors import problem_response
 from api.map_models import RiskAtPoint
 
@@ -24,7 +24,7 @@ RISK_SQL = "SELECT risk.risk_at_point(%s, %s, %s)"
     responses={404: problem_response("Outside the study area, or no risk computed yet")},
 )
 async def risk_at_point(
-    conn: Conn,
+    conn: ReadConn,
     lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False, description="WGS 84")],
     lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False, description="WGS 84")],
     at: Annotated[

@@ -7,8 +7,6 @@ worker answers 429 without asking the database until the window ends.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import time
 from dataclasses import dataclass
@@ -20,8 +18,14 @@ from api.errors import RateLimited
 from api.metrics import RATE_LIMITED
 from api.security.auth import authenticate
 from config.security import RateLimitSettings, RouteLimit
+from core.digests import subject_digest
 
-COUNT_SQL = "SELECT hits, reset_after_s FROM ops.count_requests(%s::text, %s, %s::int, %s::int)"
+# The window's number comes from the same now() as the count (one statement, one transaction):
+# reservations of one window are added up, a newer window replaces an older one.
+COUNT_SQL = """
+SELECT hits, reset_after_s, floor(extract(epoch FROM now()) / %(window_s)s)::bigint
+  FROM ops.count_requests(%(cls)s::text, %(subject)s, %(window_s)s::int, %(lease)s::int)
+"""
 # Never limited: probes of load balancers and Prometheus must get through.
 EXEMPT_PREFIXES = ("/health", "/metrics")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -39,20 +43,22 @@ def route_class(method: str, path_template: str) -> str | None:
     return "reads"
 
 
-def subject_digest(salt: bytes, subject: str) -> bytes:
-    """HMAC-SHA-256 of a subject ("key:12", "addr:203.0.113.9"): no address is stored in clear."""
-    return hmac.new(salt, subject.encode("utf-8"), hashlib.sha256).digest()
-
-
 @dataclass
 class _Lease:
+    window: int  # the fixed window's number (seconds since 1970 // window length)
     remaining: int
     denied: bool
     expires_at: float  # time.monotonic() at the end of the window
 
 
 class LeaseBook:
-    """This worker's reserved requests and known denials, per (route class, subject)."""
+    """This worker's reserved requests and known denials, per (route class, subject).
+
+    Concurrent requests of one subject may each reserve a lease before any of them is stored:
+    reservations of the same window add up (none is overwritten, so every request counted in
+    the database is served or still held here), and a denial never discards requests that
+    are still reserved.
+    """
 
     def __init__(self) -> None:
         self._leases: dict[tuple[str, bytes], _Lease] = {}
@@ -63,18 +69,27 @@ class LeaseBook:
         now = time.monotonic()
         if lease is None or lease.expires_at <= now:
             return None
-        if lease.denied:
-            return max(1, math.ceil(lease.expires_at - now))
         if lease.remaining > 0:
             lease.remaining -= 1
             return 0
+        if lease.denied:
+            return max(1, math.ceil(lease.expires_at - now))
         return None
 
-    def store(self, key: tuple[str, bytes], remaining: int, denied: bool, reset_s: int) -> None:
-        """Remember a reservation (or a denial) until the window ends."""
+    def store(
+        self, key: tuple[str, bytes], window: int, remaining: int, denied: bool, reset_s: int
+    ) -> None:
+        """Add a reservation (or a denial) of `window` to the subject's lease."""
+        lease = self._leases.get(key)
+        if lease is not None and lease.window == window:
+            lease.remaining += remaining
+            lease.denied = lease.denied or denied
+            return
+        if lease is not None and lease.window > window:
+            return  # a late answer about a window that has ended
         if len(self._leases) >= MAX_ENTRIES:
             self._forget_expired()
-        self._leases[key] = _Lease(remaining, denied, time.monotonic() + reset_s)
+        self._leases[key] = _Lease(window, remaining, denied, time.monotonic() + reset_s)
 
     def _forget_expired(self) -> None:
         now = time.monotonic()
@@ -117,14 +132,19 @@ async def _reserve(
 ) -> int:
     """Reserve a lease in the database; 0 if this request may go on, else seconds to wait."""
     async with app_pool(request).connection() as conn:
-        cur = await conn.execute(COUNT_SQL, (key[0], key[1], limit.window_s, limit.lease))
+        cur = await conn.execute(
+            COUNT_SQL,
+            {"cls": key[0], "subject": key[1], "window_s": limit.window_s, "lease": limit.lease},
+        )
         row = await cur.fetchone()
     assert row is not None
-    hits, reset_s = row
+    hits, reset_s, window = row
     # Of the `lease` requests just counted, those within the limit may be served.
     granted = max(0, min(limit.lease, allowed - (hits - limit.lease)))
     if granted == 0:
-        book.store(key, 0, True, reset_s)
-        return int(reset_s)
-    book.store(key, granted - 1, False, reset_s)
+        book.store(key, window, 0, True, reset_s)
+        # A concurrent reservation of this worker may have added requests meanwhile.
+        wait_s = book.take(key)
+        return int(reset_s) if wait_s is None else wait_s
+    book.store(key, window, granted - 1, False, reset_s)
     return 0

@@ -26,9 +26,9 @@ from api.http_cache import CONTENT_VERSION, GZIP_SUFFIX
 from api.metrics import LATENCY, REQUESTS, TILE_CACHE_HITS
 from api.middleware.hardening import API_CSP, STATIC_HEADERS
 from api.middleware.request_context import REQUEST_ID_HEADER, request_id_of
-from api.security.rate_limit import subject_digest
 from api.tiles.service import MEMORY, STORE, TileService
 from config.settings import Settings
+from core.digests import subject_digest
 from core.tiles.layers import LAYERS
 
 TILE_PATH = re.compile(r"/tiles/([a-z_]{1,32})/(\d{1,2})/(\d{1,7})/(\d{1,7})\.mvt")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from api.deps import read_pool
 from api.errors import problem_response
 from api.http_cache import cached_answer, etag_for
 from api.tiles.service import Tiles
@@ -46,7 +47,7 @@ async def get_tile(
     if not chosen.has_tile(z, x, y):
         detail = f"Layer {chosen.name} has tiles for zoom {chosen.minzoom}-{chosen.maxzoom}."
         raise HTTPException(404, detail)
-    pool = request.app.state.pool
+    pool = read_pool(request)
     generation = await service.current_generation(pool)
     key = (chosen.name, z, x, y)
     return await cached_answer(

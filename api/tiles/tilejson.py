@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from api.deps import read_pool
 from api.errors import problem_response
 from api.http_cache import cached_answer, etag_for
 from api.routes.legend import LegendClass, fill_color, fill_opacity, legend
@@ -76,7 +77,7 @@ async def get_tilejson(request: Request, service: Tiles, layer: str) -> Response
     chosen = layer_named(layer)
     if chosen is None:
         raise HTTPException(404, f"Unknown layer; layers: {', '.join(LAYERS)}.")
-    generation = await service.current_generation(request.app.state.pool)
+    generation = await service.current_generation(read_pool(request))
     base = base_url(request)
 
     async def produce() -> bytes:
@@ -290,7 +291,7 @@ def _layer(
 async def get_style(request: Request, service: Tiles) -> Response:
     """Style spec v8 over this API's TileJSON sources and glyphs; no sprites or outside hosts
     (unless HALO_MAP_STYLE_URL names an external base style, given in metadata)."""
-    generation = await service.current_generation(request.app.state.pool)
+    generation = await service.current_generation(read_pool(request))
     base = base_url(request)
 
     async def produce() -> bytes:

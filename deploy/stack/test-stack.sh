@@ -52,11 +52,16 @@ cat >"$WORK/stack.env" <<ENV
 HALO_DB_OWNER_PASSWORD=$(secret)
 HALO_DB_API_PASSWORD=$(secret)
 HALO_DB_ANALYST_PASSWORD=$(secret)
+HALO_DB_REPLICATOR_PASSWORD=$(secret)
 HALO_CLIENT_HASH_SALT=$(secret)
 HALO_PUSH_TOKEN_KEY=$("$PY" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
 HALO_API_PORT=$PORT
 HALO_API_BIND=127.0.0.1
 HALO_DB_PORT=$((PORT + 1))
+HALO_DB_REPLICA_PORT=$((PORT + 2))
+# The stack test runs without the standby (db-replica is not started): commits must not wait
+# for one. The multi-host URLs fall through to db.
+HALO_DB_SYNCHRONOUS_STANDBY_NAMES=
 HALO_IMAGE=$APP_IMAGE
 HALO_DB_IMAGE=$DB_IMAGE
 HALO_GIT_SHA=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
