@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfoNotFoundError
 import psycopg
 from pydantic import ValidationError
 
+from config.settings import ConfigurationRefused
+
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
 
@@ -63,6 +65,9 @@ def run_cli(main: Callable[[], object]) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except ConfigurationRefused as refused:  # settings refused: one line, exit 2 (configuration)
+        sys.stderr.write(f"error: {str(refused.code).removeprefix('halo: ')}\n")
+        sys.exit(2)
     except Exception as exc:
         described = describe(exc)
         if described is None:

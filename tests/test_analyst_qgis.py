@@ -128,27 +128,27 @@ def test_analyst_queries_have_a_longer_statement_timeout(small_city: ScratchData
 
 
 def test_the_documented_analyst_connection_lists_only_layers_it_can_open(
-    city: ScratchDatabase,
+    small_city: ScratchDatabase,
 ) -> None:
     """GDAL lists every geometry table of the catalog, readable or not (raw.* failed to open);
     the analyst connection of docs/operations.md names the analyst schemas."""
-    listing = ogrinfo(city.analyst_url, "-ro", schemas=ANALYST_SCHEMAS).stdout
+    listing = ogrinfo(small_city.analyst_url, "-ro", schemas=ANALYST_SCHEMAS).stdout
     layers = re.findall(r"^\d+: ([\w.]+) \(", listing, re.M)
     assert "place_points" in " ".join(layers) and not any("raw" in name for name in layers)
     for layer in layers:
-        opened = ogrinfo(city.analyst_url, "-ro", "-so", layer, schemas=ANALYST_SCHEMAS)
+        opened = ogrinfo(small_city.analyst_url, "-ro", "-so", layer, schemas=ANALYST_SCHEMAS)
         assert opened.returncode == 0 and "Feature Count" in opened.stdout, opened.stderr
 
 
-def test_places_load_as_a_point_layer_and_an_area_layer(city: ScratchDatabase) -> None:
-    with psycopg.connect(city.owner_url) as conn:
+def test_places_load_as_a_point_layer_and_an_area_layer(small_city: ScratchDatabase) -> None:
+    with psycopg.connect(small_city.owner_url) as conn:
         conn.execute(
             "INSERT INTO ref.places (name, name_key, kind, geom) VALUES ('Järva', 'järva', 'area',"
             " ST_SetSRID(ST_MakeEnvelope(17.85, 59.39, 17.95, 59.42), 4326))"
         )
-    mixed = ogrinfo(city.analyst_url, "-ro", "-so", "ref.places").stdout
-    points = ogrinfo(city.analyst_url, "-ro", "-so", "analytics.place_points").stdout
-    areas = ogrinfo(city.analyst_url, "-ro", "-so", "analytics.place_areas").stdout
+    mixed = ogrinfo(small_city.analyst_url, "-ro", "-so", "ref.places").stdout
+    points = ogrinfo(small_city.analyst_url, "-ro", "-so", "analytics.place_points").stdout
+    areas = ogrinfo(small_city.analyst_url, "-ro", "-so", "analytics.place_areas").stdout
     assert "Geometry: Unknown (any)" in mixed  # why QGIS could not load it as one layer
     assert "Geometry: Point" in points and "Feature Count: 1" in points
     assert "Geometry: Multi Polygon" in areas and "Feature Count: 1" in areas

@@ -64,7 +64,13 @@ def test_wrong_password_is_one_line(db: ScratchDatabase) -> None:
 
 
 def test_default_secrets_in_production_refused_before_serving() -> None:
-    env = {"HALO_ENV": "production", "HALO_CLIENT_HASH_SALT": "local-only-client-hash-salt"}
+    env = {
+        "HALO_ENV": "production",
+        "HALO_CLIENT_HASH_SALT": "local-only-client-hash-salt",
+        # local.env is never read in production: the URLs come from the environment.
+        "DATABASE_URL": "postgresql://halo_owner@127.0.0.1:9/halo",
+        "HALO_API_DATABASE_URL": "postgresql://halo_api@127.0.0.1:9/halo",
+    }
     line = one_error_line(halo("serve", "--port", "9", env=env), code=2)
     assert "HALO_CLIENT_HASH_SALT" in line
 

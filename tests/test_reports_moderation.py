@@ -39,7 +39,7 @@ class Moderation:
 def mod(settings: Settings, db: ScratchDatabase, tmp_path: Path) -> Iterator[Moderation]:
     photo_dir = tmp_path / "photos"
     with live_server(report_settings(settings, db, photo_dir)) as client:
-        yield Moderation(client, {"X-API-Key": api_key(db, "admin")}, db, photo_dir)
+        yield Moderation(client, {"X-API-Key": api_key(db, "admin", name="test")}, db, photo_dir)
 
 
 def _report(mod: Moderation, photo: bool = False, **fields: str) -> int:

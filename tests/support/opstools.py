@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,8 +23,10 @@ def tuned(settings: Settings, db: ScratchDatabase, **parts: dict[str, Any]) -> S
     return base.model_copy(update=update)
 
 
-def api_key(db: ScratchDatabase, *scopes: str, name: str = "test") -> str:
-    """A new live key with these scopes, created the way `halo keys create` does."""
+def api_key(db: ScratchDatabase, *scopes: str, name: str | None = None) -> str:
+    """A new live key with these scopes, created the way `halo keys create` does (a fresh name
+    each time: live keys' names are unique)."""
+    name = name or f"test-{'-'.join(scopes)}-{secrets.token_hex(4)}"
     return create_key(db.owner_url, name, list(scopes))[1]
 
 
