@@ -112,6 +112,8 @@ def problem_response(description: str) -> dict[str, object]:
 
 # Answers any route may give; declared app-wide so the OpenAPI schema says what clients get.
 COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    # A body that is not text (invalid UTF-8), or a header that must be unique sent twice.
+    400: problem_response("Malformed request: unreadable body or a repeated header"),
     422: problem_response("Invalid request"),
     429: problem_response("Too many requests; see Retry-After"),
 }
