@@ -9,6 +9,7 @@ import pytest
 
 from config.settings import Settings, get_settings
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.ingest_support import reference_database
 from tests.support.live_server import live_server
 from tests.support.map_support import MapCity, map_city
 
@@ -66,3 +67,23 @@ def city(db_factory: DatabaseFactory, template_db: ScratchDatabase) -> Iterator[
     """
     with map_city(db_factory, template_db) as seeded:
         yield seeded
+
+
+@pytest.fixture(scope="session")
+def reference_template(
+    db_factory: DatabaseFactory, template_db: ScratchDatabase, settings: Settings
+) -> Iterator[ScratchDatabase]:
+    """The migrated template with the reference data (boundaries, gazetteer): built once a run."""
+    db = reference_database(db_factory, template_db, settings.data_dir)
+    yield db
+    db_factory.drop(db.name)
+
+
+@pytest.fixture
+def ref_db(
+    db_factory: DatabaseFactory, reference_template: ScratchDatabase
+) -> Iterator[ScratchDatabase]:
+    """A fresh clone of the reference template, dropped after the test."""
+    clone = db_factory.create(template=reference_template.name)
+    yield clone
+    db_factory.drop(clone.name)

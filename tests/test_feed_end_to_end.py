@@ -5,29 +5,18 @@ never overlaps the nightly run."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
 from config.settings import Settings
 from pipeline.jobs import exclusive
-from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.dbtools import ScratchDatabase, settings_for
 from tests.support.feed_support import feed_rig, replay_slice
-from tests.support.ingest_support import reference_database, scalar
+from tests.support.ingest_support import scalar
 from tests.support.live_server import live_server
 
 TILE = "/tiles/risk/10/563/300.mvt"  # central Stockholm
 GENERATION_TTL_S = 1.1  # the API reads the generation at most once a second
-
-
-@pytest.fixture
-def ref_db(
-    db_factory: DatabaseFactory, template_db: ScratchDatabase, settings: Settings
-) -> Iterator[ScratchDatabase]:
-    db = reference_database(db_factory, template_db, settings.data_dir)
-    yield db
-    db_factory.drop(db.name)
 
 
 def etags(api: httpx.Client) -> tuple[str, str]:

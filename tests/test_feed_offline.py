@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,9 @@ from typer.testing import CliRunner
 
 from cli import ingest
 from config.settings import Settings, get_settings
-from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
-from tests.support.ingest_support import polisen_event, reference_database, rows
+from tests.support.dbtools import ScratchDatabase, settings_for
+from tests.support.ingest_support import polisen_event, rows
 from tests.support.live_server import free_port, live_server
-
-
-@pytest.fixture
-def ref_db(
-    db_factory: DatabaseFactory, template_db: ScratchDatabase, settings: Settings
-) -> Iterator[ScratchDatabase]:
-    db = reference_database(db_factory, template_db, settings.data_dir)
-    yield db
-    db_factory.drop(db.name)
 
 
 def test_the_feed_process_survives_no_network_and_says_so(

@@ -4,7 +4,6 @@ pages fetched once, bad answers writing nothing."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,27 +13,9 @@ from config.settings import Settings
 from pipeline.feed.fake_polisen import FakePolisen
 from pipeline.ingest.polisen_ingest import open_ingester, parse_events
 from pipeline.ingest.summary import IngestSummary
-from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.dbtools import ScratchDatabase
 from tests.support.feed_support import feed_rig, replay_slice
-from tests.support.ingest_support import reference_database, rows, scalar
-
-
-@pytest.fixture(scope="module")
-def reference_template(
-    db_factory: DatabaseFactory, template_db: ScratchDatabase, settings: Settings
-) -> Iterator[ScratchDatabase]:
-    db = reference_database(db_factory, template_db, settings.data_dir)
-    yield db
-    db_factory.drop(db.name)
-
-
-@pytest.fixture
-def ref_db(
-    db_factory: DatabaseFactory, reference_template: ScratchDatabase
-) -> Iterator[ScratchDatabase]:
-    clone = db_factory.create(template=reference_template.name)
-    yield clone
-    db_factory.drop(clone.name)
+from tests.support.ingest_support import rows, scalar
 
 
 def stored(db: ScratchDatabase) -> dict[str, dict[str, Any]]:

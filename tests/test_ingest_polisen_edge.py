@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from config.settings import Settings
 from pipeline.ingest import polisen_ingest
 from pipeline.ingest.polisen_files import InputFileError
 from pipeline.ingest.polisen_ingest import GazetteerMissingError, ingest_files
-from tests.support.dbtools import DatabaseFactory, ScratchDatabase
-from tests.support.ingest_support import polisen_event, reference_database, rows, scalar
-
-
-@pytest.fixture(scope="module")
-def reference_template(
-    db_factory: DatabaseFactory, template_db: ScratchDatabase, settings: Settings
-) -> Iterator[ScratchDatabase]:
-    db = reference_database(db_factory, template_db, settings.data_dir)
-    yield db
-    db_factory.drop(db.name)
-
-
-@pytest.fixture
-def ref_db(
-    db_factory: DatabaseFactory, reference_template: ScratchDatabase
-) -> Iterator[ScratchDatabase]:
-    clone = db_factory.create(template=reference_template.name)
-    yield clone
-    db_factory.drop(clone.name)
+from tests.support.dbtools import ScratchDatabase
+from tests.support.ingest_support import polisen_event, rows, scalar
 
 
 def write_events(directory: Path, events: list[Any], name: str = "events.json") -> Path:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from config.settings import Settings
 from pipeline.ingest.point_rows import load_type_mapping
 from pipeline.ingest.points_file import (
     FileFormat,
@@ -21,8 +19,8 @@ from pipeline.ingest.points_file import (
     parse_mapping,
 )
 from pipeline.ingest.summary import IngestSummary
-from tests.support.dbtools import DatabaseFactory, ScratchDatabase
-from tests.support.ingest_support import reference_database, rows, scalar
+from tests.support.dbtools import ScratchDatabase
+from tests.support.ingest_support import rows, scalar
 
 MAPPING = parse_mapping("time=Date,lat=Latitude,lon=Longitude,type=Primary Type,id=Case Number")
 STOCKHOLM_BOX = (17.2, 58.7, 19.7, 60.3)
@@ -46,24 +44,6 @@ B9,2024-05-14T08:30:00,Misshandel,41.88,-87.63
 B1,2024-05-14T08:30:00,Misshandel,59.3144,18.0736
 B10,2024-05-14T08:30:00,Misshandel,nan,18.0736
 """
-
-
-@pytest.fixture(scope="module")
-def reference_template(
-    db_factory: DatabaseFactory, template_db: ScratchDatabase, settings: Settings
-) -> Iterator[ScratchDatabase]:
-    db = reference_database(db_factory, template_db, settings.data_dir)
-    yield db
-    db_factory.drop(db.name)
-
-
-@pytest.fixture
-def ref_db(
-    db_factory: DatabaseFactory, reference_template: ScratchDatabase
-) -> Iterator[ScratchDatabase]:
-    clone = db_factory.create(template=reference_template.name)
-    yield clone
-    db_factory.drop(clone.name)
 
 
 def load(
