@@ -73,7 +73,10 @@ def restore_into(settings: Settings, dump: Path, database: str) -> str:
     target = with_database(owner, database)
     command = tool_command("pg_restore", owner, settings.backup.pg_bin_dir)
     with dump.open("rb") as source:
-        process = run_tool(command, ["--exit-on-error", "--single-transaction"], target, source)
+        # pg_catalog's ACL entries (provisioning revokes the large-object functions, in
+        # template1 too) are the superuser's to set and already in place: leave them out.
+        args = ["--exit-on-error", "--single-transaction", "--exclude-schema=pg_catalog"]
+        process = run_tool(command, args, target, source)
         wait_tool(process, "pg_restore")
     return target
 

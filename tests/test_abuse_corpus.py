@@ -86,7 +86,11 @@ def abused(
             settings,
             db,
             rate_limits={"enabled": False},
-            reports={"photo_dir": photo_dir, "per_client_daily_limit": 10_000},
+            reports={
+                "photo_dir": photo_dir,
+                "per_client_daily_limit": 10_000,
+                "per_address_daily_limit": 10_000,
+            },
         )
         app = create_app(config)
         known = baseline_values(hotspot, districts["Västra"], report_id)

@@ -12,16 +12,24 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from config.settings import Settings
-from tests.support.dbtools import ScratchDatabase
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase
 from tests.support.live_server import live_server
 from tests.support.opstools import tuned
 from tests.test_web_map import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")
-def client(settings: Settings, template_db: ScratchDatabase) -> Iterator[httpx.Client]:
-    with live_server(tuned(settings, template_db)) as http:
-        yield http
+def client(
+    settings: Settings, db_factory: DatabaseFactory, template_db: ScratchDatabase
+) -> Iterator[httpx.Client]:
+    # A clone, never the template itself: what the server writes (rate-limit counters) would
+    # otherwise be in every database cloned after it.
+    clone = db_factory.create(template=template_db.name)
+    try:
+        with live_server(tuned(settings, clone)) as http:
+            yield http
+    finally:
+        db_factory.drop(clone.name)
 
 
 @pytest.mark.parametrize(

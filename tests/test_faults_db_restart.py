@@ -41,7 +41,11 @@ def cluster_settings(settings: Settings, cluster: ScratchCluster, photo_dir: Pat
     tuned_settings = tuned(
         settings,
         db,
-        reports={"photo_dir": photo_dir, "per_client_daily_limit": 10_000},
+        reports={
+            "photo_dir": photo_dir,
+            "per_client_daily_limit": 10_000,
+            "per_address_daily_limit": 10_000,
+        },
         rate_limits={
             "reports_requests": HIGH,
             "reads_requests": HIGH,

@@ -160,11 +160,22 @@ def provision(rootfs: Path, port: int, passwords: dict[str, str]) -> None:
             f"analyst_pw={passwords['analyst']}",
             "-v",
             "db_name=halo",
+            "-v",
+            "replicator_pw=",
             "-f",
             "-",
         ],
-        stdin=(REPO_ROOT / "db" / "bootstrap.sql").read_text(encoding="utf-8"),
+        stdin=bootstrap_script(),
     )
+
+
+def bootstrap_script() -> str:
+    """db/bootstrap.sql for psql's standard input: its `\\ir` includes inlined (stdin has no
+    folder to resolve them against)."""
+    db = REPO_ROOT / "db"
+    text = (db / "bootstrap.sql").read_text(encoding="utf-8")
+    harden = (db / "harden_database.sql").read_text(encoding="utf-8")
+    return text.replace("\\ir harden_database.sql", harden)
 
 
 @contextmanager

@@ -14,7 +14,9 @@ from string import Template
 
 import httpx
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "halo.conf.template"
+from config.base import REPO_ROOT
+
+TEMPLATE = REPO_ROOT / "deploy" / "nginx" / "halo.conf.template"
 
 
 def nginx_binary() -> str | None:
