@@ -14,12 +14,28 @@ FROZEN_DIR = Path(__file__).resolve().parent / "versions"
 
 
 def sqlalchemy_url(url: str | None = None) -> str:
-    """The psycopg 3 SQLAlchemy URL of a libpq URL (default: the owner's DATABASE_URL)."""
+    """The psycopg 3 SQLAlchemy URL of a libpq URL (default: the owner's DATABASE_URL).
+
+    A libpq multi-host URL (`user:pw@a:5432,b:5432/db?target_session_attrs=read-write`, the
+    failover form) becomes SQLAlchemy's spelling of it: the hosts as repeated `host` query
+    parameters (`user:pw@/db?host=a:5432&host=b:5432&...`).
+    """
     url = url or get_settings().database_url
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            return "postgresql+psycopg://" + _hosts_as_query(url[len(prefix) :])
     return url
+
+
+def _hosts_as_query(rest: str) -> str:
+    """`user:pw@a:1,b:2/db?x=y` -> `user:pw@/db?host=a:1&host=b:2&x=y`; one host unchanged."""
+    userinfo, at, hostpart = rest.rpartition("@")
+    hosts, _, tail = hostpart.partition("/")
+    if "," not in hosts:
+        return rest
+    path, _, query = tail.partition("?")
+    params = [f"host={host}" for host in hosts.split(",")] + ([query] if query else [])
+    return f"{userinfo}{at}/{path}?{'&'.join(params)}"
 
 
 def alembic_config(url: str | None = None) -> Config:

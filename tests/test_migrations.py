@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import psycopg
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -75,3 +77,18 @@ def _is_comment_change(change: object) -> bool:
         if change[0] in ("add_table_comment", "remove_table_comment"):
             return True
     return False
+
+
+def test_migrations_run_through_a_multi_host_failover_url(empty_db: ScratchDatabase) -> None:
+    # The compose stack hands the owner a libpq multi-host URL (primary, then the standby):
+    # alembic (SQLAlchemy) must take it, and skip a host that is down.
+    parts = urlsplit(empty_db.owner_url)
+    netloc = parts.netloc.replace(
+        f"@{parts.hostname}:{parts.port}", f"@127.0.0.1:1,{parts.hostname}:{parts.port}"
+    )
+    multi = urlunsplit(parts._replace(netloc=netloc, query="target_session_attrs=read-write"))
+    command.upgrade(alembic_config(multi), "head")
+    with psycopg.connect(empty_db.owner_url) as conn:
+        assert conn.execute("SELECT version_num FROM public.alembic_version").fetchone() == (
+            head_revision(),
+        )
