@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from config.settings import get_settings
+from config.map import MapSettings
 
 app = typer.Typer(help="Glyphs for the map's labels (served at /fonts/...).", no_args_is_help=True)
 
@@ -18,7 +18,8 @@ def build(
     """Build the glyph ranges of Halo's font stacks from fonts-dejavu-core (about a minute)."""
     from pipeline.glyphs.build import GlyphBuildError, build_glyphs
 
-    target = out or get_settings().map.glyphs_dir
+    # The map section alone: glyphs are built at install, before the database (and its URLs).
+    target = out or MapSettings().glyphs_dir
     try:
         built = build_glyphs(target)
     except (GlyphBuildError, OSError) as exc:

@@ -125,3 +125,21 @@ def test_jobs_log_json_lines_when_not_on_a_terminal(db: ScratchDatabase) -> None
     assert records, "the migration logged nothing"
     assert all({"ts", "level", "logger", "msg"} <= set(record) for record in records)
     assert any(record["logger"].startswith("alembic") for record in records)
+
+
+def test_glyphs_build_before_any_database_exists(tmp_path: Path) -> None:
+    # `make install` builds the glyphs before `db up` has written local.env: the build needs
+    # the map settings only, never the database URLs.
+    base = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HALO_API_DATABASE_URL")
+    }
+    built = subprocess.run(
+        [HALO, "glyphs", "build"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**base, "HALO_HOME": str(tmp_path)},
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "glyphs" / "DejaVu Sans Book" / "0-255.pbf").stat().st_size > 1000
