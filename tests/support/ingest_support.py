@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +13,7 @@ import psycopg
 from pipeline.ingest.boundaries import DISTRICTS_FILE, MUNICIPALITIES_FILE, load_boundaries
 from pipeline.ingest.gazetteer import load_curated_gazetteer
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.live_server import serving
 
 ARCHIVE = "polisen/stockholm_county_events_2022_2025.json"
 ARCHIVE_PAGES = "polisen/stockholm_county_events_2022_2025_pages.json"
@@ -91,11 +91,5 @@ def http_server(respond: Responder) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as origin:
+        yield origin

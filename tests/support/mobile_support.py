@@ -4,7 +4,6 @@ that origin call it (CORS), and Debian's Chromium through Playwright."""
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +14,7 @@ import httpx
 
 from config.settings import Settings
 from tests.support.dbtools import settings_for
-from tests.support.live_server import live_server
+from tests.support.live_server import live_server, serving
 from tests.support.map_support import MapCity
 
 MOBILE_DIST = Path(__file__).resolve().parents[2] / "mobile" / "dist"
@@ -49,15 +48,8 @@ class QuietStaticHandler(SimpleHTTPRequestHandler):
 def static_site(root: Path) -> Iterator[str]:
     """Serve `root` on a loopback port; yields the origin (http://127.0.0.1:PORT)."""
     handler = functools.partial(QuietStaticHandler, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as origin:
+        yield origin
 
 
 @contextmanager
