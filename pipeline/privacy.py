@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import psycopg
 
 from config.privacy import RetentionSettings
-from core.digests import subject_digest
+from core.digests import device_client_hash
 from core.photo_store import PhotoStore
 
 log = logging.getLogger("halo.privacy")
@@ -63,7 +63,7 @@ def erase_report(owner_url: str, store: PhotoStore, report_id: int) -> Erased:
 
 def erase_device_data(owner_url: str, store: PhotoStore, salt: bytes, device_id: str) -> Erased:
     """Erase every report sent with this X-Device-Id and the push registration with this id."""
-    client = subject_digest(salt, f"device:{device_id}").hex()
+    client = device_client_hash(salt, device_id)
     with psycopg.connect(owner_url) as conn:
         rows = conn.execute(ERASE_CLIENT_SQL, (client,)).fetchall()
         device = False

@@ -32,7 +32,7 @@ from api.reports.strict_form import StrictFormRoute
 from api.reports.videos import clean_video
 from config.reports import ReportSettings
 from config.settings import Settings
-from core.digests import subject_digest
+from core.digests import device_client_hash, subject_digest
 
 log = logging.getLogger("halo.api.reports")
 
@@ -210,11 +210,10 @@ async def _discard_unreferenced(request: Request, photos: AsyncPhotos, keys: lis
 
 def _client_hash(request: Request, settings: Settings, device_id: str | None) -> str:
     """Salted hash of the device id, or of the client address without one (never in clear)."""
-    if device_id is not None:
-        subject = f"device:{device_id}"
-    else:
-        subject = f"addr:{request.client.host if request.client else 'unknown'}"
     salt = settings.security.client_hash_salt.get_secret_value().encode()
+    if device_id is not None:
+        return device_client_hash(salt, device_id)
+    subject = f"addr:{request.client.host if request.client else 'unknown'}"
     return subject_digest(salt, subject).hex()
 
 

@@ -16,7 +16,7 @@ from api.deps import AppSettings, Conn
 from api.errors import KEY_RESPONSES, problem_response
 from api.reports.photo_store import AsyncPhotos, Photos
 from api.security import AdminKey
-from core.digests import subject_digest
+from core.digests import device_client_hash
 
 router = APIRouter(prefix="/api/v1/admin", tags=["privacy"], responses=KEY_RESPONSES)
 
@@ -60,7 +60,7 @@ async def erase_device_data(
 ) -> Erasure:
     """Erase a device's reports (found by the salted hash of its id) and its registration."""
     salt = settings.security.client_hash_salt.get_secret_value().encode()
-    client = subject_digest(salt, f"device:{device_id}").hex()
+    client = device_client_hash(salt, device_id)
     cur = await conn.execute(ERASE_CLIENT_SQL, (client,))
     rows = await cur.fetchall()
     device = False
