@@ -29,3 +29,9 @@ test("scores in words: a reported rate, never a verdict on a place", () => {
   expect(words).toContain("higher reported incident rate");
   expect(words).not.toMatch(/danger|unsafe|worst|avoid/);
 });
+
+test("each swatch is as opaque as the map draws its hexagons", () => {
+  render(<Legend windowDays={365} />);
+  const alert = screen.getByTestId("legend-swatch-#e31a1c");
+  expect(alert).toHaveStyle({ backgroundColor: "#e31a1c", opacity: 0.7 });
+});

@@ -24,7 +24,13 @@ export function Legend({ windowDays, legend = BUILT_IN_LEGEND, freshness = null 
       <Text style={styles.title}>{legendTitle(windowDays, t)}</Text>
       {legendRows(legend, language).map((step) => (
         <View key={step.colour} style={styles.row}>
-          <View style={[styles.swatch, { backgroundColor: step.colour }]} />
+          {/* The swatch is as opaque as the hexagons are drawn, so it looks like the map. */}
+          <View style={styles.swatch}>
+            <View
+              style={[styles.fill, { backgroundColor: step.colour, opacity: step.opacity }]}
+              testID={`legend-swatch-${step.colour}`}
+            />
+          </View>
           <Text style={styles.words}>{step.words}</Text>
         </View>
       ))}
@@ -62,7 +68,10 @@ const styles = StyleSheet.create({
     marginRight: 8,
     borderWidth: 1,
     borderColor: "#ccc",
+    backgroundColor: "#f3efe6", // the base map's land, under the hexagon colour
+    overflow: "hidden",
   },
+  fill: { flex: 1 },
   words: { flexShrink: 1 },
   note: { marginTop: 6, color: "#555", fontSize: 12 },
   more: { marginTop: 6, color: "#1f3b73", fontWeight: "600", fontSize: 12 },

@@ -23,8 +23,12 @@ export function legendTitle(windowDays: number | null, t: Strings = strings()): 
 export function legendRows(
   legend: Legend,
   language: Language,
-): { colour: string; words: string }[] {
-  return legend.classes.map((step) => ({ colour: step.color, words: step.label[language] }));
+): { colour: string; opacity: number; words: string }[] {
+  return legend.classes.map((step) => ({
+    colour: step.color,
+    opacity: step.opacity,
+    words: step.label[language],
+  }));
 }
 
 /**
