@@ -1,4 +1,5 @@
-"""`halo refresh | retrain | backtest | nightly | scheduler`: the risk pipeline's jobs."""
+"""`halo refresh | thresholds | retrain | backtest | nightly | scheduler`: the risk pipeline's
+jobs."""
 
 from __future__ import annotations
 
@@ -31,6 +32,30 @@ def refresh(
         f" {g.districts} districts, {g.located_incidents} located incidents"
         f" (located share {share})"
     )
+
+
+@app.command()
+def thresholds(
+    enter: float | None = typer.Option(None, help="Risk score at which a cell enters the zone."),
+    clear: float | None = typer.Option(None, help="Risk score below which it leaves it again."),
+) -> None:
+    """Show the alert thresholds, or set both and refresh (legend, style, zones change together)."""
+    from cli.errors import UserError
+    from pipeline.risk.refresh import AlertThresholds, alert_thresholds, refresh_risk
+
+    url = _owner_url()
+    if enter is None and clear is None:
+        current = alert_thresholds(url)
+        typer.echo(f"alert zone: enter at {current.enter}, clear below {current.clear}")
+        return
+    if enter is None or clear is None:
+        raise UserError("give both --enter and --clear (the alert zone's hysteresis)")
+    try:
+        wanted = AlertThresholds(enter=enter, clear=clear)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    g = refresh_risk(url, thresholds=wanted)
+    typer.echo(f"alert zone: enter at {enter}, clear below {clear}; generation {g.id}")
 
 
 @app.command()

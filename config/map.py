@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from config.base import HaloSettings, halo_home
@@ -50,19 +50,8 @@ class MapSettings(HaloSettings):
     alert_zones_resolution: int = Field(default=8, ge=7, le=9)
     # The web map: web/public (the page) and web/node_modules (maplibre-gl, `npm ci --prefix web`).
     web_dir: Path = WEB_DIR
-    # The alert level of the map and legend: a cell enters the alert zone at this risk score
-    # and leaves it below the clear score (hysteresis). Served by GET /api/v1/legend, so the
-    # web map and the app read one value.
-    alert_enter: float = Field(default=0.6, gt=0, lt=1)
-    alert_clear: float = Field(default=0.5, gt=0, lt=1)
     # Glyph PBFs for the map's labels, served at /fonts/{fontstack}/{range}.pbf.
     glyphs_dir: Path = Field(default_factory=default_glyphs_dir)
     # An external MapLibre style for the web map (e.g. a city without local base-map data);
     # unset: Halo's own /style.json, which works offline.
     style_url: str | None = None
-
-    @model_validator(mode="after")
-    def _clear_below_enter(self) -> MapSettings:
-        if self.alert_clear >= self.alert_enter:
-            raise ValueError("HALO_MAP_ALERT_CLEAR must be below HALO_MAP_ALERT_ENTER")
-        return self

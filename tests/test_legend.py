@@ -1,5 +1,7 @@
-"""GET /api/v1/legend: one legend from the alert settings, the same classes in the style's
-colours and opacities, and no threshold hard-coded in the web map or the style module."""
+"""GET /api/v1/legend: one legend from the alert thresholds of `risk.parameters` (the row the
+alert zones read too), the same classes in the style's colours and opacities, `halo
+thresholds` changing all of them together, and no threshold hard-coded in the web map or the
+style module."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from pydantic import ValidationError
 
-from config.map import WEB_DIR, MapSettings
+from config.map import WEB_DIR
 from config.settings import REPO_ROOT, Settings
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.halo_cli import db_env, halo, one_error_line
 from tests.support.map_support import MapCity, map_api, map_city
 
 
@@ -41,13 +43,26 @@ def test_legend_follows_the_contract_with_the_default_thresholds(
     assert "zoomar" in legend["explanation"]["sv"].lower()
 
 
-def test_thresholds_come_from_the_settings_into_legend_and_style(
+def test_halo_thresholds_moves_legend_style_and_alert_zones_together(
     settings: Settings, city: MapCity
 ) -> None:
-    with map_api(settings, city, alert_enter=0.7, alert_clear=0.55) as client:
-        legend = client.get("/api/v1/legend").json()
-        style = client.get("/style.json").json()
+    env = db_env(city.db)
+    try:
+        changed = halo("thresholds", "--enter", "0.7", "--clear", "0.55", env=env)
+        assert changed.returncode == 0, changed.stderr
+        shown = halo("thresholds", env=env)
+        assert "enter at 0.7, clear below 0.55" in shown.stdout
+        with map_api(settings, city) as client:
+            legend = client.get("/api/v1/legend").json()
+            style = client.get("/style.json").json()
+            lon, lat = city.hotspot
+            box = f"{lon - 0.05:.4f},{lat - 0.05:.4f},{lon + 0.05:.4f},{lat + 0.05:.4f}"
+            zones = client.get("/api/v1/alert-zones", params={"bbox": box}).json()
+    finally:
+        restored = halo("thresholds", "--enter", "0.6", "--clear", "0.5", env=env)
+        assert restored.returncode == 0, restored.stderr
     assert legend["thresholds"] == {"alert_enter": 0.7, "alert_clear": 0.55}
+    assert (zones["alert_threshold"], zones["clear_threshold"]) == (0.7, 0.55)
     bounds = [c["min"] for c in legend["classes"][1:]]
     assert bounds[:2] == [0.55, 0.7]
     assert "2.3\u00d7" in legend["classes"][2]["label"]["en"]
@@ -58,9 +73,20 @@ def test_thresholds_come_from_the_settings_into_legend_and_style(
     assert opacity[2::2] == [c["opacity"] for c in legend["classes"]]
 
 
-def test_a_clear_threshold_at_or_above_enter_is_refused() -> None:
-    with pytest.raises(ValidationError, match="ALERT_CLEAR"):
-        MapSettings(alert_enter=0.5, alert_clear=0.6)
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--enter", "0.5", "--clear", "0.6"], "0 < clear < enter < 1"),
+        (["--enter", "1.2", "--clear", "0.5"], "0 < clear < enter < 1"),
+        (["--enter", "0.7"], "give both --enter and --clear"),
+    ],
+)
+def test_bad_thresholds_are_refused_in_one_line_and_nothing_changes(
+    city: MapCity, args: list[str], says: str
+) -> None:
+    env = db_env(city.db)
+    assert says in one_error_line(halo("thresholds", *args, env=env))
+    assert "enter at 0.6, clear below 0.5" in halo("thresholds", env=env).stdout
 
 
 def test_no_threshold_is_hard_coded_in_the_web_map_or_the_style() -> None:

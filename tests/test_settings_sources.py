@@ -59,8 +59,6 @@ SAMPLES = {
     "HALO_PUSH_EXPO_BASE_URL": "http://127.0.0.1:9",
     "HALO_MAP_REDIS_URL": "redis://127.0.0.1:9/0",
     "HALO_MAP_CENTER": "[18.0, 59.3, 12]",
-    "HALO_MAP_ALERT_ENTER": "0.7",
-    "HALO_MAP_ALERT_CLEAR": "0.4",
 }
 # Always in the test's local.env: what Settings needs to be built at all (in "test" mode too).
 BASE_FILE = {

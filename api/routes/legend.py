@@ -1,16 +1,18 @@
 """GET /api/v1/legend: the one legend of the risk layer (classes, colours, opacities, words in
-Swedish and English, thresholds), from the alert settings. The style, the web map and the app
-all draw from it, so no client hard-codes a threshold or a colour."""
+Swedish and English, thresholds). The thresholds are `risk.parameters` (the same row the alert
+zones and the report rules read; `halo thresholds` changes them), so the style, the web map,
+the app and the alert zones cannot disagree."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from psycopg import AsyncConnection
 from pydantic import BaseModel
 
-from config.map import MapSettings
+from api.deps import ReadConn
 
 router = APIRouter(tags=["map"])
 
@@ -57,9 +59,21 @@ def times_city_rate(score: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def legend(settings: MapSettings) -> Legend:
-    """The legend for the configured thresholds: four classes, the alert level third."""
-    enter, clear = settings.alert_enter, settings.alert_clear
+async def alert_thresholds(conn: AsyncConnection) -> Thresholds:
+    """The alert thresholds of `risk.parameters` (rounded as the alert zones serve them)."""
+    cur = await conn.execute(
+        "SELECT round(alert_threshold::numeric, 3)::float8,"
+        " round(clear_threshold::numeric, 3)::float8 FROM risk.parameters"
+    )
+    row = await cur.fetchone()
+    if row is None:  # the baseline inserts the row; only a hand-damaged database lacks it
+        raise RuntimeError("risk.parameters has no row")
+    return Thresholds(alert_enter=row[0], alert_clear=row[1])
+
+
+def legend(thresholds: Thresholds) -> Legend:
+    """The legend for the thresholds: four classes, the alert level third."""
+    enter, clear = thresholds.alert_enter, thresholds.alert_clear
     top = max(TOP_CLASS_SCORE, enter + 0.05)
     enter_x, top_x = times_city_rate(enter), times_city_rate(top)
     classes = [
@@ -95,7 +109,7 @@ def legend(settings: MapSettings) -> Legend:
         "the alert level. A higher rate describes reports, not people or places.",
     )
     return Legend(
-        thresholds=Thresholds(alert_enter=enter, alert_clear=clear),
+        thresholds=thresholds,
         classes=classes,
         explanation=explanation,
     )
@@ -121,8 +135,7 @@ def _step(outputs: list[Any], classes: list[LegendClass]) -> list[Any]:
 @router.get(
     "/api/v1/legend", summary="The risk layer's legend and alert thresholds", response_model=Legend
 )
-async def get_legend(request: Request) -> JSONResponse:
+async def get_legend(conn: ReadConn) -> JSONResponse:
     """Classes of risk_score with colour, opacity and words (sv, en), and the thresholds."""
-    settings: MapSettings = request.app.state.settings.map
-    body = legend(settings).model_dump()
+    body = legend(await alert_thresholds(conn)).model_dump()
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})

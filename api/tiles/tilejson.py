@@ -11,7 +11,14 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from api.deps import read_pool
 from api.errors import problem_response
 from api.http_cache import cached_answer, etag_for
-from api.routes.legend import LegendClass, fill_color, fill_opacity, legend
+from api.routes.legend import (
+    LegendClass,
+    Thresholds,
+    alert_thresholds,
+    fill_color,
+    fill_opacity,
+    legend,
+)
 from api.tiles.service import Produce, Tiles
 from config.map import MapSettings
 from core.tiles.layers import LAYERS, Layer, layer_named
@@ -113,7 +120,7 @@ async def _document(
 LIFETIMES = {"tilejson": 60, "style": 300}
 
 
-def style(settings: MapSettings, base: str) -> dict[str, Any]:
+def style(settings: MapSettings, base: str, thresholds: Thresholds) -> dict[str, Any]:
     """A MapLibre style: land, water, streets, the risk hexagons by the legend's classes,
     districts, incidents, then street and district names (glyphs served by Halo)."""
     lon, lat, zoom = settings.center
@@ -133,7 +140,7 @@ def style(settings: MapSettings, base: str) -> dict[str, Any]:
             _layer("districts-fill", "districts", "fill", {"fill-color": "#f6f4ef"}),
             _layer("water", "water", "fill", {"fill-color": "#a8cbe5"}),
             *street_layers(),
-            *risk_layers(legend(settings).classes),
+            *risk_layers(legend(thresholds).classes),
             *label_layers(),
         ],
     }
@@ -295,6 +302,8 @@ async def get_style(request: Request, service: Tiles) -> Response:
     base = base_url(request)
 
     async def produce() -> bytes:
-        return _json(style(service.settings, base))
+        async with read_pool(request).connection() as conn:
+            thresholds = await alert_thresholds(conn)
+        return _json(style(service.settings, base, thresholds))
 
     return await _document(request, service, generation, "style", base, produce)

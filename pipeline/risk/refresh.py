@@ -28,14 +28,49 @@ class Generation:
     districts: int
 
 
-def refresh_risk(owner_url: str, as_of: datetime | None = None) -> Generation:
+@dataclass(frozen=True)
+class AlertThresholds:
+    """A cell enters the alert zone at `enter` and leaves it below `clear` (hysteresis)."""
+
+    enter: float
+    clear: float
+
+    def __post_init__(self) -> None:
+        if not 0 < self.clear < self.enter < 1:
+            raise ValueError(
+                f"thresholds need 0 < clear < enter < 1 (got enter {self.enter},"
+                f" clear {self.clear})"
+            )
+
+
+def alert_thresholds(owner_url: str) -> AlertThresholds:
+    """The thresholds in risk.parameters: the one place the alert level is set."""
+    with psycopg.connect(owner_url) as conn:
+        row = conn.execute(
+            "SELECT alert_threshold, clear_threshold FROM risk.parameters"
+        ).fetchone()
+    if row is None:  # the baseline inserts the row; only a hand-damaged database lacks it
+        raise RuntimeError("risk.parameters has no row")
+    return AlertThresholds(enter=round(row[0], 3), clear=round(row[1], 3))
+
+
+def refresh_risk(
+    owner_url: str, as_of: datetime | None = None, thresholds: AlertThresholds | None = None
+) -> Generation:
     """Rebuild every risk table in one transaction and return the new generation.
 
     Before the commit publishes the generation, its risk tiles over the study area are
     pre-rendered into the shared tile store (when one is configured), so the first request
-    of any city tile after the refresh is a cache hit.
+    of any city tile after the refresh is a cache hit. New `thresholds` are written in the
+    same transaction, so the legend, style, tiles and alert zones change together, under the
+    new generation's ETags.
     """
     with recorded_job(owner_url, "refresh") as run, psycopg.connect(owner_url) as conn:
+        if thresholds is not None:
+            conn.execute(
+                "UPDATE risk.parameters SET alert_threshold = %s, clear_threshold = %s",
+                (thresholds.enter, thresholds.clear),
+            )
         row = conn.execute("SELECT risk.refresh_all(%s)", (as_of,)).fetchone()
         assert row is not None
         generation = read_generation(conn, row[0])
