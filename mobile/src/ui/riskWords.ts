@@ -4,7 +4,7 @@
  * classes and thresholds are the server's (GET /api/v1/legend), with built-in fallbacks.
  */
 import type { Evidence } from "../api/types";
-import type { Legend } from "../api/legend";
+import { BUILT_IN_LEGEND, type Legend } from "../api/legend";
 import { strings } from "../i18n/language";
 import type { Language, Strings } from "../i18n/strings";
 
@@ -39,7 +39,7 @@ export function legendRows(
 export function scoreWords(
   score: number | null | undefined,
   relativeRate: unknown = null,
-  legend: Pick<Legend, "thresholds"> = { thresholds: { alert_enter: 0.6, alert_clear: 0.5 } },
+  legend: Pick<Legend, "thresholds"> = BUILT_IN_LEGEND,
   t: Strings = strings(),
 ): string {
   if (score === null || score === undefined) return t.noEstimate;
