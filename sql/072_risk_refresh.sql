@@ -227,14 +227,38 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN observed <= 0 THEN 'none'
             WHEN precise >= 0.5 * observed THEN 'point' ELSE 'inferred' END;
 
--- Risk per cell at the base resolution and its two parents: observed mass against the
--- city rate, a leave-one-out prior from the neighbour rings (weights risk.parameters
--- .ring_weights), the empirical-Bayes posterior and its bounds. VOLATILE (writes).
+-- What the posterior observes for a cell or district: with a model prediction, the model's
+-- relative risk RR_m = expected_week / (area x model_rate) times the window's expected mass
+-- E (the evidence the window holds), prior at the city rate (the model already smooths over
+-- the rings); without one, the observed mass and the given (ring) prior. For units of one
+-- area the posterior's lower bound rises with RR_m, so the score ranks as the model does.
+-- IMMUTABLE.
+CREATE OR REPLACE FUNCTION risk.model_evidence(
+    observed double precision, expected double precision, ring_prior double precision,
+    expected_week double precision, area_km2 double precision, model_rate double precision,
+    OUT evidence_observed double precision, OUT evidence_prior double precision
+)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE WHEN expected_week IS NOT NULL AND model_rate > 0 AND area_km2 > 0
+                THEN expected_week / (area_km2 * model_rate) * expected ELSE observed END,
+           CASE WHEN expected_week IS NOT NULL AND model_rate > 0 AND area_km2 > 0
+                THEN 1.0 ELSE ring_prior END;
+END;
+
+-- Risk per cell at the base resolution and its two parents. Where the model predicts the
+-- cell (expected_week), its relative risk RR_m = expected_week / (area x the model's city
+-- rate) is taken as observed with the window's evidence (O = RR_m x E against E, prior at
+-- the city rate), so the published score ranks as the model does; elsewhere (no model yet,
+-- or a cell the model never saw) the observed mass against the city rate with a
+-- leave-one-out prior from the neighbour rings (weights risk.parameters.ring_weights).
+-- Either way the empirical-Bayes posterior and its bounds. VOLATILE (writes).
 CREATE OR REPLACE FUNCTION risk.rebuild_cell_risk(model text) RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     p risk.parameters;
     rate double precision;
+    model_rate double precision;
 BEGIN
     SELECT * INTO p FROM risk.parameters;
     rate := risk.city_rate();
@@ -266,6 +290,9 @@ BEGIN
     GROUP BY c.cell;
     CREATE INDEX ON cell_observed (cell);
     ANALYZE cell_observed;
+    -- The model's weekly count per km2 over the base cells it predicts (NULL without a model).
+    SELECT sum(expected_week) / nullif(sum(area_km2), 0) INTO model_rate
+    FROM cell_observed WHERE resolution = p.base_resolution AND expected_week > 0;
 
     DROP TABLE IF EXISTS cell_categories;
     CREATE TEMP TABLE cell_categories ON COMMIT DROP AS
@@ -302,14 +329,17 @@ BEGIN
            o.expected_week, o.geom
     FROM cell_observed o
     JOIN cell_prior prior ON prior.cell = o.cell
-    CROSS JOIN LATERAL risk.posterior_rr(o.observed, o.expected, prior.rr, p.prior_strength,
-                                         p.lower_quantile) post
+    CROSS JOIN LATERAL risk.model_evidence(o.observed, o.expected, prior.rr, o.expected_week,
+                                           o.area_km2, model_rate) ev
+    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, o.expected, ev.evidence_prior,
+                                         p.prior_strength, p.lower_quantile) post
     LEFT JOIN cell_categories cat ON cat.cell = o.cell;
     RETURN (SELECT count(*) FROM risk.cell_risk);
 END;
 $$;
 
--- Risk per district: located mass against the city rate, prior centred on the city rate.
+-- Risk per district: the model's relative risk (as for cells, risk.model_evidence) or else
+-- the located mass, against the city rate, prior centred on the city rate.
 -- VOLATILE (writes). Reads the pg_temp.incident_cells hand-off of risk.rebuild_cell_mass
 -- (checked first).
 CREATE OR REPLACE FUNCTION risk.rebuild_district_risk() RETURNS integer
@@ -317,10 +347,13 @@ LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = war
 DECLARE
     p risk.parameters;
     rate double precision;
+    model_rate double precision;
 BEGIN
     PERFORM risk.require_incident_cells();
     SELECT * INTO p FROM risk.parameters;
     rate := risk.city_rate();
+    SELECT sum(r.expected_week) / nullif(sum(r.area_km2), 0) INTO model_rate
+    FROM risk.cell_risk r WHERE r.resolution = p.base_resolution AND r.expected_week > 0;
 
     DELETE FROM risk.district_risk;
     INSERT INTO risk.district_risk (district_id, observed, expected, relative_risk, rr_lower,
@@ -337,7 +370,8 @@ BEGIN
                coalesce(sum(m.mass_precise), 0) AS precise,
                coalesce(sum(m.recent_mass), 0) AS recent,
                coalesce(sum(m.previous_mass), 0) AS previous,
-               sum(r.expected_week) AS expected_week
+               sum(r.expected_week) AS expected_week,
+               sum(c.area_km2) AS cell_area
         FROM risk.cells c
         JOIN risk.cell_mass m USING (cell)
         JOIN risk.cell_risk r USING (cell)
@@ -345,8 +379,10 @@ BEGIN
         GROUP BY c.district_id
     ) o ON o.district_id = d.id
     CROSS JOIN LATERAL (SELECT d.area_km2 * rate AS expected) e
-    CROSS JOIN LATERAL risk.posterior_rr(o.observed, e.expected, 1.0, p.prior_strength,
-                                         p.lower_quantile) post
+    CROSS JOIN LATERAL risk.model_evidence(o.observed, e.expected, 1.0, o.expected_week,
+                                           o.cell_area, model_rate) ev
+    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, e.expected, ev.evidence_prior,
+                                         p.prior_strength, p.lower_quantile) post
     LEFT JOIN (
         SELECT district_id, jsonb_object_agg(category, n) AS counts, sum(n)::integer AS total
         FROM (SELECT c.district_id, ic.category, count(DISTINCT ic.id) AS n

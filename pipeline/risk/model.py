@@ -20,7 +20,10 @@ from pipeline.risk.weekly import WeekMatrix, data_start_week
 
 log = logging.getLogger("halo.model")
 
-FAMILY = "poisson, identity link, non-negative weights (fitted on the 26 weeks before)"
+FAMILY = (
+    "poisson, identity link, non-negative weights, isotonic recalibration"
+    " (fitted on the 26 weeks before)"
+)
 FORMULA = "observed ~ 0 + " + " + ".join(FEATURES)
 
 
@@ -85,7 +88,12 @@ def store_model(
     coefficients = {
         name: {"coef": float(w)} for name, w in zip(FEATURES, fitted.fit.weights, strict=True)
     }
-    fit = {"resolution": fitted.resolution, "train_mean_deviance": fitted.fit.deviance}
+    fit = {
+        "resolution": fitted.resolution,
+        "train_mean_deviance": fitted.fit.deviance,
+        # The monotone recalibration (blend value -> expected count) applied after the weights.
+        "calibration_knots": [fitted.fit.knots_x.tolist(), fitted.fit.knots_y.tolist()],
+    }
     conn.execute(
         "INSERT INTO risk.model_runs (version, job_run_id, as_of, family, formula, n_obs, aic,"
         " deviance, pearson_chi2, coefficients, fit)"
