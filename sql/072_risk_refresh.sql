@@ -227,30 +227,41 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN observed <= 0 THEN 'none'
             WHEN precise >= 0.5 * observed THEN 'point' ELSE 'inferred' END;
 
--- What the posterior observes for a cell or district: with a model prediction, the model's
--- relative risk RR_m = expected_week / (area x model_rate) times the window's expected mass
--- E (the evidence the window holds), prior at the city rate (the model already smooths over
--- the rings); without one, the observed mass and the given (ring) prior. For units of one
--- area the posterior's lower bound rises with RR_m, so the score ranks as the model does.
+-- The weeks of evidence the published score weighs: the window's length after the decay
+-- (sum of 0.5^(age / half-life) over the window), as the observed mass has always had.
 -- IMMUTABLE.
+CREATE OR REPLACE FUNCTION risk.evidence_weeks(p risk.parameters) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN p.half_life_days / ln(2) * (1 - power(0.5, p.window_days / p.half_life_days)) / 7.0;
+
+-- What the posterior weighs for a cell or district. With a model prediction: the counts the
+-- model expects over the window's weeks of evidence (risk.evidence_weeks), O = expected_week
+-- x weeks, against the model's city
+-- rate over the same area and weeks, E = model_rate x area x weeks, prior at the city rate
+-- (the model already smooths over the rings): RR_lo then rises with the model's relative
+-- risk for units of one area, so the score ranks as the model does, while a unit the model
+-- expects little of stays uncertain (a small O). Without one: the observed mass against the
+-- city rate's and the given (ring) prior. IMMUTABLE.
 CREATE OR REPLACE FUNCTION risk.model_evidence(
     observed double precision, expected double precision, ring_prior double precision,
     expected_week double precision, area_km2 double precision, model_rate double precision,
-    OUT evidence_observed double precision, OUT evidence_prior double precision
+    weeks double precision,
+    OUT evidence_observed double precision, OUT evidence_expected double precision,
+    OUT evidence_prior double precision
 )
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT CASE WHEN expected_week IS NOT NULL AND model_rate > 0 AND area_km2 > 0
-                THEN expected_week / (area_km2 * model_rate) * expected ELSE observed END,
-           CASE WHEN expected_week IS NOT NULL AND model_rate > 0 AND area_km2 > 0
-                THEN 1.0 ELSE ring_prior END;
+    SELECT CASE WHEN modelled THEN expected_week * weeks ELSE observed END,
+           CASE WHEN modelled THEN model_rate * area_km2 * weeks ELSE expected END,
+           CASE WHEN modelled THEN 1.0 ELSE ring_prior END
+    FROM (SELECT expected_week IS NOT NULL AND model_rate > 0 AND area_km2 > 0
+                 AND weeks > 0 AS modelled) AS m;
 END;
 
 -- Risk per cell at the base resolution and its two parents. Where the model predicts the
--- cell (expected_week), its relative risk RR_m = expected_week / (area x the model's city
--- rate) is taken as observed with the window's evidence (O = RR_m x E against E, prior at
--- the city rate), so the published score ranks as the model does; elsewhere (no model yet,
--- or a cell the model never saw) the observed mass against the city rate with a
+-- cell (expected_week), the model's expected counts over the window against its city rate
+-- (risk.model_evidence), so the published score ranks as the model does; elsewhere (no model
+-- yet, or a cell the model never saw) the observed mass against the city rate with a
 -- leave-one-out prior from the neighbour rings (weights risk.parameters.ring_weights).
 -- Either way the empirical-Bayes posterior and its bounds. VOLATILE (writes).
 CREATE OR REPLACE FUNCTION risk.rebuild_cell_risk(model text) RETURNS integer
@@ -330,9 +341,10 @@ BEGIN
     FROM cell_observed o
     JOIN cell_prior prior ON prior.cell = o.cell
     CROSS JOIN LATERAL risk.model_evidence(o.observed, o.expected, prior.rr, o.expected_week,
-                                           o.area_km2, model_rate) ev
-    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, o.expected, ev.evidence_prior,
-                                         p.prior_strength, p.lower_quantile) post
+                                           o.area_km2, model_rate, risk.evidence_weeks(p)) ev
+    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
+                                         ev.evidence_prior, p.prior_strength,
+                                         p.lower_quantile) post
     LEFT JOIN cell_categories cat ON cat.cell = o.cell;
     RETURN (SELECT count(*) FROM risk.cell_risk);
 END;
@@ -380,9 +392,10 @@ BEGIN
     ) o ON o.district_id = d.id
     CROSS JOIN LATERAL (SELECT d.area_km2 * rate AS expected) e
     CROSS JOIN LATERAL risk.model_evidence(o.observed, e.expected, 1.0, o.expected_week,
-                                           o.cell_area, model_rate) ev
-    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, e.expected, ev.evidence_prior,
-                                         p.prior_strength, p.lower_quantile) post
+                                           o.cell_area, model_rate, risk.evidence_weeks(p)) ev
+    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
+                                         ev.evidence_prior, p.prior_strength,
+                                         p.lower_quantile) post
     LEFT JOIN (
         SELECT district_id, jsonb_object_agg(category, n) AS counts, sum(n)::integer AS total
         FROM (SELECT c.district_id, ic.category, count(DISTINCT ic.id) AS n

@@ -8,20 +8,30 @@
 -- ==== hand-written ALTERs ====
 
 -- ==== generated: functions, views, grants, comments ====
-CREATE OR REPLACE FUNCTION risk.model_evidence(observed double precision, expected double precision, ring_prior double precision, expected_week double precision, area_km2 double precision, model_rate double precision, OUT evidence_observed double precision, OUT evidence_prior double precision)
+CREATE OR REPLACE FUNCTION risk.evidence_weeks(p risk.parameters)
+ RETURNS double precision
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+RETURN ((((p).half_life_days / ln((2)::double precision)) * ((1)::double precision - power((0.5)::double precision, (((p).window_days)::double precision / (p).half_life_days)))) / (7.0)::double precision);
+CREATE OR REPLACE FUNCTION risk.model_evidence(observed double precision, expected double precision, ring_prior double precision, expected_week double precision, area_km2 double precision, model_rate double precision, weeks double precision, OUT evidence_observed double precision, OUT evidence_expected double precision, OUT evidence_prior double precision)
  RETURNS record
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
  SELECT
          CASE
-             WHEN ((expected_week IS NOT NULL) AND (model_rate > (0)::double precision) AND (area_km2 > (0)::double precision)) THEN ((expected_week / (area_km2 * model_rate)) * expected)
-             ELSE observed
+             WHEN m.modelled THEN (model_evidence.expected_week * model_evidence.weeks)
+             ELSE model_evidence.observed
          END AS observed,
          CASE
-             WHEN ((expected_week IS NOT NULL) AND (model_rate > (0)::double precision) AND (area_km2 > (0)::double precision)) THEN (1.0)::double precision
-             ELSE ring_prior
-         END AS ring_prior;
+             WHEN m.modelled THEN ((model_evidence.model_rate * model_evidence.area_km2) * model_evidence.weeks)
+             ELSE model_evidence.expected
+         END AS expected,
+         CASE
+             WHEN m.modelled THEN (1.0)::double precision
+             ELSE model_evidence.ring_prior
+         END AS ring_prior
+    FROM ( SELECT ((model_evidence.expected_week IS NOT NULL) AND (model_evidence.model_rate > (0)::double precision) AND (model_evidence.area_km2 > (0)::double precision) AND (model_evidence.weeks > (0)::double precision)) AS modelled) m;
 END;
 CREATE OR REPLACE FUNCTION risk.rebuild_cell_risk(model text)
  RETURNS integer
@@ -104,9 +114,10 @@ BEGIN
     FROM cell_observed o
     JOIN cell_prior prior ON prior.cell = o.cell
     CROSS JOIN LATERAL risk.model_evidence(o.observed, o.expected, prior.rr, o.expected_week,
-                                           o.area_km2, model_rate) ev
-    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, o.expected, ev.evidence_prior,
-                                         p.prior_strength, p.lower_quantile) post
+                                           o.area_km2, model_rate, risk.evidence_weeks(p)) ev
+    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
+                                         ev.evidence_prior, p.prior_strength,
+                                         p.lower_quantile) post
     LEFT JOIN cell_categories cat ON cat.cell = o.cell;
     RETURN (SELECT count(*) FROM risk.cell_risk);
 END;
@@ -153,9 +164,10 @@ BEGIN
     ) o ON o.district_id = d.id
     CROSS JOIN LATERAL (SELECT d.area_km2 * rate AS expected) e
     CROSS JOIN LATERAL risk.model_evidence(o.observed, e.expected, 1.0, o.expected_week,
-                                           o.cell_area, model_rate) ev
-    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, e.expected, ev.evidence_prior,
-                                         p.prior_strength, p.lower_quantile) post
+                                           o.cell_area, model_rate, risk.evidence_weeks(p)) ev
+    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
+                                         ev.evidence_prior, p.prior_strength,
+                                         p.lower_quantile) post
     LEFT JOIN (
         SELECT district_id, jsonb_object_agg(category, n) AS counts, sum(n)::integer AS total
         FROM (SELECT c.district_id, ic.category, count(DISTINCT ic.id) AS n

@@ -174,14 +174,14 @@ def method_predictions(
     prediction per area ranks by the score."""
     units = matrix.units
     last52 = matrix.window(origin - 52, origin, origin) / 52.0
-    model = fit_blend(features, origin).predict(features.at(origin))
+    model = fit_blend(features, origin).predict(features.at(origin), units.area)
     window = matrix.block(origin - 52, origin, origin)
     return {
         "model": model,
         "uniform": baselines.uniform(last52 * 52.0, units.area),
         "last52": last52,
         "ring_kde": baselines.ring_kde_matrix(last52, units.ring1, units.ring2),
-        "risk_score": units.area * baselines.risk_score_from_model(model, window, units.area),
+        "risk_score": units.area * baselines.risk_score_from_model(model, units.area),
         "score_no_model": units.area
         * baselines.risk_score_now(window, units.area, units.ring1, units.ring2),
     }

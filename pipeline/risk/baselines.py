@@ -64,21 +64,20 @@ def decayed_expected(
 
 def risk_score_from_model(
     expected_week: np.ndarray,
-    weekly: np.ndarray,
     area: np.ndarray,
+    window_weeks: float = 90 / np.log(2) * (1 - 0.5 ** (365 / 90)) / 7,
     prior_strength: float = 2.0,
-    half_life_days: float = 90.0,
     lower_quantile: float = 0.05,
 ) -> np.ndarray:
-    """The published risk_score of sql/072 (risk.rebuild_cell_risk) where the model has
-    predicted the unit: the model's relative risk RR_m = expected_week / (area x the model's
-    city rate) observed with the evidence of the window, O = RR_m x E, against E; prior at the
-    city rate; the Gamma posterior's lower quantile; RR_lo / (1 + RR_lo). For units of one
-    area the score rises with RR_m, so it ranks as the model does."""
-    _observed, expected = decayed_expected(weekly, area, half_life_days)
+    """The published risk_score of sql/072 (risk.model_evidence, risk.rebuild_cell_risk)
+    where the model predicts the unit: the counts the model expects over the window,
+    O = expected_week x weeks (the decayed window's weeks, risk.evidence_weeks), against the
+    model's city rate over the unit's area and those weeks, E; prior at the city rate; the
+    Gamma posterior's lower quantile; RR_lo / (1 + RR_lo). For units of one area the score
+    rises with the model's relative risk, so it ranks as the model does."""
     model_rate = max(expected_week.sum() / area.sum(), 1e-12)
-    model_rr = expected_week / (area * model_rate)
-    shape = prior_strength + model_rr * expected
+    observed, expected = expected_week * window_weeks, model_rate * area * window_weeks
+    shape = prior_strength + observed
     rr_lower = stats.gamma.ppf(lower_quantile, shape, scale=1.0 / (prior_strength + expected))
     return np.asarray(rr_lower / (1.0 + rr_lower))
 

@@ -74,7 +74,7 @@ class BlendFeatures:
 @dataclass(frozen=True)
 class BlendFit:
     """Fitted weights (per FEATURES), the monotone recalibration of the blend (knots: blend
-    value -> expected count), and the number of unit-weeks they were fitted on."""
+    density -> expected density, per km2), and the number of unit-weeks they were fitted on."""
 
     weights: np.ndarray
     n_obs: int
@@ -82,36 +82,40 @@ class BlendFit:
     knots_x: np.ndarray
     knots_y: np.ndarray
 
-    def predict(self, design: np.ndarray) -> np.ndarray:
-        """Expected count per unit for the week after the design's origin."""
-        return apply_calibration(np.asarray(design @ self.weights), self.knots_x, self.knots_y)
+    def predict(self, design: np.ndarray, area: np.ndarray) -> np.ndarray:
+        """Expected count per unit (of the given areas, km2) for the week after the design's
+        origin."""
+        blend = np.asarray(design @ self.weights)
+        return np.asarray(area * apply_calibration(blend / area, self.knots_x, self.knots_y))
 
 
 def monotone_calibration(
-    predicted: np.ndarray, observed: np.ndarray
+    predicted: np.ndarray, observed: np.ndarray, area: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Knots of a strictly increasing map from the blend's value to the expected count:
-    isotonic (pool-adjacent-violators) regression of the observed counts on the blend's value
-    over the training unit-weeks, one knot per pooled block at its mean value. A linear blend
-    regresses to the mean less than counts do (dense resolution 9: the low-middle deciles
-    under-predicted by 44 %); the map corrects the levels without changing the ranking
-    (strictly increasing between knots, so no two units it separated are tied)."""
-    order = np.argsort(predicted, kind="stable")
-    x, y = predicted[order], observed[order]
+    """Knots of a strictly increasing map from the blend's density (per km2) to the expected
+    density: area-weighted isotonic (pool-adjacent-violators) regression of the observed
+    density on the blend's over the training unit-weeks, one knot per pooled block at its
+    mean. A linear blend regresses to the mean less than counts do (dense resolution 9: the
+    low-middle deciles under-predicted by 44 %); the map corrects the levels without changing
+    the ranking by density (strictly increasing between knots, so no two units it separated
+    are tied; districts of unequal area keep their order too)."""
+    density = predicted / area
+    order = np.argsort(density, kind="stable")
+    x, y, w = density[order], observed[order], area[order]
     # Pool into bins of CALIBRATION_BINS equal shares of the unit-weeks first (equal blend
     # values stay in one bin): pooling adjacent violators over single unit-weeks biases the
     # end blocks (the lowest toward its few zeros), and a bin is what the deciles test.
     edges = np.searchsorted(x, x[np.linspace(0, len(x) - 1, CALIBRATION_BINS + 1).astype(int)])
     starts = np.unique(np.concatenate([[0], edges[1:-1]]))
     starts = starts[starts < len(x)]
-    size = np.diff(np.append(starts, len(x))).astype(float)
-    values = np.add.reduceat(x, starts) / size
-    fitted = optimize.isotonic_regression(np.add.reduceat(y, starts) / size, weights=size).x
-    # One knot per block of equal fitted value, at the block's weighted mean blend value.
+    bin_area = np.add.reduceat(w, starts)
+    values = np.add.reduceat(x * w, starts) / bin_area
+    fitted = optimize.isotonic_regression(np.add.reduceat(y, starts) / bin_area, weights=bin_area).x
+    # One knot per block of equal fitted value, at the block's area-weighted mean density.
     block = np.concatenate([[0], np.cumsum(np.diff(fitted) > 1e-12)])
-    weight = np.bincount(block, size)
-    knots_x = np.bincount(block, values * size) / weight
-    knots_y = np.bincount(block, fitted * size) / weight
+    weight = np.bincount(block, bin_area)
+    knots_x = np.bincount(block, values * bin_area) / weight
+    knots_y = np.bincount(block, fitted * bin_area) / weight
     return knots_x, knots_y
 
 
@@ -162,9 +166,10 @@ def fit_blend(features: BlendFeatures, origin: int, train_weeks: int = TRAIN_WEE
     )
     weights = result.x / scale
     features.last_weights = weights
-    knots_x, knots_y = monotone_calibration(design @ weights, target)
+    area = np.tile(features.matrix.units.area, len(weeks))
+    knots_x, knots_y = monotone_calibration(design @ weights, target, area)
     fit = BlendFit(weights, int(target.size), 0.0, knots_x, knots_y)
-    deviance = poisson_deviance(target, fit.predict(design))
+    deviance = poisson_deviance(target, fit.predict(design, area))
     return BlendFit(weights, int(target.size), deviance, knots_x, knots_y)
 
 

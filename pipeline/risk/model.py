@@ -52,7 +52,8 @@ def fit_at_cutoff(conn: psycopg.Connection, cutoff: datetime) -> FittedModel:
     matrix = WeekMatrix(level.units, level_events(study, level, start), n_weeks)
     features = BlendFeatures(matrix, data_start_week(matrix.weekly_totals()))
     fit = fit_blend(features, n_weeks)
-    return FittedModel(fit, level.units.names, fit.predict(features.at(n_weeks)), resolution)
+    predicted = fit.predict(features.at(n_weeks), level.units.area)
+    return FittedModel(fit, level.units.names, predicted, resolution)
 
 
 def current_cutoff(conn: psycopg.Connection) -> datetime:
