@@ -234,28 +234,31 @@ CREATE OR REPLACE FUNCTION risk.evidence_weeks(p risk.parameters) RETURNS double
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN p.half_life_days / ln(2) * (1 - power(0.5, p.window_days / p.half_life_days)) / 7.0;
 
--- What the posterior weighs for a cell or district. With a model prediction: the counts the
--- model expects over the window's weeks of evidence (risk.evidence_weeks), O = expected_week
--- x weeks, against the model's city
--- rate over the same area and weeks, E = model_rate x area x weeks, prior at the city rate
--- (the model already smooths over the rings): RR_lo then rises with the model's relative
--- risk for units of one area, so the score ranks as the model does, while a unit the model
--- expects little of stays uncertain (a small O). Without one: the observed mass against the
--- city rate's and the given (ring) prior. IMMUTABLE.
+-- What the posterior weighs for a cell or district. With a model prediction: the model's
+-- relative risk RR_m = expected_week / (area x model_rate) with the evidence of a typical
+-- unit of its level (typical_area: the mean area of the level's units) over the window's
+-- weeks of evidence (risk.evidence_weeks): O = RR_m x E against E = model_rate x
+-- typical_area x weeks, prior at the city rate (the model already shrinks a thin unit toward
+-- its rings and the city rate; a unit clipped by the study area's edge is not less certain
+-- than the model says). RR_lo then rises with RR_m alone: the published score ranks exactly
+-- as the model does, and a level the model expects little of (sparse data, small cells)
+-- stays uncertain (a small E). Without one: the observed mass against the city rate's and
+-- the given (ring) prior. IMMUTABLE.
 CREATE OR REPLACE FUNCTION risk.model_evidence(
     observed double precision, expected double precision, ring_prior double precision,
     expected_week double precision, area_km2 double precision, model_rate double precision,
-    weeks double precision,
+    typical_area double precision, weeks double precision,
     OUT evidence_observed double precision, OUT evidence_expected double precision,
     OUT evidence_prior double precision
 )
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT CASE WHEN modelled THEN expected_week * weeks ELSE observed END,
-           CASE WHEN modelled THEN model_rate * area_km2 * weeks ELSE expected END,
+    SELECT CASE WHEN modelled THEN expected_week / area_km2 * typical_area * weeks
+                ELSE observed END,
+           CASE WHEN modelled THEN model_rate * typical_area * weeks ELSE expected END,
            CASE WHEN modelled THEN 1.0 ELSE ring_prior END
     FROM (SELECT expected_week IS NOT NULL AND model_rate > 0 AND area_km2 > 0
-                 AND weeks > 0 AS modelled) AS m;
+                 AND typical_area > 0 AND weeks > 0 AS modelled) AS m;
 END;
 
 -- Risk per cell at the base resolution and its two parents. Where the model predicts the
@@ -340,8 +343,11 @@ BEGIN
            o.expected_week, o.geom
     FROM cell_observed o
     JOIN cell_prior prior ON prior.cell = o.cell
+    JOIN (SELECT resolution, avg(area_km2) AS area FROM cell_observed GROUP BY resolution)
+         typical ON typical.resolution = o.resolution
     CROSS JOIN LATERAL risk.model_evidence(o.observed, o.expected, prior.rr, o.expected_week,
-                                           o.area_km2, model_rate, risk.evidence_weeks(p)) ev
+                                           o.area_km2, model_rate, typical.area,
+                                           risk.evidence_weeks(p)) ev
     CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
                                          ev.evidence_prior, p.prior_strength,
                                          p.lower_quantile) post
@@ -391,8 +397,10 @@ BEGIN
         GROUP BY c.district_id
     ) o ON o.district_id = d.id
     CROSS JOIN LATERAL (SELECT d.area_km2 * rate AS expected) e
+    CROSS JOIN (SELECT avg(area_km2) AS area FROM ref.districts) typical
     CROSS JOIN LATERAL risk.model_evidence(o.observed, e.expected, 1.0, o.expected_week,
-                                           o.cell_area, model_rate, risk.evidence_weeks(p)) ev
+                                           o.cell_area, model_rate, typical.area,
+                                           risk.evidence_weeks(p)) ev
     CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
                                          ev.evidence_prior, p.prior_strength,
                                          p.lower_quantile) post

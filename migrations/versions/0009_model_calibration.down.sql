@@ -1,7 +1,7 @@
 -- Downgrade of 0009_model_calibration: undo the hand-written part first (reverse order), then:
 DROP VIEW IF EXISTS analytics.model_comparison;
 DROP FUNCTION IF EXISTS risk.evidence_weeks(risk.parameters);
-DROP FUNCTION IF EXISTS risk.model_evidence(double precision,double precision,double precision,double precision,double precision,double precision,double precision);
+DROP FUNCTION IF EXISTS risk.model_evidence(double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision);
 CREATE OR REPLACE FUNCTION risk.rebuild_cell_risk(model text)
  RETURNS integer
  LANGUAGE plpgsql

@@ -13,25 +13,25 @@ CREATE OR REPLACE FUNCTION risk.evidence_weeks(p risk.parameters)
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
 RETURN ((((p).half_life_days / ln((2)::double precision)) * ((1)::double precision - power((0.5)::double precision, (((p).window_days)::double precision / (p).half_life_days)))) / (7.0)::double precision);
-CREATE OR REPLACE FUNCTION risk.model_evidence(observed double precision, expected double precision, ring_prior double precision, expected_week double precision, area_km2 double precision, model_rate double precision, weeks double precision, OUT evidence_observed double precision, OUT evidence_expected double precision, OUT evidence_prior double precision)
+CREATE OR REPLACE FUNCTION risk.model_evidence(observed double precision, expected double precision, ring_prior double precision, expected_week double precision, area_km2 double precision, model_rate double precision, typical_area double precision, weeks double precision, OUT evidence_observed double precision, OUT evidence_expected double precision, OUT evidence_prior double precision)
  RETURNS record
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
  SELECT
          CASE
-             WHEN m.modelled THEN (model_evidence.expected_week * model_evidence.weeks)
+             WHEN m.modelled THEN (((model_evidence.expected_week / model_evidence.area_km2) * model_evidence.typical_area) * model_evidence.weeks)
              ELSE model_evidence.observed
          END AS observed,
          CASE
-             WHEN m.modelled THEN ((model_evidence.model_rate * model_evidence.area_km2) * model_evidence.weeks)
+             WHEN m.modelled THEN ((model_evidence.model_rate * model_evidence.typical_area) * model_evidence.weeks)
              ELSE model_evidence.expected
          END AS expected,
          CASE
              WHEN m.modelled THEN (1.0)::double precision
              ELSE model_evidence.ring_prior
          END AS ring_prior
-    FROM ( SELECT ((model_evidence.expected_week IS NOT NULL) AND (model_evidence.model_rate > (0)::double precision) AND (model_evidence.area_km2 > (0)::double precision) AND (model_evidence.weeks > (0)::double precision)) AS modelled) m;
+    FROM ( SELECT ((model_evidence.expected_week IS NOT NULL) AND (model_evidence.model_rate > (0)::double precision) AND (model_evidence.area_km2 > (0)::double precision) AND (model_evidence.typical_area > (0)::double precision) AND (model_evidence.weeks > (0)::double precision)) AS modelled) m;
 END;
 CREATE OR REPLACE FUNCTION risk.rebuild_cell_risk(model text)
  RETURNS integer
@@ -113,8 +113,11 @@ BEGIN
            o.expected_week, o.geom
     FROM cell_observed o
     JOIN cell_prior prior ON prior.cell = o.cell
+    JOIN (SELECT resolution, avg(area_km2) AS area FROM cell_observed GROUP BY resolution)
+         typical ON typical.resolution = o.resolution
     CROSS JOIN LATERAL risk.model_evidence(o.observed, o.expected, prior.rr, o.expected_week,
-                                           o.area_km2, model_rate, risk.evidence_weeks(p)) ev
+                                           o.area_km2, model_rate, typical.area,
+                                           risk.evidence_weeks(p)) ev
     CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
                                          ev.evidence_prior, p.prior_strength,
                                          p.lower_quantile) post
@@ -163,8 +166,10 @@ BEGIN
         GROUP BY c.district_id
     ) o ON o.district_id = d.id
     CROSS JOIN LATERAL (SELECT d.area_km2 * rate AS expected) e
+    CROSS JOIN (SELECT avg(area_km2) AS area FROM ref.districts) typical
     CROSS JOIN LATERAL risk.model_evidence(o.observed, e.expected, 1.0, o.expected_week,
-                                           o.cell_area, model_rate, risk.evidence_weeks(p)) ev
+                                           o.cell_area, model_rate, typical.area,
+                                           risk.evidence_weeks(p)) ev
     CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
                                          ev.evidence_prior, p.prior_strength,
                                          p.lower_quantile) post

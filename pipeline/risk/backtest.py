@@ -225,6 +225,7 @@ def summarise(folds: Folds) -> list[tuple[str, str, str, float, float]]:
                 worst = max(worst, abs(o / p - 1.0))
         rows += [
             (level, method, "calibration_worst_decile", 0, worst),
+            (level, method, "calibration_units_per_decile", 0, per_decile),
             (level, method, "predicted_total", 0, float(predicted.sum())),
             (level, method, "observed_total", 0, float(observed.sum())),
         ]

@@ -70,13 +70,14 @@ def risk_score_from_model(
     lower_quantile: float = 0.05,
 ) -> np.ndarray:
     """The published risk_score of sql/072 (risk.model_evidence, risk.rebuild_cell_risk)
-    where the model predicts the unit: the counts the model expects over the window,
-    O = expected_week x weeks (the decayed window's weeks, risk.evidence_weeks), against the
-    model's city rate over the unit's area and those weeks, E; prior at the city rate; the
-    Gamma posterior's lower quantile; RR_lo / (1 + RR_lo). For units of one area the score
-    rises with the model's relative risk, so it ranks as the model does."""
+    where the model predicts the unit: the model's relative risk RR_m (expected_week against
+    the model's city rate over the unit's area) with the evidence of a unit of the level's
+    mean area over the decayed window's weeks (risk.evidence_weeks): O = RR_m x E against E;
+    prior at the city rate; the Gamma posterior's lower quantile; RR_lo / (1 + RR_lo). It
+    rises with RR_m alone, so it ranks exactly as the model does."""
     model_rate = max(expected_week.sum() / area.sum(), 1e-12)
-    observed, expected = expected_week * window_weeks, model_rate * area * window_weeks
+    expected = model_rate * area.mean() * window_weeks
+    observed = expected_week / (area * model_rate) * expected
     shape = prior_strength + observed
     rr_lower = stats.gamma.ppf(lower_quantile, shape, scale=1.0 / (prior_strength + expected))
     return np.asarray(rr_lower / (1.0 + rr_lower))
