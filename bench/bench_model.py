@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import psycopg
 
 from config.settings import get_settings
@@ -38,8 +39,10 @@ from pipeline.risk.backtest import (
     backtest_study,
     study_levels,
 )
+from pipeline.risk.evaluation import pooled_hit_rate_and_pai
 from pipeline.risk.model import current_cutoff
-from pipeline.risk.study import Level, Study, load_study
+from pipeline.risk.study import Level, Study, level_events, load_study, week_grid
+from pipeline.risk.weekly import WeekMatrix
 from tests.support.dbtools import DatabaseFactory
 
 VANCOUVER = Path("cities/vancouver/vancouver_vpd_crime_2020_2025.csv")
@@ -81,7 +84,7 @@ def run(
     report = backtest_study(study, levels, end, origins, progress=True)
     print(
         f"== {label}: {report.origins} weekly origins x {len(levels)} levels,"
-        f" {len(study.share):,} events: {report.seconds:.1f} s wall,"
+        f" {len(study.share):,} event shares: {report.seconds:.1f} s wall,"
         f" {report.cpu_seconds:.1f} s CPU",
         flush=True,
     )
@@ -161,6 +164,34 @@ def alerts(reports: dict[str, BacktestReport]) -> str:
     return "\n".join(lines)
 
 
+def ceiling(study: Study, levels: list[Level], end: datetime, origins: int) -> str:
+    """What no forecast from history can beat, on the same folds: PAI@5 % of last52 against a
+    clairvoyant rate (the 52 weeks centred on the test week, the test week left out: the
+    best a stationary rate could know) and an oracle (the test week itself). A PAI this high
+    is the city's concentration, not leakage, when the clairvoyant rate is no higher."""
+    start_epoch, n_weeks = week_grid(study, end)
+    lines = [f"{'level':>8} {'last52':>8} {'clairvoyant':>12} {'oracle':>8}"]
+    for level in levels:
+        matrix = WeekMatrix(level.units, level_events(study, level, start_epoch), n_weeks)
+        counts, area = matrix.counts, level.units.area
+        folds: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        for week in range(n_weeks - origins, n_weeks):
+            observed = counts[:, week]
+            around = counts[:, max(week - 26, 0) : week + 27].sum(axis=1) - observed
+            for name, predicted in (
+                ("last52", counts[:, week - 52 : week].sum(axis=1)),
+                ("clairvoyant", around),
+                ("oracle", observed),
+            ):
+                folds.setdefault(name, []).append((predicted, observed, area))
+        pai = {k: pooled_hit_rate_and_pai(f, 0.05)[1] for k, f in folds.items()}
+        lines.append(
+            f"{level.name:>8} {pai['last52']:>8.3f} {pai['clairvoyant']:>12.3f}"
+            f" {pai['oracle']:>8.3f}"
+        )
+    return "\n".join(lines)
+
+
 def _level_order(level: str) -> tuple[int, str]:
     return (0 if level == "district" else 1, level)
 
@@ -211,6 +242,7 @@ def main() -> None:
             conn.rollback()
             print(f"read {len(dense.share):,} events: {time.perf_counter() - started:.1f} s")
         reports["vancouver"] = run(dense, dense_levels, end, args.origins, "Vancouver dense")
+        limits = ceiling(dense, dense_levels, end, args.origins)
         reports[f"vancouver {args.thin:.0%}"] = run(
             thinned, thin_levels, end, args.origins, f"Vancouver {args.thin:.0%} thinned"
         )
@@ -228,6 +260,8 @@ def main() -> None:
     print(side_by_side(reports))
     print("\nCalibration of the model: observed / predicted per decile of the prediction")
     print(calibration(reports))
+    print("\nVancouver dense, PAI@5 %: history against a clairvoyant rate and the oracle")
+    print(limits)
     print("\nAlert zones (score >= 0.6)")
     print(alerts(reports))
     for label, report in reports.items():
