@@ -1,35 +1,60 @@
-"""The model against the baselines on Vancouver (dense, and a seeded 3 % thinning to
-Stockholm-like sparsity): the rolling-origin backtest tables at H3 resolutions 9 and 8, the
-time of the backtest, and the model's PAI@5 % and deviance against the best baseline.
+"""The model against the baselines and the published score, every method side by side: Vancouver
+(dense, and a seeded 3 % thinning to Stockholm-like sparsity) at H3 resolutions 9 and 8, and the
+polisen archive's districts (and resolutions 9 and 8); the calibration tables, the alert zones
+of the published score, and the time of each backtest.
 
-    python -m bench.bench_model [--origins 104] [--thin 0.03] [--database URL]
+    python -m bench.bench_model [--origins 104] [--polisen-origins 52] [--thin 0.03]
+                                [--database URL] [--polisen-database URL]
 
 Without --database it loads ../shared/data/cities/vancouver into a scratch database with
-`halo ingest points`' code (no id column used: content ids; types from docs/types/) and drops
-it after. Nothing is stored; `halo backtest` stores results per model version.
+`halo ingest points`' code (no id column used: content ids; types from docs/types/); without
+--polisen-database it runs `halo load boundaries`, `load gazetteer`, `ingest polisen` and
+`retrain` on a scratch database. Scratch databases are dropped after. Nothing is stored;
+`halo backtest` stores results per model version.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import psycopg
 
 from config.settings import get_settings
 from pipeline.ingest.point_rows import load_type_mapping
 from pipeline.ingest.points_file import default_rules, ingest_points_file, parse_mapping
-from pipeline.risk.backtest import BacktestReport, backtest_study, format_report, study_levels
+from pipeline.risk.backtest import (
+    CALIBRATION_MIN_EXPECTED,
+    METHODS,
+    BacktestReport,
+    alert_stability,
+    backtest_study,
+    study_levels,
+)
+from pipeline.risk.evaluation import pooled_hit_rate_and_pai
 from pipeline.risk.model import current_cutoff
-from pipeline.risk.study import Study, load_study
+from pipeline.risk.study import Level, Study, level_events, load_study, week_grid
+from pipeline.risk.weekly import WeekMatrix
 from tests.support.dbtools import DatabaseFactory
 
 VANCOUVER = Path("cities/vancouver/vancouver_vpd_crime_2020_2025.csv")
 TYPES = Path(__file__).resolve().parent.parent / "docs/types/vancouver_vpd.csv"
-BASELINES = ("last52", "ring_kde", "risk_score")
+BASELINES = ("last52", "ring_kde", "uniform")
+SCORES = ("risk_score", "score_no_model")
+POLISEN_STEPS = (
+    ["load", "boundaries"],
+    ["load", "gazetteer"],
+    ["ingest", "polisen"],
+    ["retrain"],
+)
 
 
 def load_vancouver(owner_url: str, data_dir: Path) -> None:
@@ -40,58 +65,173 @@ def load_vancouver(owner_url: str, data_dir: Path) -> None:
     print(f"ingested: {summary.line()}", flush=True)
 
 
-def run(study: Study, levels: list[Any], end: datetime, origins: int, label: str) -> BacktestReport:
+def load_polisen(owner_url: str) -> None:
+    """The polisen archive with Halo's own commands, and a trained model (for the SQL alert
+    zones)."""
+    env = dict(os.environ, DATABASE_URL=owner_url)
+    for step in POLISEN_STEPS:
+        done = subprocess.run(
+            [sys.executable, "-m", "cli.main", *step], env=env, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"halo {' '.join(step)} failed: {done.stderr.strip()[-400:]}")
+        print(f"halo {' '.join(step)}: {done.stdout.strip().splitlines()[-1]}", flush=True)
+
+
+def run(
+    study: Study, levels: list[Level], end: datetime, origins: int, label: str
+) -> BacktestReport:
     report = backtest_study(study, levels, end, origins, progress=True)
     print(
-        f"\n== {label}: {report.origins} weekly origins x {len(levels)} levels:"
-        f" {report.seconds:.1f} s wall, {report.cpu_seconds:.1f} s CPU"
+        f"== {label}: {report.origins} weekly origins x {len(levels)} levels,"
+        f" {len(study.share):,} event shares: {report.seconds:.1f} s wall,"
+        f" {report.cpu_seconds:.1f} s CPU",
+        flush=True,
     )
-    print(format_report(report), flush=True)
     return report
 
 
-def versus(reports: dict[str, BacktestReport]) -> str:
-    """Model against each baseline: PAI@5 % and deviance, and the ratio to the best one."""
-    head = f"{'data':>9} {'level':>6} {'metric':>9} {'model':>8}"
-    head += "".join(f" {b:>10}" for b in BASELINES) + f" {'model/best':>11}"
+def side_by_side(reports: dict[str, BacktestReport]) -> str:
+    """PAI@5 % and deviance of every method, the model against the best baseline, and the
+    published score's ranking against the model's."""
+    methods = [m for m in METHODS if m != "model"]
+    head = f"{'data':>14} {'level':>8} {'metric':>9} {'model':>8}"
+    head += "".join(f" {m:>14}" for m in methods)
+    head += f" {'model/best baseline':>20} {'risk_score/model':>17}"
     lines = [head]
     for label, report in reports.items():
         v = {(lv, m, metric, pct): x for lv, m, metric, pct, x in report.rows}
-        for level in sorted({lv for lv, *_ in report.rows}):
+        for level in sorted({lv for lv, *_ in report.rows if lv != "h3"}, key=_level_order):
             for metric, pct, better in (("pai", 5, max), ("deviance", 0, min)):
-                model = v.get((level, "model", metric, pct))
-                if model is None:
-                    continue
-                base = [v.get((level, b, metric, pct)) for b in BASELINES]
-                best = better(x for x in base if x is not None)
-                cells = [f"{x:>10.4f}" if x is not None else f"{'-':>10}" for x in base]
+                model = v[(level, "model", metric, pct)]
+                best = better(v[(level, b, metric, pct)] for b in BASELINES)
+                cells = [v.get((level, m, metric, pct)) for m in methods]
+                score = v.get((level, "risk_score", metric, pct))
                 lines.append(
-                    f"{label:>9} {level:>6} {metric:>9} {model:>8.4f} {' '.join(cells)}"
-                    f" {model / best:>11.3f}"
+                    f"{label:>14} {level:>8} {metric:>9} {model:>8.4f}"
+                    + "".join(f" {x:>14.4f}" if x is not None else f" {'-':>14}" for x in cells)
+                    + f" {model / best:>20.3f}"
+                    + (f" {score / model:>17.3f}" if score is not None else f" {'-':>17}")
                 )
     return "\n".join(lines)
+
+
+def calibration(reports: dict[str, BacktestReport]) -> str:
+    """The model's deciles (mean predicted and observed per unit-week, their ratio; * where
+    the decile expects at least CALIBRATION_MIN_EXPECTED events, the ones the ±20 % bar
+    applies to), the totals and the worst tested decile."""
+    lines = []
+    for label, report in reports.items():
+        v = {(lv, m, metric): x for lv, m, metric, _pct, x in report.rows}
+        for level in sorted({lv for lv, *_ in report.rows if lv != "h3"}, key=_level_order):
+            per_decile = v[(level, "model", "calibration_units_per_decile")]
+            cells = []
+            for d in range(1, 11):
+                p = v.get((level, "model", f"calibration_predicted_d{d:02d}"))
+                o = v.get((level, "model", f"calibration_observed_d{d:02d}"))
+                if p is None or o is None:
+                    continue
+                tested = "*" if p * per_decile >= CALIBRATION_MIN_EXPECTED else " "
+                cells.append(f"{o / p:5.2f}{tested}" if p > 0 else "    - ")
+            total = v[(level, "model", "predicted_total")] / v[(level, "model", "observed_total")]
+            worst = v[(level, "model", "calibration_worst_decile")]
+            lines.append(f"{label:>14} {level:>8}  {' '.join(cells)}  {total:6.3f} {worst:6.3f}")
+    head = f"{'data':>14} {'level':>8}  " + " ".join(f"{'d' + str(d):>6}" for d in range(1, 11))
+    return "\n".join([head + f"  {'total':>6} {'worst':>6}", *lines])
+
+
+def alerts(reports: dict[str, BacktestReport]) -> str:
+    """Alert zones (score >= 0.6) of the published score and of the score without the model:
+    mean share of the area and week-to-week overlap over the origins; SQL day-to-day rows."""
+    lines = [f"{'data':>14} {'level':>8} {'score':>15} {'area share':>11} {'overlap':>8}"]
+    for label, report in reports.items():
+        v = {(lv, m, metric): x for lv, m, metric, _pct, x in report.rows}
+        for level in sorted({lv for lv, *_ in report.rows if lv != "h3"}, key=_level_order):
+            for score in SCORES:
+                share = v[(level, score, "alert_area_share")]
+                overlap = v[(level, score, "alert_jaccard_week_to_week")]
+                lines.append(
+                    f"{label:>14} {level:>8} {score:>15} {share:>11.3f} {overlap:>8.3f}"
+                    "  (week to week)"
+                )
+        if ("h3", "risk_score", "alert_jaccard_day_to_day") in v:
+            lines.append(
+                f"{label:>14} {'h3_8':>8} {'risk_score':>15}"
+                f" {v[('h3', 'risk_score', 'alert_area_share')]:>11.3f}"
+                f" {v[('h3', 'risk_score', 'alert_jaccard_day_to_day')]:>8.3f}"
+                "  (day to day, SQL, last 14 days)"
+            )
+    return "\n".join(lines)
+
+
+def ceiling(study: Study, levels: list[Level], end: datetime, origins: int) -> str:
+    """What no forecast from history can beat, on the same folds: PAI@5 % of last52 against a
+    clairvoyant rate (the 52 weeks centred on the test week, the test week left out: the
+    best a stationary rate could know) and an oracle (the test week itself). A PAI this high
+    is the city's concentration, not leakage, when the clairvoyant rate is no higher."""
+    start_epoch, n_weeks = week_grid(study, end)
+    lines = [f"{'level':>8} {'last52':>8} {'clairvoyant':>12} {'oracle':>8}"]
+    for level in levels:
+        matrix = WeekMatrix(level.units, level_events(study, level, start_epoch), n_weeks)
+        counts, area = matrix.counts, level.units.area
+        folds: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        for week in range(n_weeks - origins, n_weeks):
+            observed = counts[:, week]
+            around = counts[:, max(week - 26, 0) : week + 27].sum(axis=1) - observed
+            for name, predicted in (
+                ("last52", counts[:, week - 52 : week].sum(axis=1)),
+                ("clairvoyant", around),
+                ("oracle", observed),
+            ):
+                folds.setdefault(name, []).append((predicted, observed, area))
+        pai = {k: pooled_hit_rate_and_pai(f, 0.05)[1] for k, f in folds.items()}
+        lines.append(
+            f"{level.name:>8} {pai['last52']:>8.3f} {pai['clairvoyant']:>12.3f}"
+            f" {pai['oracle']:>8.3f}"
+        )
+    return "\n".join(lines)
+
+
+def _level_order(level: str) -> tuple[int, str]:
+    return (0 if level == "district" else 1, level)
+
+
+@contextmanager
+def scratch_or(
+    factory: DatabaseFactory, url: str | None, suffix: str, load: object
+) -> Iterator[str]:
+    """The given database, or a scratch one loaded by `load(owner_url)` and dropped after."""
+    if url is not None:
+        yield url
+        return
+    template = factory.migrated_template()
+    scratch = factory.create(template=template.name, suffix=suffix)
+    factory.drop(template.name)
+    try:
+        assert callable(load)
+        load(scratch.owner_url)
+        yield scratch.owner_url
+    finally:
+        factory.drop(scratch.name)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--origins", type=int, default=104)
+    parser.add_argument("--polisen-origins", type=int, default=52)
     parser.add_argument("--thin", type=float, default=0.03)
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--database", help="a database with Vancouver loaded (else scratch)")
+    parser.add_argument("--polisen-database", help="a database with the polisen archive")
     args = parser.parse_args()
     settings = get_settings()
     factory = DatabaseFactory(
         settings.database_url, settings.api_database_url, settings.analyst_database_url or ""
     )
-    scratch = None
-    url = args.database
-    if url is None:
-        template = factory.migrated_template()
-        scratch = factory.create(template=template.name, suffix="bench_model")
-        factory.drop(template.name)
-        url = scratch.owner_url
-        load_vancouver(url, settings.data_dir)
-    try:
+    reports: dict[str, BacktestReport] = {}
+    with scratch_or(
+        factory, args.database, "bench_model", lambda u: load_vancouver(u, settings.data_dir)
+    ) as url:
         with psycopg.connect(url) as conn:
             started = time.perf_counter()
             end = current_cutoff(conn)
@@ -101,16 +241,32 @@ def main() -> None:
             thin_levels = study_levels(conn, thinned)
             conn.rollback()
             print(f"read {len(dense.share):,} events: {time.perf_counter() - started:.1f} s")
-        reports = {
-            "dense": run(dense, dense_levels, end, args.origins, "Vancouver dense"),
-            f"thin {args.thin:.0%}": run(
-                thinned, thin_levels, end, args.origins, f"Vancouver {args.thin:.0%} thinned"
-            ),
-        }
-        print("\n" + versus(reports))
-    finally:
-        if scratch is not None:
-            factory.drop(scratch.name)
+        reports["vancouver"] = run(dense, dense_levels, end, args.origins, "Vancouver dense")
+        limits = ceiling(dense, dense_levels, end, args.origins)
+        reports[f"vancouver {args.thin:.0%}"] = run(
+            thinned, thin_levels, end, args.origins, f"Vancouver {args.thin:.0%} thinned"
+        )
+    with scratch_or(factory, args.polisen_database, "bench_polisen", load_polisen) as url:
+        with psycopg.connect(url) as conn:
+            end = current_cutoff(conn)
+            study = load_study(conn)
+            levels = study_levels(conn, study)
+            conn.commit()
+            report = run(study, levels, end, args.polisen_origins, "polisen archive")
+            report.rows += alert_stability(conn, end)
+            conn.rollback()
+        reports["polisen"] = report
+    print("\nPAI@5 % and Poisson deviance, every method (risk_score: the published score)")
+    print(side_by_side(reports))
+    print("\nCalibration of the model: observed / predicted per decile of the prediction")
+    print(calibration(reports))
+    print("\nVancouver dense, PAI@5 %: history against a clairvoyant rate and the oracle")
+    print(limits)
+    print("\nAlert zones (score >= 0.6)")
+    print(alerts(reports))
+    for label, report in reports.items():
+        for note in report.notes:
+            print(f"note ({label}): {note}")
 
 
 if __name__ == "__main__":

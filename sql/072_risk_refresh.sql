@@ -227,14 +227,52 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN observed <= 0 THEN 'none'
             WHEN precise >= 0.5 * observed THEN 'point' ELSE 'inferred' END;
 
--- Risk per cell at the base resolution and its two parents: observed mass against the
--- city rate, a leave-one-out prior from the neighbour rings (weights risk.parameters
--- .ring_weights), the empirical-Bayes posterior and its bounds. VOLATILE (writes).
+-- The weeks of evidence the published score weighs: the window's length after the decay
+-- (sum of 0.5^(age / half-life) over the window), as the observed mass has always had.
+-- IMMUTABLE.
+CREATE OR REPLACE FUNCTION risk.evidence_weeks(p risk.parameters) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN p.half_life_days / ln(2) * (1 - power(0.5, p.window_days / p.half_life_days)) / 7.0;
+
+-- What the posterior weighs for a cell or district. With a model prediction: the model's
+-- relative risk RR_m = expected_week / (area x model_rate) with the evidence of a typical
+-- unit of its level (typical_area: the mean area of the level's units) over the window's
+-- weeks of evidence (risk.evidence_weeks): O = RR_m x E against E = model_rate x
+-- typical_area x weeks, prior at the city rate (the model already shrinks a thin unit toward
+-- its rings and the city rate; a unit clipped by the study area's edge is not less certain
+-- than the model says). RR_lo then rises with RR_m alone: the published score ranks exactly
+-- as the model does, and a level the model expects little of (sparse data, small cells)
+-- stays uncertain (a small E). Without one: the observed mass against the city rate's and
+-- the given (ring) prior. IMMUTABLE.
+CREATE OR REPLACE FUNCTION risk.model_evidence(
+    observed double precision, expected double precision, ring_prior double precision,
+    expected_week double precision, area_km2 double precision, model_rate double precision,
+    typical_area double precision, weeks double precision,
+    OUT evidence_observed double precision, OUT evidence_expected double precision,
+    OUT evidence_prior double precision
+)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE WHEN modelled THEN expected_week / area_km2 * typical_area * weeks
+                ELSE observed END,
+           CASE WHEN modelled THEN model_rate * typical_area * weeks ELSE expected END,
+           CASE WHEN modelled THEN 1.0 ELSE ring_prior END
+    FROM (SELECT expected_week IS NOT NULL AND model_rate > 0 AND area_km2 > 0
+                 AND typical_area > 0 AND weeks > 0 AS modelled) AS m;
+END;
+
+-- Risk per cell at the base resolution and its two parents. Where the model predicts the
+-- cell (expected_week), the model's expected counts over the window against its city rate
+-- (risk.model_evidence), so the published score ranks as the model does; elsewhere (no model
+-- yet, or a cell the model never saw) the observed mass against the city rate with a
+-- leave-one-out prior from the neighbour rings (weights risk.parameters.ring_weights).
+-- Either way the empirical-Bayes posterior and its bounds. VOLATILE (writes).
 CREATE OR REPLACE FUNCTION risk.rebuild_cell_risk(model text) RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     p risk.parameters;
     rate double precision;
+    model_rate double precision;
 BEGIN
     SELECT * INTO p FROM risk.parameters;
     rate := risk.city_rate();
@@ -266,6 +304,9 @@ BEGIN
     GROUP BY c.cell;
     CREATE INDEX ON cell_observed (cell);
     ANALYZE cell_observed;
+    -- The model's weekly count per km2 over the base cells it predicts (NULL without a model).
+    SELECT sum(expected_week) / nullif(sum(area_km2), 0) INTO model_rate
+    FROM cell_observed WHERE resolution = p.base_resolution AND expected_week > 0;
 
     DROP TABLE IF EXISTS cell_categories;
     CREATE TEMP TABLE cell_categories ON COMMIT DROP AS
@@ -302,14 +343,21 @@ BEGIN
            o.expected_week, o.geom
     FROM cell_observed o
     JOIN cell_prior prior ON prior.cell = o.cell
-    CROSS JOIN LATERAL risk.posterior_rr(o.observed, o.expected, prior.rr, p.prior_strength,
+    JOIN (SELECT resolution, avg(area_km2) AS area FROM cell_observed GROUP BY resolution)
+         typical ON typical.resolution = o.resolution
+    CROSS JOIN LATERAL risk.model_evidence(o.observed, o.expected, prior.rr, o.expected_week,
+                                           o.area_km2, model_rate, typical.area,
+                                           risk.evidence_weeks(p)) ev
+    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
+                                         ev.evidence_prior, p.prior_strength,
                                          p.lower_quantile) post
     LEFT JOIN cell_categories cat ON cat.cell = o.cell;
     RETURN (SELECT count(*) FROM risk.cell_risk);
 END;
 $$;
 
--- Risk per district: located mass against the city rate, prior centred on the city rate.
+-- Risk per district: the model's relative risk (as for cells, risk.model_evidence) or else
+-- the located mass, against the city rate, prior centred on the city rate.
 -- VOLATILE (writes). Reads the pg_temp.incident_cells hand-off of risk.rebuild_cell_mass
 -- (checked first).
 CREATE OR REPLACE FUNCTION risk.rebuild_district_risk() RETURNS integer
@@ -317,10 +365,13 @@ LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = war
 DECLARE
     p risk.parameters;
     rate double precision;
+    model_rate double precision;
 BEGIN
     PERFORM risk.require_incident_cells();
     SELECT * INTO p FROM risk.parameters;
     rate := risk.city_rate();
+    SELECT sum(r.expected_week) / nullif(sum(r.area_km2), 0) INTO model_rate
+    FROM risk.cell_risk r WHERE r.resolution = p.base_resolution AND r.expected_week > 0;
 
     DELETE FROM risk.district_risk;
     INSERT INTO risk.district_risk (district_id, observed, expected, relative_risk, rr_lower,
@@ -337,7 +388,8 @@ BEGIN
                coalesce(sum(m.mass_precise), 0) AS precise,
                coalesce(sum(m.recent_mass), 0) AS recent,
                coalesce(sum(m.previous_mass), 0) AS previous,
-               sum(r.expected_week) AS expected_week
+               sum(r.expected_week) AS expected_week,
+               sum(c.area_km2) AS cell_area
         FROM risk.cells c
         JOIN risk.cell_mass m USING (cell)
         JOIN risk.cell_risk r USING (cell)
@@ -345,7 +397,12 @@ BEGIN
         GROUP BY c.district_id
     ) o ON o.district_id = d.id
     CROSS JOIN LATERAL (SELECT d.area_km2 * rate AS expected) e
-    CROSS JOIN LATERAL risk.posterior_rr(o.observed, e.expected, 1.0, p.prior_strength,
+    CROSS JOIN (SELECT avg(area_km2) AS area FROM ref.districts) typical
+    CROSS JOIN LATERAL risk.model_evidence(o.observed, e.expected, 1.0, o.expected_week,
+                                           o.cell_area, model_rate, typical.area,
+                                           risk.evidence_weeks(p)) ev
+    CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
+                                         ev.evidence_prior, p.prior_strength,
                                          p.lower_quantile) post
     LEFT JOIN (
         SELECT district_id, jsonb_object_agg(category, n) AS counts, sum(n)::integer AS total

@@ -15,7 +15,13 @@ from pipeline.risk.backtest import (
     backtest_study,
     method_predictions,
 )
-from pipeline.risk.blend import BlendFeatures, fit_blend
+from pipeline.risk.baselines import risk_score_from_model
+from pipeline.risk.blend import (
+    BlendFeatures,
+    apply_calibration,
+    fit_blend,
+    monotone_calibration,
+)
 from pipeline.risk.study import Level, Study
 from pipeline.risk.weekly import WEEK_S, Events, Units, WeekMatrix
 
@@ -120,3 +126,34 @@ def test_the_blend_beats_counting_on_a_sparse_smooth_city() -> None:
     assert values[("model", "pai", 10)] >= values[("last52", "pai", 10)]
     total = values[("model", "predicted_total", 0)] / values[("model", "observed_total", 0)]
     assert total == pytest.approx(1.0, abs=0.1)
+
+
+def test_the_recalibration_corrects_levels_and_keeps_the_ranking_by_density() -> None:
+    # Counts that regress to the mean more than the blend says: the truth is the square root.
+    rng = np.random.default_rng(5)
+    blend = rng.gamma(0.5, 2.0, 20_000)
+    area = rng.uniform(0.5, 1.5, 20_000)
+    observed = rng.poisson(np.sqrt(blend / area) * area).astype(float)
+    knots_x, knots_y = monotone_calibration(blend, observed, area)
+    assert np.all(np.diff(knots_x) > 0) and np.all(np.diff(knots_y) > 0)
+    calibrated = area * apply_calibration(blend / area, knots_x, knots_y)
+    # Ranked by density exactly as before (strictly increasing map), unequal areas included.
+    assert np.array_equal(np.argsort(calibrated / area), np.argsort(blend / area))
+    low = blend / area < np.quantile(blend / area, 0.3)
+    raw_error = abs(blend[low].sum() / observed[low].sum() - 1)
+    fixed_error = abs(calibrated[low].sum() / observed[low].sum() - 1)
+    assert raw_error > 0.3 and fixed_error < 0.05
+    assert calibrated.sum() == pytest.approx(observed.sum(), rel=0.02)
+
+
+def test_the_published_score_rises_with_the_models_relative_risk_alone() -> None:
+    rng = np.random.default_rng(6)
+    expected_week = rng.gamma(0.3, 1.0, 500)
+    area = rng.uniform(0.2, 1.0, 500)  # edge units clipped by the study area
+    score = risk_score_from_model(expected_week, area)
+    density = expected_week / area
+    assert np.array_equal(np.argsort(score, kind="stable"), np.argsort(density, kind="stable"))
+    assert score.min() >= 0 and score.max() < 1
+    # The meaning holds: a unit at the city rate scores below 0.5, a hot one above 0.6.
+    assert score[np.argmin(abs(density / (expected_week.sum() / area.sum()) - 1))] < 0.5
+    assert score[np.argmax(density)] > 0.6

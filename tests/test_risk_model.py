@@ -9,6 +9,7 @@ import httpx
 import numpy as np
 import psycopg
 import pytest
+from scipy import stats
 
 from config.settings import Settings
 from pipeline.jobs import JobAlreadyRunning, exclusive
@@ -111,6 +112,30 @@ def test_the_model_runs_at_the_resolution_of_its_parameter(history: ScratchDatab
         assert week == pytest.approx(predicted[0], rel=1e-3)
 
 
+def test_the_published_score_ranks_as_the_model_does(history: ScratchDatabase) -> None:
+    with psycopg.connect(history.owner_url) as conn:
+        conn.execute("UPDATE risk.parameters SET model_resolution = 9")
+        conn.commit()
+    retrain(history.owner_url, AS_OF)
+    with psycopg.connect(history.owner_url) as conn:
+        conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
+        cells = conn.execute(
+            "SELECT expected_week / area_km2, risk_score, observed, relative_risk"
+            " FROM risk.cell_risk WHERE resolution = 9 AND expected_week > 0"
+        ).fetchall()
+        districts = conn.execute(
+            "SELECT r.expected_week / d.area_km2, r.risk_score FROM risk.district_risk r"
+            " JOIN ref.districts d ON d.id = r.district_id WHERE r.expected_week > 0"
+        ).fetchall()
+    density, score, observed, rr = (np.array(c, dtype=float) for c in zip(*cells, strict=True))
+    # Cells of (nearly) one area: the score follows the model's density, not the raw count.
+    assert stats.spearmanr(density, score).statistic > 0.99
+    assert stats.spearmanr(observed, score).statistic < stats.spearmanr(density, score).statistic
+    # The hot spot's relative risk is the model's against its own city rate: well above 1.
+    assert rr[np.argmax(density)] > 2
+    assert stats.spearmanr(*zip(*districts, strict=True)).statistic > 0.9
+
+
 def test_the_district_risk_refuses_to_run_without_the_cell_mass_hand_off(
     history: ScratchDatabase,
 ) -> None:
@@ -147,7 +172,7 @@ def test_backtest_rates_the_model_beside_the_baselines(history: ScratchDatabase)
     report = run_backtest(history.owner_url, n_origins=4, progress=False, end=AS_OF)
     methods = {(level, method) for level, method, *_ in report.rows}
     for level in ("district", "h3_9", "h3_8"):
-        expected = ("model", "uniform", "last52", "ring_kde", "risk_score")
+        expected = ("model", "uniform", "last52", "ring_kde", "risk_score", "score_no_model")
         assert {(level, m) for m in expected} <= methods
     values = {(lv, m, metric, pct): v for lv, m, metric, pct, v in report.rows}
     # The hot spot is a tenth of a district: knowing it beats spreading by area.
@@ -159,7 +184,17 @@ def test_backtest_rates_the_model_beside_the_baselines(history: ScratchDatabase)
     assert "ring_kde" in table and "PAI@5%" in table
     with psycopg.connect(history.analyst_url) as conn:
         rows = conn.execute("SELECT count(*) FROM analytics.model_metrics").fetchone()
+        side = conn.execute(
+            "SELECT pai_5, deviance, predicted_over_observed FROM analytics.model_comparison"
+            " WHERE level = 'h3_9' AND method = 'model'"
+        ).fetchone()
     assert rows[0] == len(report.rows)
+    assert side[0] == values[("h3_9", "model", "pai", 5)]
+    assert side[1] == values[("h3_9", "model", "deviance", 0)]
+    assert side[2] == pytest.approx(
+        values[("h3_9", "model", "predicted_total", 0)]
+        / values[("h3_9", "model", "observed_total", 0)]
+    )
 
 
 def test_nightly_retrains_refreshes_and_backtests(
@@ -252,4 +287,10 @@ def test_retrain_trigger_queues_one_run_for_the_scheduler(
     payload = metrics.json()
     assert payload["model_version"].startswith("blend-")
     assert {row["method"] for row in payload["backtest"]} >= {"model", "last52"}
+    side = {(row["level"], row["method"]): row for row in payload["comparison"]}
+    for level in ("h3_9", "h3_8"):
+        assert side[(level, "model")]["pai_5"] > 0 and side[(level, "model")]["deviance"] > 0
+        assert 0.5 < side[(level, "model")]["predicted_over_observed"] < 2
+        assert 0 <= side[(level, "risk_score")]["alert_area_share"] <= 1
+        assert side[(level, "risk_score")]["deviance"] is None  # a score, not a count
     assert history_api.get("/api/v1/model/metrics").status_code == 401

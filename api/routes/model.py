@@ -48,6 +48,7 @@ class ModelMetrics(BaseModel):
     family: str | None
     fit: dict[str, Any]
     backtest: list[dict[str, Any]]
+    comparison: list[dict[str, Any]]
 
 
 LATEST_MODEL_SQL = """
@@ -63,19 +64,47 @@ SELECT level, method, metric, area_pct, value, computed_at
 """
 
 
+# The headline figures of every level and method side by side (as analytics.model_comparison,
+# which the API role cannot read: it reads risk.backtest_results only).
+COMPARISON_SQL = """
+SELECT level, method,
+       max(value) FILTER (WHERE metric = 'pai' AND area_pct = 5) AS pai_5,
+       max(value) FILTER (WHERE metric = 'hit_rate' AND area_pct = 5) AS hit_rate_5,
+       max(value) FILTER (WHERE metric = 'deviance') AS deviance,
+       max(value) FILTER (WHERE metric = 'predicted_total')
+       / nullif(max(value) FILTER (WHERE metric = 'observed_total'), 0)
+           AS predicted_over_observed,
+       max(value) FILTER (WHERE metric = 'calibration_worst_decile')
+           AS calibration_worst_decile,
+       max(value) FILTER (WHERE metric = 'alert_area_share') AS alert_area_share,
+       max(value) FILTER (WHERE metric = 'alert_jaccard_week_to_week')
+           AS alert_jaccard_week_to_week,
+       max(value) FILTER (WHERE metric = 'alert_jaccard_day_to_day')
+           AS alert_jaccard_day_to_day
+  FROM risk.backtest_results WHERE model_version = %s
+ GROUP BY level, method ORDER BY level, method
+"""
+
+
 @router.get("/api/v1/model/metrics", summary="The latest model and its backtest metrics")
 async def model_metrics(_key: AnalystKey, conn: Conn) -> ModelMetrics:
-    """Fit statistics and rolling-origin backtest (model and baselines) of the latest model."""
+    """Fit statistics and rolling-origin backtest (model and baselines) of the latest model:
+    every metric row, and the headline figures of each level and method side by side."""
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(LATEST_MODEL_SQL)
     model = await cur.fetchone()
     if model is None:
-        return ModelMetrics(model_version=None, trained_at=None, family=None, fit={}, backtest=[])
+        return ModelMetrics(
+            model_version=None, trained_at=None, family=None, fit={}, backtest=[], comparison=[]
+        )
     await cur.execute(BACKTEST_SQL, (model["version"],))
+    backtest = list(await cur.fetchall())
+    await cur.execute(COMPARISON_SQL, (model["version"],))
     return ModelMetrics(
         model_version=model["version"],
         trained_at=model["trained_at"],
         family=model["family"],
         fit=model["fit"],
-        backtest=list(await cur.fetchall()),
+        backtest=backtest,
+        comparison=list(await cur.fetchall()),
     )

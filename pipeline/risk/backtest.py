@@ -40,7 +40,7 @@ from pipeline.risk.weekly import WeekMatrix, data_start_week
 log = logging.getLogger("halo.backtest")
 
 AREA_PCTS = (1, 2, 5, 10, 20)
-METHODS = ("model", "uniform", "last52", "ring_kde", "risk_score")
+METHODS = ("model", "uniform", "last52", "ring_kde", "risk_score", "score_no_model")
 RESOLUTIONS = (9, 8)
 STABILITY_DAYS = 14
 MIN_ORIGINS = 4
@@ -48,6 +48,9 @@ MIN_ORIGINS = 4
 # a zero prediction where something happened costs the same finite amount for every method.
 DEVIANCE_FLOOR = 1e-3
 CALIBRATION_MIN_EXPECTED = 100.0
+# Scores, not counts: ranked, and their alert zones measured, but no deviance or calibration.
+SCORES = ("risk_score", "score_no_model")
+ALERT_THRESHOLD = 0.6  # risk.parameters.alert_threshold's default
 
 
 class BacktestSkipped(ValueError):
@@ -171,16 +174,16 @@ def method_predictions(
     prediction per area ranks by the score."""
     units = matrix.units
     last52 = matrix.window(origin - 52, origin, origin) / 52.0
-    model = fit_blend(features, origin).predict(features.at(origin))
+    model = fit_blend(features, origin).predict(features.at(origin), units.area)
+    window = matrix.block(origin - 52, origin, origin)
     return {
         "model": model,
         "uniform": baselines.uniform(last52 * 52.0, units.area),
         "last52": last52,
         "ring_kde": baselines.ring_kde_matrix(last52, units.ring1, units.ring2),
-        "risk_score": units.area
-        * baselines.risk_score_now(
-            matrix.block(origin - 52, origin, origin), units.area, units.ring1, units.ring2
-        ),
+        "risk_score": units.area * baselines.risk_score_from_model(model, units.area),
+        "score_no_model": units.area
+        * baselines.risk_score_now(window, units.area, units.ring1, units.ring2),
     }
 
 
@@ -201,7 +204,8 @@ def summarise(folds: Folds) -> list[tuple[str, str, str, float, float]]:
         for pct in AREA_PCTS:
             hit, pai = pooled_hit_rate_and_pai(fold_list, pct / 100)
             rows += [(level, method, "hit_rate", pct, hit), (level, method, "pai", pct, pai)]
-        if method == "risk_score":
+        if method in SCORES:
+            rows += alert_rows(level, method, fold_list)
             continue
         predicted = np.concatenate([f[0] for f in fold_list])
         observed = np.concatenate([f[1] for f in fold_list])
@@ -221,24 +225,48 @@ def summarise(folds: Folds) -> list[tuple[str, str, str, float, float]]:
                 worst = max(worst, abs(o / p - 1.0))
         rows += [
             (level, method, "calibration_worst_decile", 0, worst),
+            (level, method, "calibration_units_per_decile", 0, per_decile),
             (level, method, "predicted_total", 0, float(predicted.sum())),
             (level, method, "observed_total", 0, float(observed.sum())),
         ]
     return rows
 
 
+def alert_rows(
+    level: str, method: str, fold_list: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+) -> list[tuple[str, str, str, float, float]]:
+    """The score's alert zones (score >= ALERT_THRESHOLD) at each origin: their mean share of
+    the area and the mean week-to-week overlap (Jaccard) of consecutive origins' zones (a
+    stricter test than day to day: a week of new events between them)."""
+    zones = [
+        {int(i) for i in np.flatnonzero(pred / area >= ALERT_THRESHOLD)}
+        for pred, _, area in fold_list
+    ]
+    shares = [
+        float(area[list(zone)].sum() / area.sum()) if zone else 0.0
+        for zone, (_, _, area) in zip(zones, fold_list, strict=True)
+    ]
+    overlaps = [jaccard(a, b) for a, b in itertools.pairwise(zones)]
+    return [
+        (level, method, "alert_area_share", 0, float(np.mean(shares))),
+        (level, method, "alert_jaccard_week_to_week", 0, float(np.mean(overlaps or [1.0]))),
+    ]
+
+
 def alert_stability(
     conn: psycopg.Connection, end: datetime
 ) -> list[tuple[str, str, str, float, float]]:
     """Day-to-day overlap (Jaccard) of the resolution-8 alert zones over the last days, and
-    the share of the area they cover, from the SQL risk functions (rolled back after)."""
+    the share of the area they cover, from the SQL risk functions with the latest model's
+    predictions, as published (rolled back after)."""
     zones: list[set[str]] = []
     shares: list[float] = []
+    model = latest_model_version(conn)
     for day in range(STABILITY_DAYS, -1, -1):
         as_of = end - timedelta(days=day)
         with conn.transaction(force_rollback=True):
             conn.execute("SELECT risk.rebuild_cell_mass(%s)", (as_of,))
-            conn.execute("SELECT risk.rebuild_cell_risk(NULL)")
+            conn.execute("SELECT risk.rebuild_cell_risk(%s)", (model,))
             alert = conn.execute(
                 "SELECT r.cell::text, r.area_km2 FROM risk.cell_risk r, risk.parameters p"
                 " WHERE r.resolution = 8 AND r.risk_score >= p.alert_threshold"

@@ -50,6 +50,39 @@ def ring_kde_matrix(
     return np.asarray(smoothed * rate.sum() / smoothed.sum())
 
 
+def decayed_expected(
+    weekly: np.ndarray, area: np.ndarray, half_life_days: float = 90.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(O, E) of the published score: each unit's decayed mass over the weeks of `weekly`
+    (oldest first, the last the week before the origin) and the city's decayed mass spread by
+    area."""
+    age_days = (np.arange(weekly.shape[1])[::-1] + 0.5) * 7.0
+    observed = weekly @ (0.5 ** (age_days / half_life_days))
+    rate = max(observed.sum() / area.sum(), 1e-9)
+    return observed, rate * area
+
+
+def risk_score_from_model(
+    expected_week: np.ndarray,
+    area: np.ndarray,
+    window_weeks: float = 90 / np.log(2) * (1 - 0.5 ** (365 / 90)) / 7,
+    prior_strength: float = 2.0,
+    lower_quantile: float = 0.05,
+) -> np.ndarray:
+    """The published risk_score of sql/072 (risk.model_evidence, risk.rebuild_cell_risk)
+    where the model predicts the unit: the model's relative risk RR_m (expected_week against
+    the model's city rate over the unit's area) with the evidence of a unit of the level's
+    mean area over the decayed window's weeks (risk.evidence_weeks): O = RR_m x E against E;
+    prior at the city rate; the Gamma posterior's lower quantile; RR_lo / (1 + RR_lo). It
+    rises with RR_m alone, so it ranks exactly as the model does."""
+    model_rate = max(expected_week.sum() / area.sum(), 1e-12)
+    expected = model_rate * area.mean() * window_weeks
+    observed = expected_week / (area * model_rate) * expected
+    shape = prior_strength + observed
+    rr_lower = stats.gamma.ppf(lower_quantile, shape, scale=1.0 / (prior_strength + expected))
+    return np.asarray(rr_lower / (1.0 + rr_lower))
+
+
 def risk_score_now(
     weekly: np.ndarray,
     area: np.ndarray,
@@ -63,11 +96,9 @@ def risk_score_now(
     """The published risk_score of sql/072 (risk.rebuild_cell_risk), recomputed from unit x
     week counts (columns oldest first, the last the week before the origin) with unit
     severity: decayed mass O against E = city rate x area, a ring prior that leaves the unit
-    out, the Gamma posterior's lower quantile, RR_lo / (1 + RR_lo)."""
-    age_days = (np.arange(weekly.shape[1])[::-1] + 0.5) * 7.0
-    observed = weekly @ (0.5 ** (age_days / half_life_days))
-    rate = max(observed.sum() / area.sum(), 1e-9)
-    expected = rate * area
+    out, the Gamma posterior's lower quantile, RR_lo / (1 + RR_lo). Since issue 20 the score
+    of a unit the model predicts is risk_score_from_model; this is the fallback (no model)."""
+    observed, expected = decayed_expected(weekly, area, half_life_days)
     prior_o = ring_weights[0] * (ring1 @ observed) + ring_weights[1] * (ring2 @ observed)
     prior_e = ring_weights[0] * (ring1 @ expected) + ring_weights[1] * (ring2 @ expected)
     prior_rr = (prior_o + prior_strength) / (prior_e + prior_strength)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
+
+T = TypeVar("T")
 
 
 def hit_rate_at_area(
@@ -54,7 +58,7 @@ def calibration_by_decile(
     ]
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: set[T], b: set[T]) -> float:
     """Overlap of two sets (1 when both are empty)."""
     union = a | b
     return len(a & b) / len(union) if union else 1.0

@@ -20,7 +20,10 @@ from pipeline.risk.weekly import WeekMatrix, data_start_week
 
 log = logging.getLogger("halo.model")
 
-FAMILY = "poisson, identity link, non-negative weights (fitted on the 26 weeks before)"
+FAMILY = (
+    "poisson, identity link, non-negative weights, isotonic recalibration"
+    " (fitted on the 26 weeks before)"
+)
 FORMULA = "observed ~ 0 + " + " + ".join(FEATURES)
 
 
@@ -49,7 +52,8 @@ def fit_at_cutoff(conn: psycopg.Connection, cutoff: datetime) -> FittedModel:
     matrix = WeekMatrix(level.units, level_events(study, level, start), n_weeks)
     features = BlendFeatures(matrix, data_start_week(matrix.weekly_totals()))
     fit = fit_blend(features, n_weeks)
-    return FittedModel(fit, level.units.names, fit.predict(features.at(n_weeks)), resolution)
+    predicted = fit.predict(features.at(n_weeks), level.units.area)
+    return FittedModel(fit, level.units.names, predicted, resolution)
 
 
 def current_cutoff(conn: psycopg.Connection) -> datetime:
@@ -85,7 +89,12 @@ def store_model(
     coefficients = {
         name: {"coef": float(w)} for name, w in zip(FEATURES, fitted.fit.weights, strict=True)
     }
-    fit = {"resolution": fitted.resolution, "train_mean_deviance": fitted.fit.deviance}
+    fit = {
+        "resolution": fitted.resolution,
+        "train_mean_deviance": fitted.fit.deviance,
+        # The monotone recalibration (blend value -> expected count) applied after the weights.
+        "calibration_knots": [fitted.fit.knots_x.tolist(), fitted.fit.knots_y.tolist()],
+    }
     conn.execute(
         "INSERT INTO risk.model_runs (version, job_run_id, as_of, family, formula, n_obs, aic,"
         " deviance, pearson_chi2, coefficients, fit)"

@@ -1,0 +1,136 @@
+-- Downgrade of 0009_model_calibration: undo the hand-written part first (reverse order), then:
+DROP VIEW IF EXISTS analytics.model_comparison;
+DROP FUNCTION IF EXISTS risk.evidence_weeks(risk.parameters);
+DROP FUNCTION IF EXISTS risk.model_evidence(double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision);
+CREATE OR REPLACE FUNCTION risk.rebuild_cell_risk(model text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+ SET client_min_messages TO 'warning'
+AS $function$
+DECLARE
+    p risk.parameters;
+    rate double precision;
+BEGIN
+    SELECT * INTO p FROM risk.parameters;
+    rate := risk.city_rate();
+
+    -- Each base cell counted into itself and its parents (a hash join, not a scan per cell).
+    DROP TABLE IF EXISTS cell_observed;
+    CREATE TEMP TABLE cell_observed ON COMMIT DROP AS
+    WITH base_predicted AS (
+        -- The model predicts cells of risk.parameters.model_resolution; a base cell gets
+        -- its area's share of its parent's prediction.
+        SELECT b.cell, mp.expected_count * b.area_km2 / pm.area_km2 AS expected_week
+        FROM risk.cells b
+        JOIN risk.cells pm ON pm.cell = h3_cell_to_parent(b.cell, p.model_resolution)
+        JOIN risk.model_predictions mp ON mp.cell = pm.cell AND mp.model_version = model
+        WHERE b.resolution = p.base_resolution
+    ),
+    base_to_target AS (
+        SELECT m.*, bp.expected_week, h3_cell_to_parent(m.cell, r) AS target
+        FROM risk.cell_mass m
+        LEFT JOIN base_predicted bp ON bp.cell = m.cell
+        CROSS JOIN generate_series(p.base_resolution - 2, p.base_resolution) AS r
+    )
+    SELECT c.cell, c.resolution, c.district_id, c.area_km2, c.geom,
+           coalesce(sum(t.mass), 0) AS observed, coalesce(sum(t.mass_precise), 0) AS precise,
+           c.area_km2 * rate AS expected, sum(t.recent_mass) AS recent,
+           sum(t.previous_mass) AS previous, sum(t.expected_week) AS expected_week
+    FROM risk.cells c
+    LEFT JOIN base_to_target t ON t.target = c.cell
+    GROUP BY c.cell;
+    CREATE INDEX ON cell_observed (cell);
+    ANALYZE cell_observed;
+
+    DROP TABLE IF EXISTS cell_categories;
+    CREATE TEMP TABLE cell_categories ON COMMIT DROP AS
+    SELECT target AS cell, jsonb_object_agg(key, round(total, 3)) AS category_mass
+    FROM (SELECT h3_cell_to_parent(m.cell, r) AS target, e.key, sum(e.value::numeric) AS total
+          FROM risk.cell_mass m
+          CROSS JOIN generate_series(p.base_resolution - 2, p.base_resolution) AS r
+          CROSS JOIN LATERAL jsonb_each_text(m.category_mass) e
+          GROUP BY 1, 2) per_category
+    GROUP BY target;
+
+    -- Neighbours in rings 1..n (not the cell itself, so its own count is not counted twice),
+    -- shrunk toward the city rate by one prior's worth of pseudo-observations.
+    DROP TABLE IF EXISTS cell_prior;
+    CREATE TEMP TABLE cell_prior ON COMMIT DROP AS
+    SELECT o.cell,
+           (coalesce(sum(p.ring_weights[x.distance] * n.observed), 0) + p.prior_strength)
+           / (coalesce(sum(p.ring_weights[x.distance] * n.expected), 0) + p.prior_strength)
+           AS rr
+    FROM cell_observed o
+    CROSS JOIN LATERAL h3_grid_disk_distances(o.cell, cardinality(p.ring_weights)) AS x
+    LEFT JOIN cell_observed n ON n.cell = x.index AND x.distance > 0
+    GROUP BY o.cell;
+
+    DELETE FROM risk.cell_risk;
+    INSERT INTO risk.cell_risk (cell, resolution, district_id, area_km2, observed, expected,
+        prior_rr, relative_risk, rr_lower, rr_upper, risk_score, evidence, category_mass,
+        trend, expected_week, geom)
+    SELECT o.cell, o.resolution, o.district_id, o.area_km2, o.observed, o.expected,
+           prior.rr, post.rr, post.rr_lower, post.rr_upper, risk.score_of(post.rr_lower),
+           risk.evidence_of(o.observed, o.precise),
+           coalesce(cat.category_mass, '{}'),
+           (coalesce(o.recent, 0) + 1) / (coalesce(o.previous, 0) + 1),
+           o.expected_week, o.geom
+    FROM cell_observed o
+    JOIN cell_prior prior ON prior.cell = o.cell
+    CROSS JOIN LATERAL risk.posterior_rr(o.observed, o.expected, prior.rr, p.prior_strength,
+                                         p.lower_quantile) post
+    LEFT JOIN cell_categories cat ON cat.cell = o.cell;
+    RETURN (SELECT count(*) FROM risk.cell_risk);
+END;
+$function$;
+CREATE OR REPLACE FUNCTION risk.rebuild_district_risk()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'public', 'pg_temp'
+ SET client_min_messages TO 'warning'
+AS $function$
+DECLARE
+    p risk.parameters;
+    rate double precision;
+BEGIN
+    PERFORM risk.require_incident_cells();
+    SELECT * INTO p FROM risk.parameters;
+    rate := risk.city_rate();
+
+    DELETE FROM risk.district_risk;
+    INSERT INTO risk.district_risk (district_id, observed, expected, relative_risk, rr_lower,
+        rr_upper, risk_score, evidence, incident_counts, incidents, trend, expected_week)
+    SELECT d.id, o.observed, e.expected, post.rr, post.rr_lower, post.rr_upper,
+           risk.score_of(post.rr_lower),
+           risk.evidence_of(o.observed, o.precise),
+           coalesce(cnt.counts, '{}'), coalesce(cnt.total, 0),
+           (o.recent + 1) / (o.previous + 1), o.expected_week
+    FROM ref.districts d
+    JOIN (
+        SELECT c.district_id,
+               coalesce(sum(m.mass), 0) AS observed,
+               coalesce(sum(m.mass_precise), 0) AS precise,
+               coalesce(sum(m.recent_mass), 0) AS recent,
+               coalesce(sum(m.previous_mass), 0) AS previous,
+               sum(r.expected_week) AS expected_week
+        FROM risk.cells c
+        JOIN risk.cell_mass m USING (cell)
+        JOIN risk.cell_risk r USING (cell)
+        WHERE c.resolution = p.base_resolution
+        GROUP BY c.district_id
+    ) o ON o.district_id = d.id
+    CROSS JOIN LATERAL (SELECT d.area_km2 * rate AS expected) e
+    CROSS JOIN LATERAL risk.posterior_rr(o.observed, e.expected, 1.0, p.prior_strength,
+                                         p.lower_quantile) post
+    LEFT JOIN (
+        SELECT district_id, jsonb_object_agg(category, n) AS counts, sum(n)::integer AS total
+        FROM (SELECT c.district_id, ic.category, count(DISTINCT ic.id) AS n
+              FROM incident_cells ic JOIN risk.cells c ON c.cell = ic.cell
+              GROUP BY c.district_id, ic.category) per_category
+        GROUP BY district_id
+    ) cnt ON cnt.district_id = d.id;
+    RETURN (SELECT count(*) FROM risk.district_risk);
+END;
+$function$;
+COMMENT ON VIEW analytics.model_metrics IS 'Rolling-origin backtest metrics per model version: hit rate and PAI by area share, calibration by decile, alert-zone stability; the model beside the uniform, last-52-week and ring-KDE baselines.';
