@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import AwareDatetime
 
-from api.deps import ReadConn
+from api.deps import read_pool
 from api.errors import problem_response
 from api.map_models import RiskAtPoint
+from api.pooled_reads import fetch_one
 
 router = APIRouter(tags=["risk"])
 
@@ -24,7 +25,7 @@ RISK_SQL = "SELECT risk.risk_at_point(%s, %s, %s)"
     responses={404: problem_response("Outside the study area, or no risk computed yet")},
 )
 async def risk_at_point(
-    conn: ReadConn,
+    request: Request,
     lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False, description="WGS 84")],
     lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False, description="WGS 84")],
     at: Annotated[
@@ -36,8 +37,8 @@ async def risk_at_point(
     relative-risk interval, evidence, the value at the hour of the week of `at`, and the
     categories with most incident mass there. The location is neither stored nor logged."""
     when = at or datetime.now(UTC)
-    cur = await conn.execute(RISK_SQL, (lon, lat, when))
-    row = await cur.fetchone()
+    # A read: retried once on another connection if its connection broke under it.
+    row = await fetch_one(read_pool(request), RISK_SQL, (lon, lat, when))
     if row is None or row[0] is None:
         raise HTTPException(404, "Outside the study area, or no risk computed yet.")
     answer = dict(row[0])
