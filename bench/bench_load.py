@@ -33,7 +33,7 @@ import psycopg
 from alembic import command
 from psycopg import sql
 
-from bench.http_load import REPO, server
+from bench.http_load import REPO, UVICORN_AS_SERVED, server
 from bench.load_dataset import AS_OF, generate_incidents
 from bench.load_workload import (
     MIXED,
@@ -54,6 +54,8 @@ from tests.support.map_support import tile_of
 RESULTS_JSON = REPO / "bench" / "load_results.json"
 RESULTS_MD = REPO / "bench" / "RESULTS.md"
 WARM_UP_S = 8
+# The API server's port (HALO_BENCH_PORT_BASE moves it, as in bench_tiles).
+PORT = int(os.environ.get("HALO_BENCH_PORT_BASE", "8811"))
 SERGELS_TORG = (18.0637, 59.3326)
 # Reinstalled on --reuse: the refresh and tile functions, so a rerun measures the working tree.
 REINSTALLED_SQL = ("07*.sql", "08*.sql")
@@ -77,6 +79,9 @@ def parse_args() -> argparse.Namespace:
         "--reuse", action="store_true", help="keep the generated incidents of an earlier run"
     )
     parser.add_argument("--drop", action="store_true", help="drop the databases at the end")
+    parser.add_argument(
+        "--database-prefix", default="halo_load_", help="databases are <prefix><size>"
+    )
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.load_sizes = [int(s) for s in args.load_sizes.split(",") if s]
@@ -203,6 +208,7 @@ def workload(
         "HALO_LOG_LEVEL": "WARNING",
     }
     command = [str(REPO / ".venv" / "bin" / "uvicorn"), "api.app:create_app", "--factory"]
+    command += UVICORN_AS_SERVED
     command += ["--workers", str(args.workers)]
     rows = []
     with tempfile.TemporaryDirectory() as photos:
@@ -210,7 +216,7 @@ def workload(
         for cache in (True, False):
             scenarios = [s for s in SCENARIOS if s[1] == cache]
             env["HALO_MAP_TILE_CACHE_MAX_BYTES"] = str(256 * 2**20 if cache else 0)
-            with server(command, env, 8811) as base:
+            with server(command, env, PORT) as base:
                 # Warm-up: connections, plans, buffers and (cache on) each worker's LRU.
                 run_wrk(base, MIXED if cache else TILES_ONLY, tiles, risks, 10, WARM_UP_S)
                 for mix, _, client_counts in scenarios:
@@ -258,7 +264,7 @@ def main() -> None:
     results = load_results()
     host = machine()
     for size in sorted(set(args.sizes) | set(args.load_sizes)):
-        name = f"halo_load_{size}"
+        name = f"{args.database_prefix}{size}"
         previous = results["refresh"].get(str(size), {})
         built = build(settings.database_url, name, size, args.reuse, previous)
         results["refresh"][str(size)] = {**built, "machine": host}
@@ -276,7 +282,7 @@ def main() -> None:
             }
         save_results(results)
     if args.drop:
-        drop_databases(settings.database_url, args.sizes + args.load_sizes)
+        drop_databases(settings.database_url, args.database_prefix, args.sizes + args.load_sizes)
     from bench.load_report import render
 
     text = render(results)
@@ -297,11 +303,11 @@ def save_results(results: dict[str, Any]) -> None:
     RESULTS_JSON.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
 
 
-def drop_databases(owner_url: str, sizes: list[int]) -> None:
+def drop_databases(owner_url: str, prefix: str, sizes: list[int]) -> None:
     """Drop the benchmark databases of these sizes."""
     with psycopg.connect(with_database(owner_url, "postgres"), autocommit=True) as conn:
         for size in set(sizes):
-            name = sql.Identifier(f"halo_load_{size}")
+            name = sql.Identifier(f"{prefix}{size}")
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 

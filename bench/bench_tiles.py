@@ -40,7 +40,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from bench.http_load import REPO, mean_ms, server, server_seconds, warm_up, wrk
+from bench.http_load import REPO, UVICORN_AS_SERVED, mean_ms, server, server_seconds, warm_up, wrk
 from config.map import MapSettings
 from config.settings import get_settings
 from tests.support.dbtools import with_database
@@ -288,8 +288,9 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def halo_command() -> list[str]:
-    """uvicorn serving Halo's app factory."""
-    return [str(HALO / "uvicorn"), "api.app:create_app", "--factory"]
+    """uvicorn serving Halo's app factory as `halo serve` runs it: Halo writes its own access
+    log and reads the proxy headers itself, so uvicorn's are off."""
+    return [str(HALO / "uvicorn"), "api.app:create_app", "--factory", *UVICORN_AS_SERVED]
 
 
 def halo_env(env: dict[str, str], cache: bool, tile_dir: str | None = None) -> dict[str, str]:
