@@ -133,7 +133,10 @@ COMMENT ON FUNCTION tiles.tile_districts(integer, integer, integer) IS
 -- EPSG:3857 out, EPSG:4326 filter. STABLE, PARALLEL SAFE.
 CREATE OR REPLACE FUNCTION tiles.tile_incidents(z integer, x integer, y integer) RETURNS bytea
 LANGUAGE plpgsql STABLE PARALLEL SAFE STRICT
-SET jit = off SET search_path = public, pg_temp AS $$
+-- No bitmap scans: a bitmap index scan collects every match before the LIMIT of the density
+-- check applies (753,841 index entries, 160 ms, over the 10M hot spot); a plain index scan
+-- stops at 2,001.
+SET jit = off SET enable_bitmapscan = off SET search_path = public, pg_temp AS $$
 DECLARE
     points_cap CONSTANT integer := 2000;
     dense boolean := false;

@@ -13,6 +13,7 @@ CREATE OR REPLACE FUNCTION tiles.tile_incidents(z integer, x integer, y integer)
  LANGUAGE plpgsql
  STABLE PARALLEL SAFE STRICT
  SET jit TO 'off'
+ SET enable_bitmapscan TO 'off'
  SET search_path TO 'public', 'pg_temp'
 AS $function$
 DECLARE
