@@ -8,11 +8,13 @@ workload (tiles at zooms 10-16, risk lookups, report posts) at 1, 10 and 50 clie
 Each size gets its own database `halo_load_<size>` on the configured server (migrated, real
 Stockholm districts from ../shared/data, generated incidents: bench/load_dataset.py), kept
 afterwards (drop with --drop). --reuse keeps a database's generated incidents, reinstalls the
-working tree's risk and tile SQL and times the refresh again (10M incidents take ~15 min to
-generate here). The refresh is `risk.refresh_all` as `halo refresh` runs it. The workload
-runs against uvicorn (`--workers`, default 2) with rate limits off, through `wrk` (Debian
-package). Results are merged into
-bench/load_results.json (by size, scenario and clients) and rendered to bench/RESULTS.md.
+working tree's risk and tile SQL and times the refresh again (10M incidents took 7.4 min to
+generate and 7.5 min to refresh here, 2026-12-05); --hot-tiles-only only reinstalls the SQL and
+times the heaviest tiles. `--database-prefix` names the databases (default `halo_load_`) and
+HALO_BENCH_PORT_BASE the server's port (default 8811). The refresh is `risk.refresh_all` as
+`halo refresh` runs it. The workload runs against uvicorn (`--workers`, default 2) with rate
+limits off, through `wrk` (Debian package). Results are merged into bench/load_results.json
+(by size, scenario and clients) and rendered to bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ WARM_UP_S = 8
 # The API server's port (HALO_BENCH_PORT_BASE moves it, as in bench_tiles).
 PORT = int(os.environ.get("HALO_BENCH_PORT_BASE", "8811"))
 SERGELS_TORG = (18.0637, 59.3326)
+HOT_BLOCK = 5  # tiles each way around the hot spot whose slowest is reported
 # Reinstalled on --reuse: the refresh and tile functions, so a rerun measures the working tree.
 REINSTALLED_SQL = ("07*.sql", "08*.sql")
 # (mix, tile cache on, client counts)
@@ -79,6 +82,11 @@ def parse_args() -> argparse.Namespace:
         "--reuse", action="store_true", help="keep the generated incidents of an earlier run"
     )
     parser.add_argument("--drop", action="store_true", help="drop the databases at the end")
+    parser.add_argument(
+        "--hot-tiles-only",
+        action="store_true",
+        help="on existing databases: reinstall the tile SQL and time the heaviest tiles only",
+    )
     parser.add_argument(
         "--database-prefix", default="halo_load_", help="databases are <prefix><size>"
     )
@@ -161,25 +169,29 @@ def create_database(admin: str, url: str, name: str) -> None:
 
 
 def hot_tiles(api_url: str, name: str) -> list[dict[str, Any]]:
-    """The heaviest tiles: each layer at each zoom over Sergels torg (the densest hot spot),
-    rendered twice by SQL as the API role (the second time with warm buffers and plans),
-    without the API's statement timeout so that the time past it is measured too."""
+    """The heaviest tiles: each layer at each zoom, the HOT_BLOCK x HOT_BLOCK tiles around
+    Sergels torg (the densest hot spot), each rendered twice by SQL as the API role (timed the
+    second time, with warm buffers and plans), without the API's statement timeout so that the
+    time past it is measured too; per layer and zoom the slowest tile."""
     rows = []
     with psycopg.connect(with_database(api_url, name), autocommit=True) as conn:
         conn.execute("SET statement_timeout = '10min'")
         for layer, zooms in (("risk", range(10, 17)), ("incidents", range(13, 17))):
+            query = sql.SQL("SELECT tiles.{}(%s, %s, %s)").format(sql.Identifier(f"tile_{layer}"))
             for z in zooms:
-                tile = tile_of(*SERGELS_TORG, z)
-                query = sql.SQL("SELECT tiles.{}(%s, %s, %s)").format(
-                    sql.Identifier(f"tile_{layer}")
-                )
-                timings = []
-                for _ in range(2):
-                    started = time.perf_counter()
-                    row = conn.execute(query, tile).fetchone()
-                    timings.append(time.perf_counter() - started)
-                size = len(row[0]) if row and row[0] else 0
-                rows.append({"layer": layer, "z": z, "bytes": size, "ms": timings[-1] * 1000})
+                slowest: dict[str, Any] = {"layer": layer, "z": z, "bytes": 0, "ms": 0.0}
+                _, cx, cy = tile_of(*SERGELS_TORG, z)
+                half = HOT_BLOCK // 2
+                for x in range(cx - half, cx + half + 1):
+                    for y in range(cy - half, cy + half + 1):
+                        for _ in range(2):
+                            started = time.perf_counter()
+                            row = conn.execute(query, (z, x, y)).fetchone()
+                            ms = (time.perf_counter() - started) * 1000
+                        if ms > slowest["ms"]:
+                            size = len(row[0]) if row and row[0] else 0
+                            slowest.update({"ms": ms, "bytes": size})
+                rows.append({**slowest, "tiles": HOT_BLOCK**2})
     return rows
 
 
@@ -265,6 +277,13 @@ def main() -> None:
     host = machine()
     for size in sorted(set(args.sizes) | set(args.load_sizes)):
         name = f"{args.database_prefix}{size}"
+        if args.hot_tiles_only:
+            reinstall_sql(with_database(settings.database_url, name))
+            results.setdefault("hot_tiles", {})[str(size)] = hot_tiles(
+                settings.api_database_url, name
+            )
+            save_results(results)
+            continue
         previous = results["refresh"].get(str(size), {})
         built = build(settings.database_url, name, size, args.reuse, previous)
         results["refresh"][str(size)] = {**built, "machine": host}
