@@ -5,8 +5,8 @@ psycopg_pool's `check_connection` sends an empty query at every checkout: on the
 under wrk; in-server time 1.4-2.8x the SQL's). A backend that died while its connection sat
 in the pool (pg_terminate_backend, a server restart, an idle-session timeout) has already
 sent its FATAL message and closed the socket, so the socket is readable: checking that is a
-system call, not a round trip. A readable socket, a connection in a transaction or one idle
-longer than `FULL_CHECK_IDLE_S` gets the full check (a silently dropped network path sends
+system call, not a round trip. A readable socket, a connection in a transaction or one not
+handed out for `FULL_CHECK_IDLE_S` gets the full check (a silently dropped network path sends
 nothing). A death between the check and the query is left: the reads that may run twice
 (tiles, risk at a point) go through `fetch_one`, which retries once on a new connection
 when the connection broke; a statement timeout (57014) is no broken connection and is not
@@ -23,9 +23,12 @@ from psycopg import AsyncConnection, OperationalError, sql
 from psycopg.pq import ConnStatus, TransactionStatus
 from psycopg_pool import AsyncConnectionPool
 
-# A connection idle in the pool longer than this gets the full check (one round trip).
+# A connection last handed out longer ago than this gets the full check (one round trip).
 FULL_CHECK_IDLE_S = 30.0
-RETURNED_AT = "_halo_returned_at"
+# When the pool last handed the connection out: an upper bound of its idle time, kept on the
+# connection (a `reset` callback could note the return, but psycopg_pool then returns every
+# connection through a worker task, one more task switch per request).
+HANDED_OUT_AT = "_halo_handed_out_at"
 
 
 def socket_readable(fd: int) -> bool:
@@ -37,23 +40,20 @@ def socket_readable(fd: int) -> bool:
 
 async def check_connection(conn: AsyncConnection[Any]) -> None:
     """The pool's `check`: raise if the connection is not usable, without a round trip when
-    it was returned recently and its socket is quiet."""
+    it was handed out recently and its socket is quiet."""
     pgconn = conn.pgconn
-    returned_at: float | None = getattr(conn, RETURNED_AT, None)
+    now = time.monotonic()
+    handed_out_at: float | None = getattr(conn, HANDED_OUT_AT, None)
+    setattr(conn, HANDED_OUT_AT, now)
     if (
         conn.broken
         or pgconn.status != ConnStatus.OK
         or pgconn.transaction_status != TransactionStatus.IDLE
-        or returned_at is None
-        or time.monotonic() - returned_at > FULL_CHECK_IDLE_S
+        or handed_out_at is None
+        or now - handed_out_at > FULL_CHECK_IDLE_S
         or socket_readable(pgconn.socket)
     ):
         await AsyncConnectionPool.check_connection(conn)
-
-
-async def mark_returned(conn: AsyncConnection[Any]) -> None:
-    """The pool's `reset`: note when the connection went back to the pool."""
-    setattr(conn, RETURNED_AT, time.monotonic())
 
 
 async def fetch_one(
