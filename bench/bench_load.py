@@ -8,11 +8,13 @@ workload (tiles at zooms 10-16, risk lookups, report posts) at 1, 10 and 50 clie
 Each size gets its own database `halo_load_<size>` on the configured server (migrated, real
 Stockholm districts from ../shared/data, generated incidents: bench/load_dataset.py), kept
 afterwards (drop with --drop). --reuse keeps a database's generated incidents, reinstalls the
-working tree's risk and tile SQL and times the refresh again (10M incidents take ~15 min to
-generate here). The refresh is `risk.refresh_all` as `halo refresh` runs it. The workload
-runs against uvicorn (`--workers`, default 2) with rate limits off, through `wrk` (Debian
-package). Results are merged into
-bench/load_results.json (by size, scenario and clients) and rendered to bench/RESULTS.md.
+working tree's risk and tile SQL and times the refresh again (10M incidents took 7.4 min to
+generate and 7.5 min to refresh here, 2026-12-05); --hot-tiles-only only reinstalls the SQL and
+times the heaviest tiles. `--database-prefix` names the databases (default `halo_load_`) and
+HALO_BENCH_PORT_BASE the server's port (default 8811). The refresh is `risk.refresh_all` as
+`halo refresh` runs it. The workload runs against uvicorn (`--workers`, default 2) with rate
+limits off, through `wrk` (Debian package). Results are merged into bench/load_results.json
+(by size, scenario and clients) and rendered to bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import psycopg
 from alembic import command
 from psycopg import sql
 
-from bench.http_load import REPO, server
+from bench.http_load import REPO, UVICORN_AS_SERVED, server
 from bench.load_dataset import AS_OF, generate_incidents
 from bench.load_workload import (
     MIXED,
@@ -54,7 +56,10 @@ from tests.support.map_support import tile_of
 RESULTS_JSON = REPO / "bench" / "load_results.json"
 RESULTS_MD = REPO / "bench" / "RESULTS.md"
 WARM_UP_S = 8
+# The API server's port (HALO_BENCH_PORT_BASE moves it, as in bench_tiles).
+PORT = int(os.environ.get("HALO_BENCH_PORT_BASE", "8811"))
 SERGELS_TORG = (18.0637, 59.3326)
+HOT_BLOCK = 5  # tiles each way around the hot spot whose slowest is reported
 # Reinstalled on --reuse: the refresh and tile functions, so a rerun measures the working tree.
 REINSTALLED_SQL = ("07*.sql", "08*.sql")
 # (mix, tile cache on, client counts)
@@ -77,6 +82,14 @@ def parse_args() -> argparse.Namespace:
         "--reuse", action="store_true", help="keep the generated incidents of an earlier run"
     )
     parser.add_argument("--drop", action="store_true", help="drop the databases at the end")
+    parser.add_argument(
+        "--hot-tiles-only",
+        action="store_true",
+        help="on existing databases: reinstall the tile SQL and time the heaviest tiles only",
+    )
+    parser.add_argument(
+        "--database-prefix", default="halo_load_", help="databases are <prefix><size>"
+    )
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.load_sizes = [int(s) for s in args.load_sizes.split(",") if s]
@@ -156,25 +169,29 @@ def create_database(admin: str, url: str, name: str) -> None:
 
 
 def hot_tiles(api_url: str, name: str) -> list[dict[str, Any]]:
-    """The heaviest tiles: each layer at each zoom over Sergels torg (the densest hot spot),
-    rendered twice by SQL as the API role (the second time with warm buffers and plans),
-    without the API's statement timeout so that the time past it is measured too."""
+    """The heaviest tiles: each layer at each zoom, the HOT_BLOCK x HOT_BLOCK tiles around
+    Sergels torg (the densest hot spot), each rendered twice by SQL as the API role (timed the
+    second time, with warm buffers and plans), without the API's statement timeout so that the
+    time past it is measured too; per layer and zoom the slowest tile."""
     rows = []
     with psycopg.connect(with_database(api_url, name), autocommit=True) as conn:
         conn.execute("SET statement_timeout = '10min'")
         for layer, zooms in (("risk", range(10, 17)), ("incidents", range(13, 17))):
+            query = sql.SQL("SELECT tiles.{}(%s, %s, %s)").format(sql.Identifier(f"tile_{layer}"))
             for z in zooms:
-                tile = tile_of(*SERGELS_TORG, z)
-                query = sql.SQL("SELECT tiles.{}(%s, %s, %s)").format(
-                    sql.Identifier(f"tile_{layer}")
-                )
-                timings = []
-                for _ in range(2):
-                    started = time.perf_counter()
-                    row = conn.execute(query, tile).fetchone()
-                    timings.append(time.perf_counter() - started)
-                size = len(row[0]) if row and row[0] else 0
-                rows.append({"layer": layer, "z": z, "bytes": size, "ms": timings[-1] * 1000})
+                slowest: dict[str, Any] = {"layer": layer, "z": z, "bytes": 0, "ms": 0.0}
+                _, cx, cy = tile_of(*SERGELS_TORG, z)
+                half = HOT_BLOCK // 2
+                for x in range(cx - half, cx + half + 1):
+                    for y in range(cy - half, cy + half + 1):
+                        for _ in range(2):
+                            started = time.perf_counter()
+                            row = conn.execute(query, (z, x, y)).fetchone()
+                            ms = (time.perf_counter() - started) * 1000
+                        if ms > slowest["ms"]:
+                            size = len(row[0]) if row and row[0] else 0
+                            slowest.update({"ms": ms, "bytes": size})
+                rows.append({**slowest, "tiles": HOT_BLOCK**2})
     return rows
 
 
@@ -203,6 +220,7 @@ def workload(
         "HALO_LOG_LEVEL": "WARNING",
     }
     command = [str(REPO / ".venv" / "bin" / "uvicorn"), "api.app:create_app", "--factory"]
+    command += UVICORN_AS_SERVED
     command += ["--workers", str(args.workers)]
     rows = []
     with tempfile.TemporaryDirectory() as photos:
@@ -210,7 +228,7 @@ def workload(
         for cache in (True, False):
             scenarios = [s for s in SCENARIOS if s[1] == cache]
             env["HALO_MAP_TILE_CACHE_MAX_BYTES"] = str(256 * 2**20 if cache else 0)
-            with server(command, env, 8811) as base:
+            with server(command, env, PORT) as base:
                 # Warm-up: connections, plans, buffers and (cache on) each worker's LRU.
                 run_wrk(base, MIXED if cache else TILES_ONLY, tiles, risks, 10, WARM_UP_S)
                 for mix, _, client_counts in scenarios:
@@ -258,7 +276,14 @@ def main() -> None:
     results = load_results()
     host = machine()
     for size in sorted(set(args.sizes) | set(args.load_sizes)):
-        name = f"halo_load_{size}"
+        name = f"{args.database_prefix}{size}"
+        if args.hot_tiles_only:
+            reinstall_sql(with_database(settings.database_url, name))
+            results.setdefault("hot_tiles", {})[str(size)] = hot_tiles(
+                settings.api_database_url, name
+            )
+            save_results(results)
+            continue
         previous = results["refresh"].get(str(size), {})
         built = build(settings.database_url, name, size, args.reuse, previous)
         results["refresh"][str(size)] = {**built, "machine": host}
@@ -276,7 +301,7 @@ def main() -> None:
             }
         save_results(results)
     if args.drop:
-        drop_databases(settings.database_url, args.sizes + args.load_sizes)
+        drop_databases(settings.database_url, args.database_prefix, args.sizes + args.load_sizes)
     from bench.load_report import render
 
     text = render(results)
@@ -297,11 +322,11 @@ def save_results(results: dict[str, Any]) -> None:
     RESULTS_JSON.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
 
 
-def drop_databases(owner_url: str, sizes: list[int]) -> None:
+def drop_databases(owner_url: str, prefix: str, sizes: list[int]) -> None:
     """Drop the benchmark databases of these sizes."""
     with psycopg.connect(with_database(owner_url, "postgres"), autocommit=True) as conn:
         for size in set(sizes):
-            name = sql.Identifier(f"halo_load_{size}")
+            name = sql.Identifier(f"{prefix}{size}")
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 

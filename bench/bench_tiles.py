@@ -40,7 +40,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from bench.http_load import REPO, mean_ms, server, server_seconds, warm_up, wrk
+from bench.http_load import REPO, UVICORN_AS_SERVED, mean_ms, server, server_seconds, warm_up, wrk
 from config.map import MapSettings
 from config.settings import get_settings
 from tests.support.dbtools import with_database
@@ -83,31 +83,68 @@ def main() -> None:
         say(f"tiles per zoom: { {z: len(t) for z, t in tiles.items()} }")
         points = risk_points(api_url)
         env = {**os.environ, "DATABASE_URL": owner_url, "HALO_API_DATABASE_URL": api_url}
-        ports = [PORT_BASE + i for i in range(5)]
-        with (
-            server(
-                halo_command(), halo_env(env, cache=False, tile_dir=tile_dir), ports[0]
-            ) as first,
-            server(halo_command(), halo_env(env, cache=True), ports[1]) as warm,
-            server(halo_command(), halo_env(env, cache=False), ports[2]) as uncached,
-            server(tipg_command(), tipg_env(env, api_url), ports[3]) as tipg,
-            nginx_proxy(warm.removeprefix("http://"), ports[4]) as proxied,
-        ):
-            warm_up(warm, halo_paths(tiles))
-            warm_up(proxied, halo_paths(tiles))
-            targets = [
-                (FIRST, first, halo_paths(tiles)),
-                (WARM, warm, halo_paths(tiles)),
-                (NGINX, proxied, halo_paths(tiles)),
-                (UNCACHED, uncached, halo_paths(tiles)),
-                (TIPG, tipg, tipg_paths(tiles)),
-            ]
-            rows, sql_times = measure(targets, api_url, tiles, args.seconds, args.reps)
-            risk_api, risk_sql = measure_risk(uncached, api_url, points, args.seconds, args.reps)
+        if args.uncached_only:
+            rows, sql_times, risk_api, risk_sql = measure_uncached(
+                env, api_url, tiles, points, args
+            )
+        else:
+            rows, sql_times, risk_api, risk_sql = measure_all(
+                env, api_url, tiles, points, tile_dir, args
+            )
     print(header(prerender, args))
-    print(render_table(rows, sql_times))
+    print(render_table(rows, sql_times, args.uncached_only))
     print()
     print(render_risk(risk_api, risk_sql))
+
+
+Measured = tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[str, Any], dict[str, Any]]
+
+
+def measure_all(
+    env: dict[str, str],
+    api_url: str,
+    tiles: dict[int, list[Any]],
+    points: list[tuple[float, float]],
+    tile_dir: str,
+    args: argparse.Namespace,
+) -> Measured:
+    """Every server (first request, warm, nginx, uncached, tipg), the raw SQL, risk at a point."""
+    ports = [PORT_BASE + i for i in range(5)]
+    with (
+        server(halo_command(), halo_env(env, cache=False, tile_dir=tile_dir), ports[0]) as first,
+        server(halo_command(), halo_env(env, cache=True), ports[1]) as warm,
+        server(halo_command(), halo_env(env, cache=False), ports[2]) as uncached,
+        server(tipg_command(), tipg_env(env, api_url), ports[3]) as tipg,
+        nginx_proxy(warm.removeprefix("http://"), ports[4]) as proxied,
+    ):
+        warm_up(warm, halo_paths(tiles))
+        warm_up(proxied, halo_paths(tiles))
+        targets = [
+            (FIRST, first, halo_paths(tiles)),
+            (WARM, warm, halo_paths(tiles)),
+            (NGINX, proxied, halo_paths(tiles)),
+            (UNCACHED, uncached, halo_paths(tiles)),
+            (TIPG, tipg, tipg_paths(tiles)),
+        ]
+        rows, sql_times = measure(targets, api_url, tiles, args.seconds, args.reps, CLIENTS)
+        risk_api, risk_sql = measure_risk(uncached, api_url, points, args.seconds, args.reps)
+    return rows, sql_times, risk_api, risk_sql
+
+
+def measure_uncached(
+    env: dict[str, str],
+    api_url: str,
+    tiles: dict[int, list[Any]],
+    points: list[tuple[float, float]],
+    args: argparse.Namespace,
+) -> Measured:
+    """Only what the in-server/SQL ratios need: Halo uncached with one client, the raw SQL
+    and risk at a point (a short run while working on the request path)."""
+    with server(halo_command(), halo_env(env, cache=False), PORT_BASE + 2) as uncached:
+        targets = [(UNCACHED, uncached, halo_paths(tiles))]
+        rows, sql_times = measure(targets, api_url, tiles, args.seconds, args.reps, (1,))
+        risk_api, risk_sql = measure_risk(uncached, api_url, points, args.seconds, args.reps)
+    return rows, sql_times, risk_api, risk_sql
 
 
 def say(message: str) -> None:
@@ -146,6 +183,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the database")
     parser.add_argument("--seconds", type=int, default=2, help="duration of each run")
     parser.add_argument("--reps", type=int, default=3, help="interleaved repetitions")
+    parser.add_argument(
+        "--uncached-only",
+        action="store_true",
+        help="only Halo uncached (1 client) against the raw SQL, and risk at a point",
+    )
     return parser.parse_args()
 
 
@@ -246,8 +288,9 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def halo_command() -> list[str]:
-    """uvicorn serving Halo's app factory."""
-    return [str(HALO / "uvicorn"), "api.app:create_app", "--factory"]
+    """uvicorn serving Halo's app factory as `halo serve` runs it: Halo writes its own access
+    log and reads the proxy headers itself, so uvicorn's are off."""
+    return [str(HALO / "uvicorn"), "api.app:create_app", "--factory", *UVICORN_AS_SERVED]
 
 
 def halo_env(env: dict[str, str], cache: bool, tile_dir: str | None = None) -> dict[str, str]:
@@ -300,7 +343,12 @@ Target = tuple[str, str, dict[int, list[str]]]
 
 
 def measure(
-    targets: list[Target], api_url: str, tiles: dict[int, list[Any]], seconds: int, reps: int
+    targets: list[Target],
+    api_url: str,
+    tiles: dict[int, list[Any]],
+    seconds: int,
+    reps: int,
+    client_counts: tuple[int, ...],
 ) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
     """wrk at each zoom and client count, the servers and the raw SQL interleaved (so load
     from elsewhere on the machine hits them alike), `reps` times; medians of each."""
@@ -309,7 +357,7 @@ def measure(
     for rep in range(reps):
         for z in ZOOMS:
             sql_runs.setdefault(z, []).append(raw_sql_latency(api_url, tiles[z], seconds))
-            for clients in CLIENTS:
+            for clients in client_counts:
                 for label, base, paths in targets:
                     before = server_seconds(base)
                     result = wrk(base, paths[z], clients, seconds)
@@ -405,7 +453,9 @@ def header(prerender: dict[str, Any], args: argparse.Namespace) -> str:
     )
 
 
-def render_table(rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]]) -> str:
+def render_table(
+    rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]], uncached_only: bool
+) -> str:
     """Markdown: every run (with Halo's in-server mean), then the ratios the issue asks for."""
     lines = [
         "| server | z | clients | req/s | p50 ms | p99 ms | in-server mean ms | failed |",
@@ -422,7 +472,29 @@ def render_table(rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]
             f"| raw SQL tiles.tile_risk | {z} | 1 | {t['rps']:.0f} | "
             f"{t['p50_ms']:.2f} | {t['p99_ms']:.2f} | {t['mean_ms']:.2f} | 0 |"
         )
-    return "\n".join([*lines, "", *ratio_table(rows, sql_times)])
+    ratios = uncached_ratio_table if uncached_only else ratio_table
+    return "\n".join([*lines, "", *ratios(rows, sql_times)])
+
+
+def uncached_ratio_table(
+    rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]]
+) -> list[str]:
+    """The uncached in-server time against the raw SQL time, per zoom (one client)."""
+    lines = [
+        "| z | uncached in-server / SQL mean (aim 1.25x) | uncached p50 / SQL p50 (client) "
+        "| p99 ms uncached / SQL |",
+        "|---:|---:|---:|---|",
+    ]
+    by = {r["z"]: r for r in rows if r["server"] == UNCACHED and r["clients"] == 1}
+    for z in ZOOMS:
+        uncached, sql_time = by[z], sql_times[z]
+        inside = uncached["server_ms"]
+        overhead = f"{inside / sql_time['mean_ms']:.2f}x" if inside else ""
+        client = f"{uncached['p50_ms'] / sql_time['p50_ms']:.2f}x"
+        lines.append(
+            f"| {z} | {overhead} | {client} | {uncached['p99_ms']:.1f} / {sql_time['p99_ms']:.1f} |"
+        )
+    return lines
 
 
 def ratio_table(rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]]) -> list[str]:

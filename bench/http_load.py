@@ -19,6 +19,9 @@ from typing import Any
 import httpx
 
 REPO = Path(__file__).resolve().parent.parent
+# uvicorn's options as `halo serve` sets them (cli/main.py): Halo writes its own access log and
+# applies HALO_TRUSTED_PROXIES itself.
+UVICORN_AS_SERVED = ["--no-access-log", "--no-proxy-headers", "--no-server-header"]
 
 WRK_SCRIPT = """
 local paths = {}

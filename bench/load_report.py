@@ -100,10 +100,11 @@ def hot_tile_table(hot: dict[str, Any]) -> list[str]:
     """Time and size of the heaviest tiles, by dataset size."""
     sizes = sorted(hot, key=int)
     lines = [
-        "## The heaviest tiles (over Sergels torg), SQL time as the API role, warm",
+        "## The heaviest tiles (around Sergels torg), SQL time as the API role, warm",
         "",
-        "Measured without the statement timeout; the API's is 5 s (`halo_api`), so a tile"
-        " marked ⏱ is a 503 in production.",
+        "Per layer and zoom the slowest of the 5 x 5 tiles around the densest hot spot"
+        " (before 2026-12-05 23:30: the one tile over it). Measured without the statement"
+        " timeout; the API's is 5 s (`halo_api`), so a tile marked ⏱ is a 503 in production.",
         "",
         "| layer | z | " + " | ".join(f"{int(s):,}: ms / bytes" for s in sizes) + " |",
         "|---|---:|" + "---:|" * len(sizes),

@@ -121,12 +121,33 @@ COMMENT ON FUNCTION tiles.tile_districts(integer, integer, integer) IS
 -- month (Europe/Stockholm), precision and radius. Exact points for point support; a named
 -- place's point, marked precision "place" with its radius, for place support; district,
 -- municipality and county support are never drawn as points. No text.
+-- A dense zoom-16 tile (more than 2,000 located incidents of any time in its envelope:
+-- counted on the GiST index, stopping at 2,001) draws the base-resolution counts instead: the
+-- points query sorts every incident of its envelope by time, which over a hot spot of 10M
+-- incidents (226,000 in one tile at 3M) approached the 5 s statement timeout. It draws every
+-- base cell overlapping the tile, at the cell's centre even when that lies in a neighbour
+-- (within one tile; the MVT buffer is widened to keep it), so an incident near the edge is
+-- never lost: a non-dense neighbour draws its own incidents as points, which may then be
+-- counted in the dense tile's cell as well. So no tile reads more than 2,001 index entries
+-- plus 2,000 incidents or a few cells.
 -- EPSG:3857 out, EPSG:4326 filter. STABLE, PARALLEL SAFE.
 CREATE OR REPLACE FUNCTION tiles.tile_incidents(z integer, x integer, y integer) RETURNS bytea
 LANGUAGE plpgsql STABLE PARALLEL SAFE STRICT
-SET jit = off SET search_path = public, pg_temp AS $$
+-- No bitmap scans: a bitmap index scan collects every match before the LIMIT of the density
+-- check applies (753,841 index entries, 160 ms, over the 10M hot spot); a plain index scan
+-- stops at 2,001.
+SET jit = off SET enable_bitmapscan = off SET search_path = public, pg_temp AS $$
+DECLARE
+    points_cap CONSTANT integer := 2000;
+    dense boolean := false;
 BEGIN
-    IF z < 16 THEN
+    IF z >= 16 THEN
+        dense := (SELECT count(*) FROM (
+                      SELECT 1 FROM raw.incidents i
+                      WHERE i.point_geom && (SELECT tiles.envelope_4326(z, x, y))
+                      LIMIT points_cap + 1) d) > points_cap;
+    END IF;
+    IF z < 16 OR dense THEN
         RETURN (
         SELECT coalesce(st_asmvt(t.*, 'incidents', 4096, 'geom', 'id'), '\x'::bytea)
         FROM (
@@ -135,13 +156,19 @@ BEGIN
                    c.places,
                    c.cell::text AS h3,
                    c.resolution::integer AS resolution,
-                   st_asmvtgeom(st_transform(c.geom, 3857), st_tileenvelope(z, x, y), 4096, 64,
-                                true) AS geom
+                   st_asmvtgeom(st_transform(c.geom, 3857), st_tileenvelope(z, x, y), 4096,
+                                CASE WHEN dense THEN 4096 ELSE 64 END, true) AS geom
             FROM risk.incident_counts c
             WHERE z >= 13
               AND c.resolution = (SELECT p.base_resolution - CASE WHEN z <= 13 THEN 1 ELSE 0 END
                                   FROM risk.parameters p)
-              AND c.geom && (SELECT tiles.envelope_4326(z, x, y))
+              AND c.geom && (SELECT CASE WHEN dense
+                                         THEN st_expand(e, 360.0 / 2 ^ z, 360.0 / 2 ^ z)
+                                         ELSE e END
+                             FROM tiles.envelope_4326(z, x, y) e)
+              AND (NOT dense
+                   OR st_intersects(st_geomfromewkb(h3_cell_to_boundary_wkb(c.cell)),
+                                    tiles.envelope_4326(z, x, y)))
         ) t
         WHERE t.geom IS NOT NULL);
     END IF;
@@ -172,13 +199,13 @@ BEGIN
           AND i.first_seen_at <= gen.as_of
           AND w.happened > gen.as_of - make_interval(days => p.window_days)
           AND w.happened <= gen.as_of
-        -- No tile is huge: the 2,000 most recent only (bench/RESULTS.md measured
-        -- 25 MB tiles at z13 over 10M incidents without this cap).
+        -- At most points_cap incidents reach here (denser tiles drew counts above); the
+        -- limit stays as a guard.
         ORDER BY w.happened DESC
-        LIMIT 2000
+        LIMIT points_cap
     ) t
     WHERE t.geom IS NOT NULL);
 END;
 $$;
 COMMENT ON FUNCTION tiles.tile_incidents(integer, integer, integer) IS
-    'MVT layer "incidents" (z >= 13): counts per H3 cell (count, places, h3, resolution; id = cell) below zoom 16; from 16 points with category, week, month, precision (point|place), radius_m of the current window, the 2,000 most recent per tile; no text; id = incident id.';
+    'MVT layer "incidents" (z >= 13): counts per H3 cell (count, places, h3, resolution; id = cell) below zoom 16 and in zoom-16 tiles holding more than 2,000 located incidents; otherwise from 16 points with category, week, month, precision (point|place), radius_m of the current window; no text; id = incident id.';

@@ -8,6 +8,7 @@ import time
 
 import httpx
 import psycopg
+import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -151,3 +152,49 @@ def test_a_tile_blocked_by_a_lock_times_out_as_503_and_renders_once_released(
         answer = api.get(tile)
         assert answer.status_code == 200
         assert answer.content
+
+
+LOCK_WAITING_SQL = """
+SELECT count(*) FROM pg_stat_activity
+ WHERE datname = current_database() AND application_name = 'halo-api'
+   AND state = 'active' AND wait_event_type = 'Lock' AND pid <> ALL(%s)
+"""
+
+
+def waiting_pids(url: str, excluded: list[int], timeout_s: float = 10) -> list[int]:
+    """The API backends waiting on a lock (other than `excluded`), once there is one."""
+    deadline = time.monotonic() + timeout_s
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:
+            rows = conn.execute(LOCK_WAITING_SQL.replace("count(*)", "pid"), (excluded,)).fetchall()
+            if rows:
+                return [row[0] for row in rows]
+            assert time.monotonic() < deadline, "no API backend waited on the lock"
+            time.sleep(0.02)
+
+
+@pytest.mark.parametrize("kind", ["tile", "risk"])
+def test_a_read_whose_backend_is_killed_mid_query_is_retried_on_another_connection(
+    settings: Settings, city: MapCity, kind: str
+) -> None:
+    """Tiles and risk at a point are reads that may run twice: when the connection breaks
+    under one (here: its backend killed while it waits on a lock), it runs once more on
+    another connection and the client gets its answer, not a 503."""
+    config = api_settings(settings, city, 5000)
+    path = {"tile": normal_paths(city)[1], "risk": normal_paths(city)[0]}[kind]
+    with live_server(config) as api:
+        assert api.get(path).status_code == 200
+        answers: list[httpx.Response] = []
+        with psycopg.connect(city.db.owner_url) as blocker:
+            blocker.execute("LOCK TABLE risk.cell_risk IN ACCESS EXCLUSIVE MODE")
+            request = threading.Thread(target=lambda: answers.append(api.get(path)))
+            request.start()
+            first = waiting_pids(city.db.api_url, [])
+            with psycopg.connect(city.db.api_url, autocommit=True) as conn:
+                assert conn.execute(TERMINATE_SQL).fetchone()[0] >= 1
+            # The retry waits on the same lock from a new backend; then the lock goes.
+            assert waiting_pids(city.db.api_url, first) != first
+            blocker.rollback()
+        request.join(timeout=10)
+        assert answers and answers[0].status_code == 200, answers and answers[0].text
+        assert answers[0].content

@@ -335,3 +335,52 @@ def test_redis_keeps_tiles_for_other_workers_keyed_by_generation(
         again = second_worker.get(path)
         assert risk_cache_hits(second_worker) == before + 1
     assert again.content == rendered.content
+
+
+DENSE_COPIES_SQL = """
+INSERT INTO raw.incidents (source_id, external_id, event_type, category, severity, occurred_at,
+    first_seen_at, location_support, point_geom, h3_cell, raw_payload)
+SELECT i.source_id, 'dense-' || g, i.event_type, i.category, i.severity, i.occurred_at,
+       i.first_seen_at, 'point', i.point_geom, i.h3_cell, '{}'::jsonb
+  FROM raw.incidents i, generate_series(%s::integer, %s::integer) g
+ WHERE i.id = %s
+"""
+TILE_SQL = "SELECT tiles.tile_incidents(%s, %s, %s)"
+
+
+def test_a_zoom_16_tile_of_more_than_2000_incidents_draws_the_base_counts(
+    city: MapCity,
+) -> None:
+    """Over a dense spot the points query would sort every incident of the tile (at 10M
+    incidents, near the statement timeout): past 2,000 located incidents a zoom-16 tile draws
+    the counts of the base cells (resolution 9) overlapping it; at 2,000 still points."""
+    with psycopg.connect(city.db.owner_url) as conn:
+        # An incident shown in the window, and its base cell.
+        row = conn.execute(
+            "SELECT i.id, st_x(i.point_geom), st_y(i.point_geom), c.cell::text"
+            " FROM raw.incidents i JOIN risk.incident_counts c"
+            "   ON c.cell = h3_lat_lng_to_cell(i.point_geom::point, 9)"
+            " WHERE i.location_support = 'point' ORDER BY i.id LIMIT 1"
+        ).fetchone()
+        assert row is not None
+        incident, lon, lat, cell = row
+        tile = tile_of(lon, lat, 16)
+        in_tile = conn.execute(
+            "SELECT count(*) FROM raw.incidents"
+            " WHERE point_geom && tiles.envelope_4326(%s, %s, %s)",
+            tile,
+        ).fetchone()
+        assert in_tile is not None and in_tile[0] < 2000
+        conn.execute(DENSE_COPIES_SQL, (1, 2000 - in_tile[0], incident))
+        at_cap = decode(conn.execute(TILE_SQL, tile).fetchone()[0])["incidents"]["features"]
+        assert at_cap and all("count" not in f["properties"] for f in at_cap)
+        conn.execute(DENSE_COPIES_SQL, (0, 0, incident))
+        dense = decode(conn.execute(TILE_SQL, tile).fetchone()[0])["incidents"]["features"]
+        conn.rollback()
+    assert dense
+    for feature in dense:
+        assert set(feature["properties"]) == {"count", "places", "h3", "resolution"}
+        assert feature["properties"]["resolution"] == 9
+        assert feature["id"] == int(feature["properties"]["h3"], 16)
+    # The cell overlapping the tile is drawn even when its centre lies in a neighbour tile.
+    assert cell in {feature["properties"]["h3"] for feature in dense}

@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from api.generation import GenerationClock
 from api.metrics import TILE_CACHE_HITS, TILE_CACHE_MISSES
+from api.pooled_reads import fetch_one
 from api.tiles.cache import GenerationLRU, Rendered
 from config.map import MapSettings
 from core.tiles.layers import LAYERS, Layer
@@ -207,12 +208,11 @@ def count_hit(key: CacheKey) -> None:
 
 
 async def render(pool: AsyncConnectionPool, key: CacheKey) -> bytes:
-    """Run the layer's tile function; binary results, so bytea arrives without hex decoding."""
+    """Run the layer's tile function (once more if its connection broke under it); binary
+    results, so bytea arrives without hex decoding."""
     name, z, x, y = key
     TILE_CACHE_MISSES.labels(name).inc()
-    async with pool.connection() as conn:
-        cur = await conn.execute(LAYERS[name].query, (z, x, y), binary=True)
-        row = await cur.fetchone()
+    row = await fetch_one(pool, LAYERS[name].query, (z, x, y), binary=True)
     return bytes(row[0]) if row and row[0] is not None else b""
 
 

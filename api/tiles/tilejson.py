@@ -187,7 +187,8 @@ def risk_layers(classes: list[LegendClass]) -> list[dict[str, Any]]:
                 "circle-stroke-width": 1,
             },
             minzoom=13,
-            maxzoom=16,
+            # Counts also in zoom-16 tiles too dense for points (more than 2,000 incidents).
+            only=["has", "count"],
         ),
         _layer(
             "incidents",
@@ -201,6 +202,7 @@ def risk_layers(classes: list[LegendClass]) -> list[dict[str, Any]]:
                 "circle-opacity": ["match", ["get", "precision"], "point", 0.9, 0.5],
             },
             minzoom=16,
+            only=["!", ["has", "count"]],
         ),
     ]  # fmt: skip
 
@@ -279,6 +281,7 @@ def _layer(
     paint: dict[str, Any],
     minzoom: int | None = None,
     maxzoom: int | None = None,
+    only: list[Any] | None = None,
 ) -> dict[str, Any]:
     layer: dict[str, Any] = {
         "id": layer_id,
@@ -291,6 +294,8 @@ def _layer(
         layer["minzoom"] = minzoom
     if maxzoom is not None:
         layer["maxzoom"] = maxzoom
+    if only is not None:
+        layer["filter"] = only
     return layer
 
 

@@ -54,10 +54,11 @@ DISTRICT_FIELDS = {
     "trend": "Recent against previous incident mass (1 = flat)",
 }
 INCIDENT_FIELDS = {
-    "count": "Below zoom 16: incidents in the H3 cell (one point per cell, at its centre)",
-    "places": "Below zoom 16: of which located at a named place",
-    "h3": "Below zoom 16: the H3 cell (hex text); the feature id is the cell as an integer",
-    "resolution": "Below zoom 16: H3 resolution of the cell (8 at zoom 13, 9 at 14-15)",
+    "count": "Below zoom 16, and at 16 where a tile holds more than 2,000 incidents: "
+    "incidents in the H3 cell (one point per cell, at its centre)",
+    "places": "With count: of which located at a named place",
+    "h3": "With count: the H3 cell (hex text); the feature id is the cell as an integer",
+    "resolution": "With count: H3 resolution of the cell (8 at zoom 13, 9 from 14)",
     "category": "From zoom 16: incident category (violent, theft, ...)",
     "week": "From zoom 16: ISO week of the incident, Europe/Stockholm (e.g. 2025-W26)",
     "month": "From zoom 16: month of the incident, Europe/Stockholm (e.g. 2025-06)",
@@ -91,8 +92,9 @@ LAYERS: dict[str, Layer] = {
             "incidents",
             13,
             16,
-            "Located incidents of the risk window: counts per H3 cell below zoom 16; from 16 "
-            "points with category, week, month and precision only",
+            "Located incidents of the risk window: counts per H3 cell below zoom 16 (and in "
+            "zoom-16 tiles of more than 2,000 incidents); else points with category, week, "
+            "month and precision only",
             INCIDENT_FIELDS,
         ),
         # The base map (basemap schema, `halo load basemap`).

@@ -1,0 +1,82 @@
+"""Pooled connections without a round trip per checkout, and idempotent reads retried once.
+
+psycopg_pool's `check_connection` sends an empty query at every checkout: on the loaded
+2-core machine that round trip cost more than a whole tile or risk-at-a-point query (py-spy
+under wrk; in-server time 1.4-2.8x the SQL's). A backend that died while its connection sat
+in the pool (pg_terminate_backend, a server restart, an idle-session timeout) has already
+sent its FATAL message and closed the socket, so the socket is readable: checking that is a
+system call, not a round trip. A readable socket, a connection in a transaction or one not
+handed out for `FULL_CHECK_IDLE_S` gets the full check (a silently dropped network path sends
+nothing). A death between the check and the query is left: the reads that may run twice
+(tiles, risk at a point) go through `fetch_one`, which retries once on a new connection
+when the connection broke; a statement timeout (57014) is no broken connection and is not
+retried.
+"""
+
+from __future__ import annotations
+
+import select
+import time
+from typing import Any
+
+from psycopg import AsyncConnection, OperationalError, sql
+from psycopg.pq import ConnStatus, TransactionStatus
+from psycopg_pool import AsyncConnectionPool
+
+# A connection last handed out longer ago than this gets the full check (one round trip).
+FULL_CHECK_IDLE_S = 30.0
+# When the pool last handed the connection out: an upper bound of its idle time, kept on the
+# connection (a `reset` callback could note the return, but psycopg_pool then returns every
+# connection through a worker task, one more task switch per request).
+HANDED_OUT_AT = "_halo_handed_out_at"
+
+
+def socket_readable(fd: int) -> bool:
+    """Data or EOF waits on an idle connection's socket (a FATAL, a close, a notice)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+async def check_connection(conn: AsyncConnection[Any]) -> None:
+    """The pool's `check`: raise if the connection is not usable, without a round trip when
+    it was handed out recently and its socket is quiet."""
+    pgconn = conn.pgconn
+    now = time.monotonic()
+    handed_out_at: float | None = getattr(conn, HANDED_OUT_AT, None)
+    setattr(conn, HANDED_OUT_AT, now)
+    if (
+        conn.broken
+        or pgconn.status != ConnStatus.OK
+        or pgconn.transaction_status != TransactionStatus.IDLE
+        or handed_out_at is None
+        or now - handed_out_at > FULL_CHECK_IDLE_S
+        or socket_readable(pgconn.socket)
+    ):
+        await AsyncConnectionPool.check_connection(conn)
+
+
+async def fetch_one(
+    pool: AsyncConnectionPool,
+    query: str | sql.Composed,
+    params: tuple[Any, ...],
+    *,
+    binary: bool = False,
+) -> tuple[Any, ...] | None:
+    """The first row of an idempotent read; once more on another connection when the
+    connection broke under it (its backend killed, the server restarted)."""
+    async with pool.connection() as conn:
+        try:
+            return await _first_row(conn, query, params, binary)
+        except OperationalError:
+            if not conn.broken:
+                raise
+    async with pool.connection() as conn:
+        return await _first_row(conn, query, params, binary)
+
+
+async def _first_row(
+    conn: AsyncConnection[Any], query: str | sql.Composed, params: tuple[Any, ...], binary: bool
+) -> tuple[Any, ...] | None:
+    cur = await conn.execute(query, params, binary=binary)
+    return await cur.fetchone()
