@@ -1,18 +1,22 @@
-"""The hot path of a cached tile: answered here, outside FastAPI, when the tile of the current
-generation is in this worker's memory (the pre-rendered set after a refresh, anything served
-since) or in the shared tile directory (then kept in memory: the first request of a tile
-after a refresh, before the worker's warm-up reached it). Profiling under wrk showed a cached
-tile spending most of its ~0.3 ms in what is not the tile: the middleware stack, routing and
-dependency resolution, header building, the JSON access-log line. This answers with the same
-bytes and headers as the full path (ETag, Cache-Control, Vary, security headers,
-X-Request-ID) and counts it in the same metrics.
+"""The hot path of a tile: answered here, outside FastAPI. A tile of the current generation
+comes from this worker's memory (the pre-rendered set after a refresh, anything served
+since), the shared tile directory (then kept in memory: the first request of a tile after a
+refresh, before the worker's warm-up reached it), or else is rendered by the tile service on
+the read pool (the same single-flight render and stores as the full path). Profiling under
+wrk showed a cached tile spending most of its ~0.3 ms, and an uncached one about 1-2 ms over
+its SQL, in what is not the tile: the middleware stack, routing and dependency resolution,
+header building, the JSON access-log line. This answers with the same bytes and headers as
+the full path (ETag, Cache-Control, Vary, security headers, X-Request-ID) and counts it in
+the same metrics.
 
-Anything else falls through to the full app unchanged: a tile in neither (Redis is read on
-the full path), a stale generation clock, other methods, an API key or Authorization header,
-a CORS request, a host or scheme the full path must judge, and a client whose rate-limit
-lease in this worker is used up or unknown (the full path reserves the next lease in the
-database, or answers 429). A request answered here is not access-logged; it is counted in
-halo_http_requests.
+Anything else falls through to the full app unchanged: an unknown layer or a tile outside
+the layer's range (404 there), a stale generation clock, other methods, an API key or
+Authorization header, a CORS request, a host or scheme the full path must judge, and a client
+whose rate-limit lease in this worker is used up or unknown (the full path reserves the next
+lease in the database, or answers 429). A render that fails (database down, timeout) hands
+its error to the full path (`RENDER_ERROR` in the request state), which answers it as every
+route does (problem+json, 503 with Retry-After) without rendering again. A request answered
+here is not access-logged; it is counted in halo_http_requests.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ from api.http_cache import CONTENT_VERSION, GZIP_SUFFIX
 from api.metrics import LATENCY, REQUESTS, TILE_CACHE_HITS
 from api.middleware.hardening import API_CSP, STATIC_HEADERS
 from api.middleware.request_context import REQUEST_ID_HEADER, request_id_of
-from api.tiles.service import MEMORY, STORE, TileService
+from api.tiles.cache import Rendered
+from api.tiles.service import MEMORY, RENDER_ERROR, STORE, TileService
 from config.settings import Settings
 from core.digests import subject_digest
-from core.tiles.layers import LAYERS
+from core.tiles.layers import LAYERS, layer_named
+from core.tiles.store import CacheKey
 
 TILE_PATH = re.compile(r"/tiles/([a-z_]{1,32})/(\d{1,2})/(\d{1,7})/(\d{1,7})\.mvt")
 ROUTE = "/tiles/{layer}/{z}/{x}/{y}.mvt"
@@ -108,8 +114,9 @@ class CachedTileFastPath:
         answer, source = service.lru.peek(generation, key), MEMORY
         if answer is None:
             answer, source = service.from_disk(generation, key), STORE
-            if answer is None:
-                return False
+        layer = layer_named(key[0])
+        if answer is None and (layer is None or not layer.has_tile(*key[1:])):
+            return False
         https = scope["scheme"] == "https"
         if self.https_only and not https:
             return False
@@ -133,7 +140,6 @@ class CachedTileFastPath:
                 b"cache-control",
                 self.long_lived if versioned and generation > 0 else self.short_lived,
             ),
-            (b"x-halo-cache", source.encode()),
             (REQUEST_ID_HEADER, request_id_of(scope).encode()),
         ]
         if https and self.https_only:
@@ -142,29 +148,52 @@ class CachedTileFastPath:
         if b"if-none-match" in wanted and names_etag(wanted[b"if-none-match"], plain_etag, gz_etag):
             status = 304
             headers.append((b"etag", gz_etag if gzipped else plain_etag))
-        elif not answer.raw:
-            status = 204
-            headers.append((b"etag", plain_etag))
         else:
-            status = 200
-            if gzipped:
-                body = service.gzip_of(key, answer)
-                headers += [(b"etag", gz_etag), (b"content-encoding", b"gzip")]
+            if answer is None:
+                rendered = await self._render(scope, service, generation, key)
+                if rendered is None:
+                    return False
+                answer, source = rendered
             else:
-                body = answer.raw
+                TILE_CACHE_HITS.labels(key[0]).inc()
+            headers.append((b"x-halo-cache", source.encode()))
+            if not answer.raw:
+                status = 204
                 headers.append((b"etag", plain_etag))
-            headers += [
-                (b"content-type", MVT_MEDIA_TYPE),
-                (b"content-length", str(len(body)).encode()),
-            ]
+            else:
+                status = 200
+                if gzipped:
+                    body = service.gzip_of(key, answer)
+                    headers += [(b"etag", gz_etag), (b"content-encoding", b"gzip")]
+                else:
+                    body = answer.raw
+                    headers.append((b"etag", plain_etag))
+                headers += [
+                    (b"content-type", MVT_MEDIA_TYPE),
+                    (b"content-length", str(len(body)).encode()),
+                ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-        if status == 200 or status == 204:
-            TILE_CACHE_HITS.labels(key[0]).inc()
         if self.metrics:
             REQUESTS.labels("GET", ROUTE, str(status)).inc()
             LATENCY.labels("GET", ROUTE).observe(time.perf_counter() - started)
         return True
+
+    @staticmethod
+    async def _render(
+        scope: Scope, service: TileService, generation: int, key: CacheKey
+    ) -> tuple[Rendered, str] | None:
+        """The tile from the service (single-flight render, Redis, stores), or None after
+        leaving the error for the full path's route in the request state."""
+        state = scope["app"].state
+        pool = getattr(state, "read_pool", state.pool)
+        layer = layer_named(key[0])
+        assert layer is not None  # checked by the caller
+        try:
+            return await service.tile(pool, generation, layer, *key[1:])
+        except Exception as exc:  # noqa: BLE001 - every error is answered by the full path
+            scope.setdefault("state", {})[RENDER_ERROR] = exc
+            return None
 
     def _lease_taken(self, scope: Scope) -> bool:
         """Take one request of this client's tile lease in this worker; False when the lease

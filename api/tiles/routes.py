@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from api.deps import read_pool
 from api.errors import problem_response
 from api.http_cache import cached_answer, etag_for
-from api.tiles.service import Tiles
+from api.tiles.service import RENDER_ERROR, Tiles
 from core.tiles.layers import LAYERS, layer_named
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
@@ -41,6 +41,9 @@ async def get_tile(
     to the risk generation, so `If-None-Match` gets a 304 until the next refresh. The
     X-Halo-Cache header says where the tile came from: memory, store (disk/Redis) or render.
     """
+    failed = getattr(request.state, RENDER_ERROR, None)
+    if failed is not None:  # the fast path's render failed: answer its error, do not retry
+        raise failed
     chosen = layer_named(layer)
     if chosen is None:
         raise HTTPException(404, f"Unknown layer; layers: {', '.join(LAYERS)}.")

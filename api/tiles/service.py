@@ -29,6 +29,8 @@ log = logging.getLogger("halo.api.tiles")
 Produce = Callable[[], Awaitable[bytes]]
 # Where an answer came from: the X-Halo-Cache header of tiles.
 MEMORY, STORE, RENDERED = "memory", "store", "render"
+# Request-state key under which the fast path hands a failed render to the tile route.
+RENDER_ERROR = "halo_tile_render_error"
 
 
 class TileService:
