@@ -202,7 +202,11 @@ def _show_rejections(summary: IngestSummary) -> None:
 
 
 def _print_report(database_url: str) -> None:
-    from pipeline.ingest.report import format_location_quality, location_quality
+    from pipeline.ingest.report import (
+        city_municipalities,
+        format_location_quality,
+        location_quality,
+    )
 
     with psycopg.connect(database_url) as conn:
-        typer.echo(format_location_quality(location_quality(conn)))
+        typer.echo(format_location_quality(location_quality(conn), city_municipalities(conn)))
