@@ -56,7 +56,7 @@ BEGIN
             time_zone USING ERRCODE = '22023';
     END IF;
     IF EXISTS (SELECT 1 FROM unnest(municipality_codes) m
-                WHERE m NOT IN (SELECT code FROM ref.municipalities)) THEN
+                WHERE m NOT IN (SELECT mu.code FROM ref.municipalities mu)) THEN
         RAISE EXCEPTION 'unknown municipality code among % (load the municipalities first)',
             municipality_codes USING ERRCODE = '22023';
     END IF;
@@ -70,7 +70,7 @@ BEGIN
     VALUES (upsert_city.code, upsert_city.name, upsert_city.time_zone, shape,
             coalesce(upsert_city.municipality_codes, '{}'), upsert_city.view_lat,
             upsert_city.view_lon, upsert_city.view_zoom)
-    ON CONFLICT (code) DO UPDATE
+    ON CONFLICT ON CONSTRAINT cities_code_key DO UPDATE
         SET name = EXCLUDED.name, time_zone = EXCLUDED.time_zone, boundary = EXCLUDED.boundary,
             municipality_codes = EXCLUDED.municipality_codes, view_lat = EXCLUDED.view_lat,
             view_lon = EXCLUDED.view_lon, view_zoom = EXCLUDED.view_zoom, updated_at = now()

@@ -108,7 +108,7 @@ def add_city(database_url: str, spec: CitySpec) -> CityAdded:
     view = spec.view
     with psycopg.connect(database_url) as conn, conn.transaction():
         row = conn.execute(
-            "SELECT ref.upsert_city(%s, %s, %s, %s, %s, %s, %s, %s)",
+            "SELECT ref.upsert_city(%s, %s, %s, %s::text[], %s::text[], %s, %s, %s::real)",
             (
                 spec.city_code,
                 spec.name.strip(),
