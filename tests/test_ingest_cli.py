@@ -34,8 +34,10 @@ def test_load_then_ingest_a_file_with_a_report(cli_db: ScratchDatabase, tmp_path
     districts = get_settings().data_dir / DISTRICTS_FILE
     stockholm = runner.invoke(
         city.app,
-        ["add", "Stockholm", "--tz", "Europe/Stockholm", "--boundary", str(districts)]
-        + ["--districts", str(districts), "--municipality", "0180", "--source", "polisen"],
+        [
+            *("add", "Stockholm", "--tz", "Europe/Stockholm", "--boundary", str(districts)),
+            *("--districts", str(districts), "--municipality", "0180", "--source", "polisen"),
+        ],
     )
     assert stockholm.exit_code == 0, stockholm.output
     assert "city stockholm (id 1): districts 117" in stockholm.output

@@ -191,15 +191,28 @@ AS $function$
     INSERT INTO ref.districts AS d (name, name_key, municipality_code, geom, area_km2, source,
                                     city_id)
     SELECT upsert_district.name, ref.normalize_name(upsert_district.name),
-           (SELECT m.code FROM ref.municipalities m
-             WHERE m.geom && g.inside AND ST_Intersects(m.geom, g.inside) ORDER BY m.code LIMIT 1),
-           g.geom, ST_Area(g.geom::geography) / 1e6, upsert_district.source,
-           coalesce(upsert_district.city_id,
-                    (SELECT c.id FROM ref.cities c
-                      WHERE c.boundary && g.inside AND ST_Intersects(c.boundary, g.inside)
-                      ORDER BY c.id LIMIT 1))
-      FROM (SELECT shape.geom, ST_PointOnSurface(shape.geom) AS inside
-              FROM (SELECT ref.multipolygon_from_geojson(geojson) AS geom) shape) g
+           -- Municipality polygons (SCB's) are coarse: a district of a city with municipality
+           -- codes gets one of those (the one it overlaps most, else the first).
+           CASE WHEN cardinality(owner.municipality_codes) > 0
+                THEN coalesce((SELECT m.code FROM ref.municipalities m
+                                WHERE m.code = ANY (owner.municipality_codes)
+                                  AND m.geom && g.geom AND ST_Intersects(m.geom, g.geom)
+                                ORDER BY ST_Area(ST_Intersection(m.geom, g.geom)) DESC, m.code
+                                LIMIT 1),
+                               owner.municipality_codes[1])
+                ELSE (SELECT m.code FROM ref.municipalities m
+                       WHERE m.geom && g.geom AND ST_Intersects(m.geom, g.geom)
+                       ORDER BY ST_Area(ST_Intersection(m.geom, g.geom)) DESC, m.code
+                       LIMIT 1) END,
+           g.geom, ST_Area(g.geom::geography) / 1e6, upsert_district.source, owner.id
+      FROM (SELECT ref.multipolygon_from_geojson(geojson) AS geom) g
+      LEFT JOIN LATERAL (
+          SELECT c.id, c.municipality_codes FROM ref.cities c
+           WHERE c.id = upsert_district.city_id
+              OR (upsert_district.city_id IS NULL AND c.boundary && g.geom
+                  AND ST_Intersects(c.boundary, ST_PointOnSurface(g.geom)))
+           ORDER BY c.id LIMIT 1
+      ) owner ON true
     ON CONFLICT (name_key) DO UPDATE
         SET name = EXCLUDED.name, municipality_code = EXCLUDED.municipality_code,
             geom = EXCLUDED.geom, area_km2 = EXCLUDED.area_km2, source = EXCLUDED.source,
