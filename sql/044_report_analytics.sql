@@ -192,7 +192,7 @@ COMMENT ON FUNCTION risk.report_clusters_geojson(double precision, integer, inte
     'Report clusters as GeoJSON: the nightly table, or computed now when any parameter is given.';
 
 -- Counts of reports that happened in [from, until): by moderation status, by category (with
--- labels), by Stockholm-local day; with photo, made during an alert, feeding risk. STABLE.
+-- labels), by local day (the report's city's time zone); with photo, made during an alert, feeding risk. STABLE.
 CREATE OR REPLACE FUNCTION raw.report_stats(t_from timestamptz, t_until timestamptz)
 RETURNS json
 LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp SET jit = off

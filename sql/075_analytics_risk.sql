@@ -18,7 +18,7 @@ SELECT d.id, d.name, r.observed, r.expected, r.relative_risk, r.rr_lower, r.rr_u
 FROM ref.districts d
 JOIN risk.district_risk r ON r.district_id = d.id;
 COMMENT ON VIEW analytics.district_risk IS
-    'Risk per Stockholm district (stadsdel), same meaning as analytics.cell_risk; incident counts by category over the window.';
+    'Risk per district (of its city, against its city''s rate), same meaning as analytics.cell_risk; incident counts by category over the window.';
 
 CREATE OR REPLACE VIEW analytics.model_metrics AS
 SELECT b.id, b.model_version, m.trained_at, m.family, b.level, b.method, b.metric,

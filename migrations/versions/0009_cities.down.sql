@@ -30,6 +30,59 @@ CREATE OR REPLACE FUNCTION risk.hour_of_week(t timestamp with time zone)
  LANGUAGE sql
  STABLE PARALLEL SAFE STRICT
 RETURN (((((EXTRACT(isodow FROM (t AT TIME ZONE 'Europe/Stockholm'::text)))::integer - 1) * 24) + (EXTRACT(hour FROM (t AT TIME ZONE 'Europe/Stockholm'::text)))::integer))::smallint;
+COMMENT ON COLUMN push.devices.quiet_start IS 'Start of the quiet hours, local time (Europe/Stockholm); the window may wrap past midnight.';
+CREATE OR REPLACE FUNCTION push.enqueue_incident_messages(at_time timestamp with time zone, max_age_s integer, server_cap integer, time_zone text, critical_min double precision, high_min double precision, info_min double precision)
+ RETURNS TABLE(queued bigint, suppressed bigint)
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    at_time := coalesce(at_time, now());
+    PERFORM pg_advisory_xact_lock(hashtext('push.enqueue_incident_messages'));
+    RETURN QUERY
+    WITH candidates AS (
+        SELECT d.id AS device_id, n.incident_id, n.district_id, n.threat_level, n.first_seen_at,
+               push.in_quiet_hours(d.quiet_start, d.quiet_end, at_time, time_zone) AS quiet,
+               least(coalesce(d.daily_cap, server_cap), server_cap) AS cap
+          FROM push.notifiable_incidents(at_time - make_interval(secs => max_age_s),
+                                         at_time,
+                                         critical_min, high_min, info_min) n
+          JOIN push.device_districts dd ON dd.district_id = n.district_id
+          JOIN push.devices d ON d.id = dd.device_id
+         WHERE n.threat_level = ANY (d.threat_levels)
+           AND n.first_seen_at >= d.created_at
+           AND NOT EXISTS (
+               SELECT 1 FROM push.outbox o
+                WHERE o.device_id = d.id AND o.kind = 'incident' AND o.subject_id = n.incident_id)
+    ), ranked AS (
+        SELECT c.*,
+               row_number() OVER (
+                   PARTITION BY c.device_id
+                   ORDER BY array_position(ARRAY['critical', 'high', 'info'], c.threat_level),
+                            c.first_seen_at, c.incident_id) AS nth,
+               (SELECT count(*) FROM push.outbox o
+                 WHERE o.device_id = c.device_id AND o.kind IN ('incident', 'moderation')
+                   AND o.status IN ('pending', 'sending', 'sent', 'delivered')
+                   AND o.created_at > at_time - interval '24 hours') AS used
+          FROM candidates c
+    ), inserted AS (
+        INSERT INTO push.outbox AS o (device_id, kind, subject_id, district_id, threat_level,
+                                      status, reason, created_at, next_attempt_at)
+        SELECT r.device_id, 'incident', r.incident_id, r.district_id, r.threat_level,
+               CASE WHEN r.quiet OR r.used + r.nth > r.cap THEN 'suppressed' ELSE 'pending' END,
+               CASE WHEN r.quiet THEN 'quiet_hours'
+                    WHEN r.used + r.nth > r.cap THEN 'daily_cap' END,
+               at_time, at_time
+          FROM ranked r
+         ORDER BY r.device_id, r.nth
+        ON CONFLICT ON CONSTRAINT outbox_device_id_kind_subject_id_key DO NOTHING
+        RETURNING o.status
+    )
+    SELECT count(*) FILTER (WHERE i.status = 'pending'),
+           count(*) FILTER (WHERE i.status = 'suppressed')
+      FROM inserted i;
+END
+$function$;
+REVOKE ALL ON FUNCTION push.enqueue_incident_messages(timestamp with time zone,integer,integer,text,double precision,double precision,double precision) FROM PUBLIC;
 CREATE OR REPLACE FUNCTION raw.report_stats(t_from timestamp with time zone, t_until timestamp with time zone)
  RETURNS json
  LANGUAGE sql
@@ -568,6 +621,8 @@ DROP FUNCTION IF EXISTS risk.hour_of_week(timestamp with time zone,text);
 DROP FUNCTION IF EXISTS risk.incident_city(smallint,h3index,integer);
 DROP FUNCTION IF EXISTS risk.rebuild_city_rates(timestamp with time zone);
 COMMENT ON COLUMN ref.districts.municipality_code IS NULL;
+COMMENT ON VIEW analytics.district_risk IS 'Risk per Stockholm district (stadsdel), same meaning as analytics.cell_risk; incident counts by category over the window.';
+COMMENT ON VIEW analytics.districts IS 'Neighborhoods: the city districts (stadsdelar) of Stockholm, water removed; the units of the risk map.';
 COMMENT ON TABLE ref.districts IS 'Neighborhoods: the city districts (stadsdelar) of Stockholm, water removed.';
 COMMENT ON TABLE risk.cell_risk IS 'Risk per H3 cell and resolution. risk_score = RR_lo / (1 + RR_lo), RR_lo the lower 5% bound of the relative risk against the city rate; 0.6 means at least 1.5x the city rate, with confidence.';
 COMMENT ON TABLE risk.cells IS 'The study area: H3 cells (resolutions 7-9) whose area lies in a district; area_km2 counts the in-district part (base resolution: the full cell).';
