@@ -31,6 +31,45 @@ CREATE OR REPLACE FUNCTION risk.hour_of_week(t timestamp with time zone)
  STABLE PARALLEL SAFE STRICT
 RETURN (((((EXTRACT(isodow FROM (t AT TIME ZONE 'Europe/Stockholm'::text)))::integer - 1) * 24) + (EXTRACT(hour FROM (t AT TIME ZONE 'Europe/Stockholm'::text)))::integer))::smallint;
 COMMENT ON COLUMN push.devices.quiet_start IS 'Start of the quiet hours, local time (Europe/Stockholm); the window may wrap past midnight.';
+CREATE OR REPLACE VIEW analytics.cell_risk AS
+ SELECT (r.cell)::bigint AS id,
+    (r.cell)::text AS h3_cell,
+    r.resolution,
+    r.district_id,
+    d.name AS district,
+    r.area_km2,
+    r.observed,
+    r.expected,
+    r.relative_risk,
+    r.rr_lower,
+    r.rr_upper,
+    r.risk_score,
+    r.evidence,
+    r.trend,
+    r.expected_week,
+    r.category_mass,
+    r.geom
+   FROM (risk.cell_risk r
+     LEFT JOIN ref.districts d ON ((d.id = r.district_id)));
+DROP VIEW IF EXISTS analytics.cities;
+CREATE OR REPLACE VIEW analytics.district_risk AS
+ SELECT d.id,
+    d.name,
+    r.observed,
+    r.expected,
+    r.relative_risk,
+    r.rr_lower,
+    r.rr_upper,
+    r.risk_score,
+    r.evidence,
+    r.incidents,
+    r.incident_counts,
+    r.trend,
+    r.expected_week,
+    d.area_km2,
+    d.geom
+   FROM (ref.districts d
+     JOIN risk.district_risk r ON ((r.district_id = d.id)));
 CREATE OR REPLACE FUNCTION push.enqueue_incident_messages(at_time timestamp with time zone, max_age_s integer, server_cap integer, time_zone text, critical_min double precision, high_min double precision, info_min double precision)
  RETURNS TABLE(queued bigint, suppressed bigint)
  LANGUAGE plpgsql

@@ -849,6 +849,62 @@ GRANT EXECUTE ON FUNCTION tiles.tile_incidents(integer,integer,integer) TO PUBLI
 DROP FUNCTION IF EXISTS ref.upsert_district(text,text,text,text);
 DROP FUNCTION IF EXISTS risk.city_rate();
 DROP FUNCTION IF EXISTS risk.hour_of_week(timestamp with time zone);
+CREATE OR REPLACE VIEW analytics.cell_risk AS
+ SELECT (r.cell)::bigint AS id,
+    (r.cell)::text AS h3_cell,
+    r.resolution,
+    r.district_id,
+    d.name AS district,
+    r.area_km2,
+    r.observed,
+    r.expected,
+    r.relative_risk,
+    r.rr_lower,
+    r.rr_upper,
+    r.risk_score,
+    r.evidence,
+    r.trend,
+    r.expected_week,
+    r.category_mass,
+    r.geom,
+    k.code AS city
+   FROM ((risk.cell_risk r
+     LEFT JOIN ref.districts d ON ((d.id = r.district_id)))
+     LEFT JOIN ref.cities k ON ((k.id = r.city_id)));
+CREATE OR REPLACE VIEW analytics.cities AS
+ SELECT c.id,
+    c.code,
+    c.name,
+    c.time_zone,
+    r.rate_per_km2,
+    r.area_km2,
+    r.located_incidents,
+    r.located_share,
+    c.boundary AS geom
+   FROM (ref.cities c
+     LEFT JOIN risk.city_rates r ON ((r.city_id = c.id)));
+CREATE OR REPLACE VIEW analytics.district_risk AS
+ SELECT d.id,
+    d.name,
+    r.observed,
+    r.expected,
+    r.relative_risk,
+    r.rr_lower,
+    r.rr_upper,
+    r.risk_score,
+    r.evidence,
+    r.incidents,
+    r.incident_counts,
+    r.trend,
+    r.expected_week,
+    d.area_km2,
+    d.geom,
+    k.code AS city
+   FROM ((ref.districts d
+     JOIN risk.district_risk r ON ((r.district_id = d.id)))
+     LEFT JOIN ref.cities k ON ((k.id = d.city_id)));
+REVOKE ALL ON TABLE analytics.cities FROM halo_analyst;
+GRANT SELECT ON TABLE analytics.cities TO halo_analyst;
 REVOKE ALL ON TABLE ref.cities FROM halo_analyst, halo_api;
 GRANT SELECT ON TABLE ref.cities TO halo_analyst;
 GRANT SELECT ON TABLE ref.cities TO halo_api;
@@ -860,6 +916,7 @@ COMMENT ON COLUMN ref.cities.time_zone IS 'IANA name, one of pg_timezone_names (
 COMMENT ON COLUMN ref.data_sources.city_id IS 'The city whose incidents the source publishes (a city without a boundary takes its study area from them); NULL: the city is found by location.';
 COMMENT ON COLUMN ref.districts.city_id IS 'The city the district belongs to (the one whose boundary holds its point on surface, or the one named by `halo city add --districts`); NULL: no city, not part of the risk tables.';
 COMMENT ON COLUMN ref.districts.municipality_code IS 'The municipality holding the district''s point on surface, when municipalities are loaded.';
+COMMENT ON VIEW analytics.cities IS 'The cities: time zone, the city rate of the last refresh (located incident mass per km2 over the study area, which every expected count of the city uses), study-area km2, located incidents and share, boundary (NULL: the study area is the located cells plus a ring).';
 COMMENT ON VIEW analytics.district_risk IS 'Risk per district (of its city, against its city''s rate), same meaning as analytics.cell_risk; incident counts by category over the window.';
 COMMENT ON VIEW analytics.districts IS 'Neighborhoods: each city''s districts (Stockholm: the stadsdelar, water removed); the units of the risk map.';
 COMMENT ON TABLE ref.cities IS 'A city or region Halo computes risk for: its boundary (the study area; NULL: the cells where its sources have located incidents, plus one ring), IANA time zone (hour-of-week, local days), the SCB codes of the municipalities it covers (municipality-only events count in its located share) and its default map view. Written by `halo city add` (ref.upsert_city).';
