@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from cli import city
 from config.settings import Settings, get_settings
-from pipeline.ingest.cities import CitySpec, View, add_city
+from pipeline.ingest.cities import CitySpec, View, add_city, source_time_zone
 from pipeline.ingest.point_rows import load_type_mapping
 from pipeline.ingest.points_file import default_rules, ingest_points_file, parse_mapping
 from pipeline.ingest.polisen_ingest import ingest_files
@@ -238,6 +238,13 @@ def test_each_city_gets_its_own_prerendered_tile_boxes(two_cities: TwoCities) ->
     assert -123.3 < vancouver[0] < vancouver[2] < -122.95  # the data bbox plus the ring
     # Two boxes, not one spanning the Atlantic: a few thousand tiles, not millions.
     assert len(prerender_keys(extents)) < 20_000
+
+
+def test_a_source_s_times_default_to_its_city_s_time_zone(two_cities: TwoCities) -> None:
+    url = two_cities.db.owner_url
+    assert source_time_zone(url, "vpd") == "America/Vancouver"
+    assert source_time_zone(url, "polisen") == "Europe/Stockholm"
+    assert source_time_zone(url, "user_reports") is None  # no city: found by location
 
 
 @pytest.fixture

@@ -149,6 +149,17 @@ def link_sources(conn: psycopg.Connection, city_id: int, codes: tuple[str, ...])
     return len(rows)
 
 
+def source_time_zone(database_url: str, source_code: str) -> str | None:
+    """The time zone of the city a data source belongs to (None: no such source or city)."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT c.time_zone FROM ref.data_sources s JOIN ref.cities c ON c.id = s.city_id"
+            " WHERE s.code = %s",
+            (source_code,),
+        ).fetchone()
+    return str(row[0]) if row else None
+
+
 def city_rows(database_url: str) -> list[tuple[object, ...]]:
     """Every city: code, name, time zone, boundary area km2, districts, sources, view."""
     with psycopg.connect(database_url) as conn:
