@@ -101,7 +101,8 @@ BEGIN
     WITH candidates AS (
         SELECT d.id AS device_id, n.incident_id, n.district_id, n.threat_level, n.first_seen_at,
                push.in_quiet_hours(d.quiet_start, d.quiet_end, at_time,
-                                   coalesce(c.time_zone, time_zone)) AS quiet,
+                                   coalesce(c.time_zone,
+                                            enqueue_incident_messages.time_zone)) AS quiet,
                least(coalesce(d.daily_cap, server_cap), server_cap) AS cap
           FROM push.notifiable_incidents(at_time - make_interval(secs => max_age_s),
                                          at_time,
