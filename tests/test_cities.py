@@ -321,3 +321,11 @@ def test_re_adding_a_city_updates_it_in_place(cli_db: ScratchDatabase, tmp_path:
     listed = runner.invoke(city.app, ["list"])
     assert listed.exit_code == 0 and "test-by" in listed.output and "stockholm" in listed.output
     assert "Europe/Stockholm" in listed.output and "polisen" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("Göteborg", "goteborg"), ("New York", "new-york"), ("Malmö stad", "malmo-stad")],
+)
+def test_a_city_code_comes_from_its_name(name: str, code: str) -> None:
+    assert CitySpec(name=name, time_zone="UTC").city_code == code

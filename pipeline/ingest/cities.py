@@ -10,6 +10,7 @@ the city's districts missing from the file are removed unless incidents refer to
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,8 +52,12 @@ class CitySpec:
 
     @property
     def city_code(self) -> str:
-        """The given code, else the name in lower case with runs of other characters as '-'."""
-        return self.code or re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+        """The given code, else the name in lower case without diacritics, with runs of other
+        characters as '-' ("Göteborg" -> "goteborg", "New York" -> "new-york")."""
+        if self.code:
+            return self.code
+        plain = unicodedata.normalize("NFKD", self.name.lower()).encode("ascii", "ignore")
+        return re.sub(r"[^a-z0-9]+", "-", plain.decode()).strip("-")
 
 
 @dataclass(frozen=True)
