@@ -31,7 +31,8 @@ CREATE OR REPLACE FUNCTION risk.hour_of_week(t timestamp with time zone)
  STABLE PARALLEL SAFE STRICT
 RETURN (((((EXTRACT(isodow FROM (t AT TIME ZONE 'Europe/Stockholm'::text)))::integer - 1) * 24) + (EXTRACT(hour FROM (t AT TIME ZONE 'Europe/Stockholm'::text)))::integer))::smallint;
 COMMENT ON COLUMN push.devices.quiet_start IS 'Start of the quiet hours, local time (Europe/Stockholm); the window may wrap past midnight.';
-CREATE OR REPLACE VIEW analytics.cell_risk AS
+DROP VIEW analytics.cell_risk;
+CREATE VIEW analytics.cell_risk AS
  SELECT (r.cell)::bigint AS id,
     (r.cell)::text AS h3_cell,
     r.resolution,
@@ -52,7 +53,8 @@ CREATE OR REPLACE VIEW analytics.cell_risk AS
    FROM (risk.cell_risk r
      LEFT JOIN ref.districts d ON ((d.id = r.district_id)));
 DROP VIEW IF EXISTS analytics.cities;
-CREATE OR REPLACE VIEW analytics.district_risk AS
+DROP VIEW analytics.district_risk;
+CREATE VIEW analytics.district_risk AS
  SELECT d.id,
     d.name,
     r.observed,
@@ -690,3 +692,6 @@ DROP INDEX ref.districts_city_id_idx;
 ALTER TABLE ref.districts DROP COLUMN city_id;
 ALTER TABLE ref.data_sources DROP COLUMN city_id;
 DROP TABLE ref.cities;
+GRANT SELECT ON analytics.cell_risk, analytics.district_risk TO halo_analyst;
+COMMENT ON VIEW analytics.cell_risk IS
+    'Risk per H3 cell (resolutions 7-9; filter on resolution). risk_score = RR_lo/(1+RR_lo): 0.6 means at least 1.5x the city rate with confidence. evidence: point (exact locations) or inferred (spread from district-level locations).';
