@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import mapbox_vector_tile
 import psycopg
 import pytest
 from typer.testing import CliRunner
@@ -21,8 +22,10 @@ from pipeline.ingest.cities import CitySpec, View, add_city, source_time_zone
 from pipeline.ingest.point_rows import load_type_mapping
 from pipeline.ingest.points_file import default_rules, ingest_points_file, parse_mapping
 from pipeline.ingest.polisen_ingest import ingest_files
-from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
 from tests.support.ingest_support import ARCHIVE, scalar
+from tests.support.live_server import live_server
+from tests.support.map_support import tile_of
 
 runner = CliRunner()
 AS_OF = datetime(2025, 12, 31, tzinfo=UTC)
@@ -238,6 +241,24 @@ def test_each_city_gets_its_own_prerendered_tile_boxes(two_cities: TwoCities) ->
     assert -123.3 < vancouver[0] < vancouver[2] < -122.95  # the data bbox plus the ring
     # Two boxes, not one spanning the Atlantic: a few thousand tiles, not millions.
     assert len(prerender_keys(extents)) < 20_000
+
+
+def test_the_map_serves_both_cities_tiles_and_tilejson_bounds_cover_them(
+    two_cities: TwoCities, settings: Settings
+) -> None:
+    config = settings_for(settings, two_cities.db)
+    config = config.model_copy(
+        update={"map": config.map.model_copy(update={"prerender_on_serve": False})}
+    )
+    with live_server(config) as client:
+        west, south, east, north = client.get("/tiles/risk.json").json()["bounds"]
+        assert west < -123.1 < 18.07 < east and south < 49.26 < 59.33 < north
+        for lon, lat in ((-123.1005, 49.2806), (18.0686, 59.3293)):
+            z, x, y = tile_of(lon, lat, 12)
+            tile = client.get(f"/tiles/risk/{z}/{x}/{y}.mvt")
+            assert tile.status_code == 200
+            features = mapbox_vector_tile.decode(tile.content)["risk"]["features"]
+            assert len(features) > 100
 
 
 def test_a_source_s_times_default_to_its_city_s_time_zone(two_cities: TwoCities) -> None:
