@@ -72,12 +72,16 @@ migrate: install
 	@echo "==> Migrations (alembic upgrade head)"
 	@$(BIN)/halo db migrate
 
-# The bundled defaults: Stockholm's boundaries, the gazetteer, the base map and the polisen.se
+# The bundled defaults: Stockholm's boundaries and city row, the gazetteer, the base map and the polisen.se
 # archive from ../shared/data (idempotent: a second run changes nothing), then retrain and refresh.
 demo-data: install
 	@if [ -d "$${HALO_DATA_DIR:-../shared/data}" ]; then \
-	  echo "==> Boundaries and gazetteer"; \
-	  $(BIN)/halo load boundaries && $(BIN)/halo load gazetteer; \
+	  echo "==> Boundaries, the city of Stockholm and the gazetteer"; \
+	  districts="$${HALO_DATA_DIR:-../shared/data}/boundaries/stockholm_stadsdelar_utan_vatten_simplified.geojson"; \
+	  $(BIN)/halo load boundaries && \
+	  $(BIN)/halo city add Stockholm --tz Europe/Stockholm --boundary "$$districts" \
+	    --districts "$$districts" --municipality 0180 --view 59.3293,18.0686,11 --source polisen && \
+	  $(BIN)/halo load gazetteer; \
 	  echo "==> Base map (OSM streets, water)"; \
 	  $(BIN)/halo load basemap; \
 	  echo "==> polisen.se archive 2022-2025 (7,656 events)"; \

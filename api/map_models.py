@@ -94,7 +94,7 @@ class HourAdjusted(BaseModel):
     """The cell's risk at one hour of the week: relative risk x the hour's factor."""
 
     time: datetime
-    hour_of_week: int = Field(ge=0, le=167, description="0 = Monday 00:00 Europe/Stockholm")
+    hour_of_week: int = Field(ge=0, le=167, description="0 = Monday 00:00 in the city's time zone")
     factor: float = Field(description="The hour's incident rate against the weekly mean (1)")
     relative_risk: float
     rr_lower: float

@@ -49,8 +49,10 @@ from bench.load_workload import (
 from config.settings import get_settings
 from migrations.schema import alembic_config
 from pipeline.ingest.boundaries import load_boundaries
+from pipeline.ingest.cities import add_city
 from pipeline.risk.refresh import refresh_risk
 from tests.support.dbtools import with_database
+from tests.support.ingest_support import stockholm_city
 from tests.support.map_support import tile_of
 
 RESULTS_JSON = REPO / "bench" / "load_results.json"
@@ -166,6 +168,7 @@ def create_database(admin: str, url: str, name: str) -> None:
         data / "stockholm_stadsdelar_utan_vatten_simplified.geojson",
         data / "sweden_kommuner_scb.geojson",
     )
+    add_city(url, stockholm_city(get_settings().data_dir))
 
 
 def hot_tiles(api_url: str, name: str) -> list[dict[str, Any]]:

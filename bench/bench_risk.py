@@ -17,9 +17,11 @@ import psycopg
 
 from config.settings import get_settings
 from pipeline.ingest.boundaries import load_boundaries
+from pipeline.ingest.cities import add_city
 from pipeline.risk.model import retrain
 from pipeline.risk.refresh import refresh_risk
 from tests.support.dbtools import DatabaseFactory
+from tests.support.ingest_support import stockholm_city
 
 AS_OF = datetime(2025, 12, 31, tzinfo=UTC)
 
@@ -59,6 +61,7 @@ def measure(owner_url: str, size: int) -> dict[str, float]:
         data / "stockholm_stadsdelar_utan_vatten_simplified.geojson",
         data / "sweden_kommuner_scb.geojson",
     )
+    add_city(owner_url, stockholm_city(get_settings().data_dir))
     start = time.perf_counter()
     with psycopg.connect(owner_url) as conn:
         conn.execute(GENERATE_SQL, {"n": size, "as_of": AS_OF})

@@ -84,7 +84,10 @@ def points(
     source: str = typer.Option(..., "--source", help="Data source code, e.g. chicago_crimes."),
     source_name: str = typer.Option(None, "--source-name", help="Its name, when new."),
     timezone_name: str = typer.Option(
-        None, "--tz", help="Time zone of times without offset (default: Europe/Stockholm)."
+        None,
+        "--tz",
+        help="Time zone of times without offset (default: the source's city's, else"
+        " HALO_INGEST_LOCAL_TIMEZONE).",
     ),
     time_format: str = typer.Option(
         None, "--time-format", help="strptime format or 'epoch' (default: ISO 8601)."
@@ -113,6 +116,7 @@ def points(
     from zoneinfo import ZoneInfoNotFoundError
 
     from config.ingest import get_ingest_settings
+    from pipeline.ingest.cities import source_time_zone
     from pipeline.ingest.point_rows import load_type_mapping
     from pipeline.ingest.points_file import (
         FileFormat,
@@ -126,7 +130,9 @@ def points(
     ingest_settings = get_ingest_settings()
     try:
         rules = default_rules(
-            timezone_name or ingest_settings.local_timezone,
+            timezone_name
+            or source_time_zone(get_settings().database_url, source)
+            or ingest_settings.local_timezone,
             time_format,
             _region(bbox, ingest_settings.region_bbox),
             load_type_mapping(types) if types else None,
@@ -202,7 +208,11 @@ def _show_rejections(summary: IngestSummary) -> None:
 
 
 def _print_report(database_url: str) -> None:
-    from pipeline.ingest.report import format_location_quality, location_quality
+    from pipeline.ingest.report import (
+        city_municipalities,
+        format_location_quality,
+        location_quality,
+    )
 
     with psycopg.connect(database_url) as conn:
-        typer.echo(format_location_quality(location_quality(conn)))
+        typer.echo(format_location_quality(location_quality(conn), city_municipalities(conn)))

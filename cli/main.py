@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from cli import backup, database, feed, glyphs, ingest, keys, load, privacy, push, risk
+from cli import backup, city, database, feed, glyphs, ingest, keys, load, privacy, push, risk
 from cli.errors import run_cli
 from config.logging import configure_logging
 from config.version import __version__, git_sha
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(database.app, name="db")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(load.app, name="load")
+app.add_typer(city.app, name="city")
 app.add_typer(keys.app, name="keys")
 app.add_typer(push.app, name="push")
 app.add_typer(glyphs.app, name="glyphs")

@@ -5,13 +5,14 @@ from models.basemap import Street, Water
 from models.incidents import EventPage, Incident, UserReport
 from models.ops import ApiKey, FeedState, JobLock, JobRun
 from models.push import Device, DeviceDistrict, OutboxMessage
-from models.reference import DataSource, District, IncidentCategory, Municipality, Place
+from models.reference import City, DataSource, District, IncidentCategory, Municipality, Place
 from models.reports import CompatibleCategory, ReportCluster, ReportParameters
 from models.risk import (
     BacktestResult,
     Cell,
     CellMass,
     CellRisk,
+    CityRate,
     DistrictRisk,
     Generation,
     HourOfWeekFactor,
@@ -29,6 +30,8 @@ __all__ = [
     "Cell",
     "CellMass",
     "CellRisk",
+    "City",
+    "CityRate",
     "CompatibleCategory",
     "DataSource",
     "Device",

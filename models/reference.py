@@ -34,6 +34,25 @@ class IncidentCategory(Base):
     counts_for_risk: Mapped[bool] = mapped_column(Boolean, server_default="true")
 
 
+class City(Base):
+    __tablename__ = "cities"
+    __table_args__ = (
+        Index("cities_boundary_idx", "boundary", postgresql_using="gist"),
+        {"schema": "ref"},
+    )
+
+    id: Mapped[int] = mapped_column(SmallInteger, Identity(always=True), primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    time_zone: Mapped[str] = mapped_column(Text)
+    boundary: Mapped[WKBElement | None] = mapped_column(geometry("MULTIPOLYGON"))
+    municipality_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    view_lat: Mapped[float | None] = mapped_column(Float)
+    view_lon: Mapped[float | None] = mapped_column(Float)
+    view_zoom: Mapped[float | None] = mapped_column(REAL)
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False, server_default="now()")
+
+
 class DataSource(Base):
     __tablename__ = "data_sources"
     __table_args__ = {"schema": "ref"}
@@ -45,6 +64,9 @@ class DataSource(Base):
     reliability: Mapped[float] = mapped_column(REAL, server_default="0.5")
     attribution: Mapped[str | None] = mapped_column(Text)
     created_at = mapped_column(DateTime(timezone=True), nullable=False, server_default="now()")
+    city_id: Mapped[int | None] = mapped_column(
+        SmallInteger, ForeignKey("ref.cities.id", ondelete="SET NULL")
+    )
 
 
 class Municipality(Base):
@@ -66,16 +88,20 @@ class District(Base):
     __tablename__ = "districts"
     __table_args__ = (
         Index("districts_geom_idx", "geom", postgresql_using="gist"),
+        Index("districts_city_id_idx", "city_id"),
         {"schema": "ref"},
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(always=True), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     name_key: Mapped[str] = mapped_column(Text, unique=True)
-    municipality_code: Mapped[str] = mapped_column(ForeignKey("ref.municipalities.code"))
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("ref.municipalities.code"))
     geom: Mapped[WKBElement] = mapped_column(geometry("MULTIPOLYGON"), nullable=False)
     area_km2: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(Text)
+    city_id: Mapped[int | None] = mapped_column(
+        SmallInteger, ForeignKey("ref.cities.id", ondelete="CASCADE")
+    )
 
 
 class Place(Base):

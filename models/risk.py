@@ -62,14 +62,18 @@ class Cell(Base):
     __table_args__ = (
         Index("cells_geom_idx", "geom", postgresql_using="gist"),
         Index("cells_district_id_idx", "district_id"),
+        Index("cells_city_id_idx", "city_id"),
         {"schema": "risk"},
     )
 
     cell: Mapped[str] = mapped_column(H3Index(), primary_key=True)
     resolution: Mapped[int] = mapped_column(SmallInteger)
-    district_id: Mapped[int] = mapped_column(ForeignKey("ref.districts.id", ondelete="CASCADE"))
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ref.districts.id", ondelete="CASCADE")
+    )
     area_km2: Mapped[float] = mapped_column(Double)
     geom: Mapped[WKBElement] = mapped_column(geometry("POLYGON"), nullable=False)
+    city_id: Mapped[int] = mapped_column(ForeignKey("ref.cities.id", ondelete="CASCADE"))
 
 
 class PlaceCell(Base):
@@ -104,7 +108,7 @@ class CellRisk(Base):
 
     cell: Mapped[str] = mapped_column(H3Index(), primary_key=True)
     resolution: Mapped[int] = mapped_column(SmallInteger)
-    district_id: Mapped[int] = mapped_column(Integer)
+    district_id: Mapped[int | None] = mapped_column(Integer)
     area_km2: Mapped[float] = mapped_column(Double)
     observed: Mapped[float] = mapped_column(REAL)
     expected: Mapped[float] = mapped_column(REAL)
@@ -118,6 +122,7 @@ class CellRisk(Base):
     trend: Mapped[float | None] = mapped_column(REAL)
     expected_week: Mapped[float | None] = mapped_column(REAL)
     geom: Mapped[WKBElement] = mapped_column(geometry("POLYGON"), nullable=False)
+    city_id: Mapped[int] = mapped_column(SmallInteger)
 
 
 class IncidentCounts(Base):
@@ -154,10 +159,27 @@ class DistrictRisk(Base):
     expected_week: Mapped[float | None] = mapped_column(REAL)
 
 
+class CityRate(Base):
+    __tablename__ = "city_rates"
+    __table_args__ = {"schema": "risk"}
+
+    city_id: Mapped[int] = mapped_column(
+        SmallInteger, ForeignKey("ref.cities.id", ondelete="CASCADE"), primary_key=True
+    )
+    rate_per_km2: Mapped[float] = mapped_column(Double)
+    mass: Mapped[float] = mapped_column(Double)
+    area_km2: Mapped[float] = mapped_column(Double)
+    located_incidents: Mapped[int] = mapped_column(Integer)
+    located_share: Mapped[float | None] = mapped_column(REAL)
+
+
 class HourOfWeekFactor(Base):
     __tablename__ = "hour_of_week_profile"
     __table_args__ = {"schema": "risk"}
 
+    city_id: Mapped[int] = mapped_column(
+        SmallInteger, ForeignKey("ref.cities.id", ondelete="CASCADE"), primary_key=True
+    )
     hour_of_week: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     factor: Mapped[float] = mapped_column(REAL)
     source: Mapped[str] = mapped_column(Text)

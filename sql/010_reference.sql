@@ -33,6 +33,24 @@ VALUES
     ('unmapped', 'Unmapped source type', 'Ej kategoriserad typ', 0.0, false)
 ON CONFLICT (code) DO NOTHING;
 
+CREATE TABLE IF NOT EXISTS ref.cities (
+    id smallint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9_-]{1,40}$'),
+    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    time_zone text NOT NULL CHECK (length(time_zone) BETWEEN 1 AND 64),
+    boundary geometry(MultiPolygon, 4326) CHECK (boundary IS NULL OR ST_IsValid(boundary)),
+    municipality_codes text[] NOT NULL DEFAULT '{}',
+    view_lat double precision CHECK (view_lat BETWEEN -85 AND 85),
+    view_lon double precision CHECK (view_lon BETWEEN -180 AND 180),
+    view_zoom real CHECK (view_zoom BETWEEN 0 AND 22),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK ((view_lat IS NULL) = (view_lon IS NULL) AND (view_lat IS NULL) = (view_zoom IS NULL))
+);
+CREATE INDEX IF NOT EXISTS cities_boundary_idx ON ref.cities USING gist (boundary);
+COMMENT ON TABLE ref.cities IS
+    'A city or region Halo computes risk for: its boundary (the study area; NULL: the cells where its sources have located incidents, plus one ring), IANA time zone (hour-of-week, local days), the SCB codes of the municipalities it covers (municipality-only events count in its located share) and its default map view. Written by `halo city add` (ref.upsert_city).';
+COMMENT ON COLUMN ref.cities.time_zone IS 'IANA name, one of pg_timezone_names (checked by ref.upsert_city).';
+
 CREATE TABLE IF NOT EXISTS ref.data_sources (
     id smallint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     code text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9_:.-]+$'),
@@ -40,10 +58,13 @@ CREATE TABLE IF NOT EXISTS ref.data_sources (
     kind text NOT NULL CHECK (kind IN ('police_api', 'user_reports', 'points_file')),
     reliability real NOT NULL DEFAULT 0.5 CHECK (reliability >= 0 AND reliability <= 1),
     attribution text,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    city_id smallint REFERENCES ref.cities (id) ON DELETE SET NULL
 );
 COMMENT ON TABLE ref.data_sources IS
     'Where incidents come from, with the reliability used when sources are fused.';
+COMMENT ON COLUMN ref.data_sources.city_id IS
+    'The city whose incidents the source publishes (a city without a boundary takes its study area from them); NULL: the city is found by location.';
 
 INSERT INTO ref.data_sources (code, name, kind, reliability, attribution)
 VALUES
@@ -67,14 +88,20 @@ CREATE TABLE IF NOT EXISTS ref.districts (
     id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name text NOT NULL,
     name_key text NOT NULL UNIQUE,
-    municipality_code text NOT NULL REFERENCES ref.municipalities (code),
+    municipality_code text REFERENCES ref.municipalities (code),
     geom geometry(MultiPolygon, 4326) NOT NULL CHECK (ST_IsValid(geom)),
     area_km2 double precision NOT NULL CHECK (area_km2 > 0),
-    source text NOT NULL
+    source text NOT NULL,
+    city_id smallint REFERENCES ref.cities (id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS districts_geom_idx ON ref.districts USING gist (geom);
+CREATE INDEX IF NOT EXISTS districts_city_id_idx ON ref.districts (city_id);
 COMMENT ON TABLE ref.districts IS
-    'Neighborhoods: the city districts (stadsdelar) of Stockholm, water removed.';
+    'Neighborhoods: a city''s optional district layer (e.g. the stadsdelar of Stockholm, water removed).';
+COMMENT ON COLUMN ref.districts.city_id IS
+    'The city the district belongs to (the one whose boundary holds its point on surface, or the one named by `halo city add --districts`); NULL: no city, not part of the risk tables.';
+COMMENT ON COLUMN ref.districts.municipality_code IS
+    'The municipality holding the district''s point on surface, when municipalities are loaded.';
 
 CREATE TABLE IF NOT EXISTS ref.places (
     id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -93,3 +120,21 @@ CREATE INDEX IF NOT EXISTS places_geom_idx ON ref.places USING gist (geom);
 COMMENT ON TABLE ref.places IS
     'Gazetteer: districts, municipalities and named places (squares, stations, areas), each a point with an uncertainty radius or a polygon.';
 COMMENT ON COLUMN ref.places.radius_m IS 'Uncertainty radius around a point geometry, metres (0 for polygons).';
+
+-- The time zone of the city at a point (lon/lat, SRID 4326): the city whose boundary or one
+-- of whose districts holds it, else the city with the nearest default view, else UTC. For
+-- local days and weeks of things that have a place but no city (reports, tile points). STABLE.
+CREATE OR REPLACE FUNCTION ref.time_zone_at(pt geometry) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
+    SELECT coalesce(
+        (SELECT c.time_zone FROM ref.cities c
+          WHERE c.boundary && pt AND ST_Intersects(c.boundary, pt) ORDER BY c.id LIMIT 1),
+        (SELECT c.time_zone FROM ref.districts d JOIN ref.cities c ON c.id = d.city_id
+          WHERE d.geom && pt AND ST_Intersects(d.geom, pt) ORDER BY d.id LIMIT 1),
+        (SELECT c.time_zone FROM ref.cities c WHERE c.view_lat IS NOT NULL
+          ORDER BY ST_Distance(ST_SetSRID(ST_MakePoint(c.view_lon, c.view_lat), 4326), pt), c.id
+          LIMIT 1),
+        'UTC');
+$$;
+COMMENT ON FUNCTION ref.time_zone_at(geometry) IS
+    'Time zone of the city at a lon/lat point (boundary, then districts, then nearest default view), else UTC.';

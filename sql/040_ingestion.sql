@@ -37,19 +37,85 @@ LANGUAGE sql VOLATILE AS $$
     RETURNING m.code;
 $$;
 
--- Insert or replace one district by normalized name (GeoJSON lon/lat, SRID 4326); its id. VOLATILE.
+-- Insert or replace one city by code; re-adding a code replaces every field given (the
+-- boundary too: NULL means "no boundary"). The time zone must be one PostgreSQL knows
+-- (pg_timezone_names), else 22023. boundary_geojson: GeoJSON geometries (lon/lat) whose
+-- union is the boundary. Its id. VOLATILE.
+CREATE OR REPLACE FUNCTION ref.upsert_city(
+    code text, name text, time_zone text, boundary_geojson text[], municipality_codes text[],
+    view_lat double precision, view_lon double precision, view_zoom real
+) RETURNS smallint
+LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp AS $$
+DECLARE
+    shape geometry;
+    city_id smallint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z
+                    WHERE z.name = upsert_city.time_zone) THEN
+        RAISE EXCEPTION 'unknown time zone "%" (use an IANA name, e.g. Europe/Stockholm)',
+            time_zone USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(municipality_codes) m
+                WHERE m NOT IN (SELECT mu.code FROM ref.municipalities mu)) THEN
+        RAISE EXCEPTION 'unknown municipality code among % (load the municipalities first)',
+            municipality_codes USING ERRCODE = '22023';
+    END IF;
+    IF cardinality(boundary_geojson) > 0 THEN
+        SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(
+                   ST_Union(ref.multipolygon_from_geojson(g))), 3))
+          INTO shape FROM unnest(boundary_geojson) AS g;
+    END IF;
+    INSERT INTO ref.cities AS c (code, name, time_zone, boundary, municipality_codes,
+                                 view_lat, view_lon, view_zoom)
+    VALUES (upsert_city.code, upsert_city.name, upsert_city.time_zone, shape,
+            coalesce(upsert_city.municipality_codes, '{}'), upsert_city.view_lat,
+            upsert_city.view_lon, upsert_city.view_zoom)
+    ON CONFLICT ON CONSTRAINT cities_code_key DO UPDATE
+        SET name = EXCLUDED.name, time_zone = EXCLUDED.time_zone, boundary = EXCLUDED.boundary,
+            municipality_codes = EXCLUDED.municipality_codes, view_lat = EXCLUDED.view_lat,
+            view_lon = EXCLUDED.view_lon, view_zoom = EXCLUDED.view_zoom, updated_at = now()
+    RETURNING c.id INTO city_id;
+    RETURN city_id;
+END
+$$;
+
+-- Insert or replace one district by normalized name (GeoJSON lon/lat, SRID 4326); its city
+-- is the one given, else the city whose boundary holds its point on surface; its
+-- municipality one of its city's municipalities, else the one it overlaps most (NULL without
+-- municipalities). Its id. VOLATILE.
 CREATE OR REPLACE FUNCTION ref.upsert_district(
-    name text, municipality_code text, geojson text, source text
+    name text, geojson text, source text, city_id smallint
 ) RETURNS integer
 LANGUAGE sql VOLATILE AS $$
-    INSERT INTO ref.districts AS d (name, name_key, municipality_code, geom, area_km2, source)
+    INSERT INTO ref.districts AS d (name, name_key, municipality_code, geom, area_km2, source,
+                                    city_id)
     SELECT upsert_district.name, ref.normalize_name(upsert_district.name),
-           upsert_district.municipality_code, g.geom, ST_Area(g.geom::geography) / 1e6,
-           upsert_district.source
+           -- Municipality polygons (SCB's) are coarse: a district of a city with municipality
+           -- codes gets one of those (the one it overlaps most, else the first).
+           CASE WHEN cardinality(owner.municipality_codes) > 0
+                THEN coalesce((SELECT m.code FROM ref.municipalities m
+                                WHERE m.code = ANY (owner.municipality_codes)
+                                  AND m.geom && g.geom AND ST_Intersects(m.geom, g.geom)
+                                ORDER BY ST_Area(ST_Intersection(m.geom, g.geom)) DESC, m.code
+                                LIMIT 1),
+                               owner.municipality_codes[1])
+                ELSE (SELECT m.code FROM ref.municipalities m
+                       WHERE m.geom && g.geom AND ST_Intersects(m.geom, g.geom)
+                       ORDER BY ST_Area(ST_Intersection(m.geom, g.geom)) DESC, m.code
+                       LIMIT 1) END,
+           g.geom, ST_Area(g.geom::geography) / 1e6, upsert_district.source, owner.id
       FROM (SELECT ref.multipolygon_from_geojson(geojson) AS geom) g
+      LEFT JOIN LATERAL (
+          SELECT c.id, c.municipality_codes FROM ref.cities c
+           WHERE c.id = upsert_district.city_id
+              OR (upsert_district.city_id IS NULL AND c.boundary && g.geom
+                  AND ST_Intersects(c.boundary, ST_PointOnSurface(g.geom)))
+           ORDER BY c.id LIMIT 1
+      ) owner ON true
     ON CONFLICT (name_key) DO UPDATE
         SET name = EXCLUDED.name, municipality_code = EXCLUDED.municipality_code,
-            geom = EXCLUDED.geom, area_km2 = EXCLUDED.area_km2, source = EXCLUDED.source
+            geom = EXCLUDED.geom, area_km2 = EXCLUDED.area_km2, source = EXCLUDED.source,
+            city_id = EXCLUDED.city_id
     RETURNING d.id;
 $$;
 

@@ -192,7 +192,7 @@ COMMENT ON FUNCTION risk.report_clusters_geojson(double precision, integer, inte
     'Report clusters as GeoJSON: the nightly table, or computed now when any parameter is given.';
 
 -- Counts of reports that happened in [from, until): by moderation status, by category (with
--- labels), by Stockholm-local day; with photo, made during an alert, feeding risk. STABLE.
+-- labels), by local day (the report's city's time zone); with photo, made during an alert, feeding risk. STABLE.
 CREATE OR REPLACE FUNCTION raw.report_stats(t_from timestamptz, t_until timestamptz)
 RETURNS json
 LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp SET jit = off
@@ -217,7 +217,7 @@ BEGIN ATOMIC
             SELECT json_agg(json_build_object('day', d.day, 'count', d.n,
                                               'approved', d.approved, 'rejected', d.rejected)
                             ORDER BY d.day)
-            FROM (SELECT (occurred_at AT TIME ZONE 'Europe/Stockholm')::date AS day,
+            FROM (SELECT (occurred_at AT TIME ZONE ref.time_zone_at(geom))::date AS day,
                          count(*) AS n,
                          count(*) FILTER (WHERE moderation_status = 'approved') AS approved,
                          count(*) FILTER (WHERE moderation_status = 'rejected') AS rejected
@@ -228,7 +228,7 @@ BEGIN ATOMIC
                          JOIN chosen c ON c.id = f.report_id));
 END;
 COMMENT ON FUNCTION raw.report_stats(timestamptz, timestamptz) IS
-    'Report counts in a time window by status, category and Stockholm day, as JSON.';
+    'Report counts in a time window by status, category and local day (the time zone of the city where each report lies), as JSON.';
 
 -- Cross-source statistics of events that happened in [from, until): the share of
 -- non-rejected reports a police event corroborates, per source (events, events seen by

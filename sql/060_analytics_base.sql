@@ -21,7 +21,7 @@ SELECT d.id,
        d.geom::geometry(MultiPolygon, 4326) AS geom
   FROM ref.districts d;
 COMMENT ON VIEW analytics.districts IS
-    'Neighborhoods: the city districts (stadsdelar) of Stockholm, water removed; the units of the risk map.';
+    'Neighborhoods: each city''s districts (Stockholm: the stadsdelar, water removed); the units of the risk map.';
 COMMENT ON COLUMN analytics.districts.area_km2 IS 'Land area, square kilometres.';
 
 CREATE OR REPLACE VIEW analytics.incidents AS

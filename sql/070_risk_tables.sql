@@ -38,14 +38,16 @@ COMMENT ON TABLE risk.generations IS
 CREATE TABLE IF NOT EXISTS risk.cells (
     cell h3index PRIMARY KEY,
     resolution smallint NOT NULL,
-    district_id integer NOT NULL REFERENCES ref.districts (id) ON DELETE CASCADE,
+    district_id integer REFERENCES ref.districts (id) ON DELETE CASCADE,
     area_km2 double precision NOT NULL CHECK (area_km2 > 0),
-    geom geometry(Polygon, 4326) NOT NULL
+    geom geometry(Polygon, 4326) NOT NULL,
+    city_id smallint NOT NULL REFERENCES ref.cities (id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS cells_geom_idx ON risk.cells USING gist (geom);
 CREATE INDEX IF NOT EXISTS cells_district_id_idx ON risk.cells (district_id);
+CREATE INDEX IF NOT EXISTS cells_city_id_idx ON risk.cells (city_id);
 COMMENT ON TABLE risk.cells IS
-    'The study area: H3 cells (resolutions 7-9) whose area lies in a district; area_km2 counts the in-district part (base resolution: the full cell).';
+    'The study area of every city: H3 cells (resolutions 7-9) of its boundary and districts (or, without a boundary, of its located history plus a ring); area_km2 counts the in-area part (base resolution: the full cell). district_id NULL: in no district.';
 
 CREATE TABLE IF NOT EXISTS risk.place_cells (
     place_id integer NOT NULL REFERENCES ref.places (id) ON DELETE CASCADE,
@@ -69,7 +71,7 @@ COMMENT ON TABLE risk.cell_mass IS
 CREATE TABLE IF NOT EXISTS risk.cell_risk (
     cell h3index PRIMARY KEY,
     resolution smallint NOT NULL,
-    district_id integer NOT NULL,
+    district_id integer,
     area_km2 double precision NOT NULL,
     observed real NOT NULL,
     expected real NOT NULL,
@@ -82,12 +84,13 @@ CREATE TABLE IF NOT EXISTS risk.cell_risk (
     category_mass jsonb NOT NULL,
     trend real,
     expected_week real,
-    geom geometry(Polygon, 4326) NOT NULL
+    geom geometry(Polygon, 4326) NOT NULL,
+    city_id smallint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cell_risk_geom_idx ON risk.cell_risk USING gist (geom);
 CREATE INDEX IF NOT EXISTS cell_risk_resolution_idx ON risk.cell_risk (resolution);
 COMMENT ON TABLE risk.cell_risk IS
-    'Risk per H3 cell and resolution. risk_score = RR_lo / (1 + RR_lo), RR_lo the lower 5% bound of the relative risk against the city rate; 0.6 means at least 1.5x the city rate, with confidence.';
+    'Risk per H3 cell and resolution. risk_score = RR_lo / (1 + RR_lo), RR_lo the lower 5% bound of the relative risk against the rate of the cell''s city (risk.city_rates); 0.6 means at least 1.5x the city rate, with confidence.';
 COMMENT ON COLUMN risk.cell_risk.evidence IS
     'point: most of the mass comes from exactly located incidents or named places; inferred: mostly spread from district-level locations; none: no incidents.';
 COMMENT ON COLUMN risk.cell_risk.expected_week IS 'Model-predicted incidents next week (statsmodels GLM), when a model has run.';
@@ -121,13 +124,26 @@ CREATE TABLE IF NOT EXISTS risk.district_risk (
 COMMENT ON TABLE risk.district_risk IS
     'Risk per district, same meaning as risk.cell_risk; incident_counts by category over the window.';
 
+CREATE TABLE IF NOT EXISTS risk.city_rates (
+    city_id smallint PRIMARY KEY REFERENCES ref.cities (id) ON DELETE CASCADE,
+    rate_per_km2 double precision NOT NULL CHECK (rate_per_km2 > 0),
+    mass double precision NOT NULL,
+    area_km2 double precision NOT NULL,
+    located_incidents integer NOT NULL,
+    located_share real
+);
+COMMENT ON TABLE risk.city_rates IS
+    'Per city and refresh: located incident mass per km2 over its study area (the rate every expected count of its cells and districts uses), and the located share (located / (located + municipality-only events of its municipalities)).';
+
 CREATE TABLE IF NOT EXISTS risk.hour_of_week_profile (
-    hour_of_week smallint PRIMARY KEY CHECK (hour_of_week BETWEEN 0 AND 167),
+    city_id smallint NOT NULL REFERENCES ref.cities (id) ON DELETE CASCADE,
+    hour_of_week smallint NOT NULL CHECK (hour_of_week BETWEEN 0 AND 167),
     factor real NOT NULL CHECK (factor >= 0),
-    source text NOT NULL CHECK (source IN ('model', 'empirical'))
+    source text NOT NULL CHECK (source IN ('model', 'empirical')),
+    PRIMARY KEY (city_id, hour_of_week)
 );
 COMMENT ON TABLE risk.hour_of_week_profile IS
-    'Relative incident rate by hour of the week (0 = Monday 00:00 Europe/Stockholm), mean 1.';
+    'Relative incident rate by hour of the week per city (0 = Monday 00:00 in the city''s time zone), mean 1.';
 
 CREATE TABLE IF NOT EXISTS risk.model_runs (
     version text PRIMARY KEY,

@@ -50,11 +50,12 @@ CREATE OR REPLACE FUNCTION risk.incident_time(
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN coalesce(occurred_at, published_at, first_seen_at);
 
--- Hour of the week in Stockholm local time, 0 = Monday 00:00-00:59. STABLE (time zone data).
-CREATE OR REPLACE FUNCTION risk.hour_of_week(t timestamptz) RETURNS smallint
+-- Hour of the week in the given time zone (a city's), 0 = Monday 00:00-00:59. STABLE (time
+-- zone data).
+CREATE OR REPLACE FUNCTION risk.hour_of_week(t timestamptz, time_zone text) RETURNS smallint
 LANGUAGE sql STABLE PARALLEL SAFE STRICT
-RETURN ((extract(isodow FROM t AT TIME ZONE 'Europe/Stockholm')::int - 1) * 24
-        + extract(hour FROM t AT TIME ZONE 'Europe/Stockholm')::int)::smallint;
+RETURN ((extract(isodow FROM t AT TIME ZONE time_zone)::int - 1) * 24
+        + extract(hour FROM t AT TIME ZONE time_zone)::int)::smallint;
 
 -- Empirical-Bayes posterior of a relative risk: Gamma prior with mean prior_rr and the given
 -- strength, Poisson observed/expected. Returns (rr, rr_lower, rr_upper) at quantile q and

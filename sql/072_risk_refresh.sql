@@ -3,28 +3,43 @@
 -- replaced with DELETE + INSERT, no TABLE lock), ANALYZE each, record a new generation.
 -- Entry point: SELECT risk.refresh_all([as_of]). Idempotent definitions.
 
--- Base-resolution cells of every district (centroid containment; a district too small to
--- hold a centroid gets the cell of its point on surface), and their parents at the two
--- coarser resolutions with the in-district area. VOLATILE (writes).
+-- The study area of every city at the base resolution: the cells of its boundary and of its
+-- districts (centroid containment; a district too small to hold a centroid gets the cell of
+-- its point on surface); a city without a boundary gets the cells where its sources located
+-- incidents that count for risk, plus one ring around them. A cell claimed by two cities
+-- goes to the older one (lower id). Then the parents at the two coarser resolutions with the
+-- in-area area. VOLATILE (writes).
 CREATE OR REPLACE FUNCTION risk.rebuild_cells(base_res integer) RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
 BEGIN
     DELETE FROM risk.cells;
-    INSERT INTO risk.cells (cell, resolution, district_id, area_km2, geom)
-    SELECT DISTINCT ON (cell) cell, base_res, district_id, h3_cell_area(cell, 'km^2'),
-           risk.cell_polygon(cell)
+    INSERT INTO risk.cells (cell, resolution, city_id, district_id, area_km2, geom)
+    SELECT DISTINCT ON (cell) cell, base_res, city_id, district_id,
+           h3_cell_area(cell, 'km^2'), risk.cell_polygon(cell)
     FROM (
-        SELECT h3_polygon_to_cells(d.geom, base_res) AS cell, d.id AS district_id
-        FROM ref.districts d
+        SELECT h3_polygon_to_cells(d.geom, base_res) AS cell, d.city_id, d.id AS district_id
+        FROM ref.districts d WHERE d.city_id IS NOT NULL
         UNION ALL
-        SELECT h3_lat_lng_to_cell(ST_PointOnSurface(d.geom), base_res), d.id
-        FROM ref.districts d
+        SELECT h3_lat_lng_to_cell(ST_PointOnSurface(d.geom), base_res), d.city_id, d.id
+        FROM ref.districts d WHERE d.city_id IS NOT NULL
+        UNION ALL
+        SELECT h3_polygon_to_cells(c.boundary, base_res), c.id, NULL
+        FROM ref.cities c WHERE c.boundary IS NOT NULL
+        UNION ALL
+        SELECT h3_grid_disk(history.cell, 1), history.city_id, NULL
+        FROM (SELECT DISTINCT h3_cell_to_parent(i.h3_cell, base_res) AS cell, c.id AS city_id
+              FROM ref.cities c
+              JOIN ref.data_sources s ON s.city_id = c.id
+              JOIN raw.incidents i ON i.source_id = s.id
+              JOIN ref.incident_categories k ON k.code = i.category AND k.counts_for_risk
+              WHERE c.boundary IS NULL AND i.location_support = 'point'
+                AND i.h3_cell IS NOT NULL) AS history
     ) AS candidates
-    ORDER BY cell, district_id;
-    -- Parents: area is the sum of the in-district children; district is the majority one.
+    ORDER BY cell, city_id, district_id NULLS LAST;
+    -- Parents: area is the sum of the in-area children; city and district are the majority.
     FOR parent_res IN REVERSE base_res - 1 .. base_res - 2 LOOP
-        INSERT INTO risk.cells (cell, resolution, district_id, area_km2, geom)
-        SELECT parent, parent_res,
+        INSERT INTO risk.cells (cell, resolution, city_id, district_id, area_km2, geom)
+        SELECT parent, parent_res, mode() WITHIN GROUP (ORDER BY c.city_id),
                mode() WITHIN GROUP (ORDER BY c.district_id), sum(c.area_km2),
                risk.cell_polygon(parent)
         FROM risk.cells c, h3_cell_to_parent(c.cell, parent_res) AS parent
@@ -99,7 +114,8 @@ BEGIN ATOMIC
         SELECT place_id, array_agg(cell) AS cells FROM risk.place_cells GROUP BY place_id
     ),
     district_cells AS (
-        SELECT district_id, array_agg(cell) AS cells FROM base_cells GROUP BY district_id
+        SELECT district_id, array_agg(cell) AS cells FROM base_cells
+        WHERE district_id IS NOT NULL GROUP BY district_id
     ),
     reports AS (
         SELECT -r.report_id AS id, r.category, r.severity, r.occurred_at AS occurred,
@@ -141,7 +157,8 @@ END;
 -- pg_temp.incident_cells (id, category, cell, share, precise, weight, recent, previous),
 -- dropped at commit, which risk.rebuild_district_risk and risk.refresh_all read later in
 -- the same transaction (they refuse to run without it: risk.require_incident_cells). Returns the located
--- share of the city's incidents (located / (located + Stockholm-municipality-only)).
+-- share of all cities' incidents (located / (located + municipality-only events of the
+-- cities' municipalities, ref.cities.municipality_codes)).
 -- VOLATILE (writes).
 CREATE OR REPLACE FUNCTION risk.rebuild_cell_mass(as_of timestamptz) RETURNS real
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
@@ -186,7 +203,8 @@ BEGIN
     SELECT count(*) INTO unlocated
     FROM raw.incidents i JOIN ref.incident_categories k ON k.code = i.category
     WHERE k.counts_for_risk AND i.first_seen_at <= as_of
-      AND i.location_support = 'municipality' AND i.municipality_code = '0180'
+      AND i.location_support = 'municipality'
+      AND i.municipality_code IN (SELECT unnest(c.municipality_codes) FROM ref.cities c)
       AND risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at)
           BETWEEN as_of - make_interval(days => p.window_days) AND as_of;
     RETURN CASE WHEN located + unlocated > 0
@@ -207,15 +225,52 @@ BEGIN
 END;
 $$;
 
--- Located incident mass per km2 over the study area (the "city rate" every expected count
--- uses); a tiny floor keeps an empty city from dividing by zero. STABLE.
-CREATE OR REPLACE FUNCTION risk.city_rate() RETURNS double precision
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT greatest(coalesce(sum(m.mass) / sum(c.area_km2), 0), 1e-9)
+-- Per city: located incident mass per km2 over its study area (the "city rate" every
+-- expected count of its cells and districts uses; a tiny floor keeps an empty city from
+-- dividing by zero), and its located share (located / (located + municipality-only events
+-- of its municipalities) in the window). Reads the pg_temp.incident_cells hand-off of
+-- risk.rebuild_cell_mass (checked first). VOLATILE (writes).
+CREATE OR REPLACE FUNCTION risk.rebuild_city_rates(as_of timestamptz) RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
+DECLARE
+    p risk.parameters;
+BEGIN
+    PERFORM risk.require_incident_cells();
+    SELECT * INTO p FROM risk.parameters;
+    DELETE FROM risk.city_rates;
+    INSERT INTO risk.city_rates (city_id, rate_per_km2, mass, area_km2, located_incidents,
+                                 located_share)
+    SELECT a.city_id, greatest(coalesce(a.mass / a.area_km2, 0), 1e-9), a.mass, a.area_km2,
+           coalesce(l.located, 0),
+           CASE WHEN coalesce(l.located, 0) + coalesce(u.unlocated, 0) > 0
+                THEN coalesce(l.located, 0)::real
+                     / (coalesce(l.located, 0) + coalesce(u.unlocated, 0)) END
     -- ON, not USING: pg_dump writes USING unqualified, and a restore (empty search_path)
     -- then cannot find h3index's = operator; an explicit = is dumped schema-qualified.
-    FROM risk.cell_mass m JOIN risk.cells c ON c.cell = m.cell;
+    FROM (SELECT c.city_id, coalesce(sum(m.mass), 0) AS mass, sum(c.area_km2) AS area_km2
+          FROM risk.cell_mass m JOIN risk.cells c ON c.cell = m.cell
+          GROUP BY c.city_id) a
+    LEFT JOIN (SELECT c.city_id, count(DISTINCT ic.id) AS located
+               FROM incident_cells ic JOIN risk.cells c ON c.cell = ic.cell
+               GROUP BY c.city_id) l ON l.city_id = a.city_id
+    LEFT JOIN (SELECT c.id AS city_id, count(*) AS unlocated
+               FROM ref.cities c
+               JOIN raw.incidents i ON i.municipality_code = ANY (c.municipality_codes)
+               JOIN ref.incident_categories k ON k.code = i.category AND k.counts_for_risk
+               WHERE i.location_support = 'municipality' AND i.first_seen_at <= as_of
+                 AND risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at)
+                     BETWEEN as_of - make_interval(days => p.window_days) AND as_of
+               GROUP BY c.id) u ON u.city_id = a.city_id;
+    RETURN (SELECT count(*) FROM risk.city_rates);
+END;
+$$;
+
+-- The city rate of one city from the last refresh (1e-9 when it has none yet). STABLE.
+CREATE OR REPLACE FUNCTION risk.city_rate(city smallint) RETURNS double precision
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT coalesce((SELECT r.rate_per_km2 FROM risk.city_rates r WHERE r.city_id = city),
+                    1e-9);
 END;
 
 -- Evidence level of a cell or district: none without mass; point when at least half of the
@@ -271,11 +326,8 @@ CREATE OR REPLACE FUNCTION risk.rebuild_cell_risk(model text) RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     p risk.parameters;
-    rate double precision;
-    model_rate double precision;
 BEGIN
     SELECT * INTO p FROM risk.parameters;
-    rate := risk.city_rate();
 
     -- Each base cell counted into itself and its parents (a hash join, not a scan per cell).
     DROP TABLE IF EXISTS cell_observed;
@@ -295,18 +347,23 @@ BEGIN
         LEFT JOIN base_predicted bp ON bp.cell = m.cell
         CROSS JOIN generate_series(p.base_resolution - 2, p.base_resolution) AS r
     )
-    SELECT c.cell, c.resolution, c.district_id, c.area_km2, c.geom,
+    SELECT c.cell, c.resolution, c.city_id, c.district_id, c.area_km2, c.geom,
            coalesce(sum(t.mass), 0) AS observed, coalesce(sum(t.mass_precise), 0) AS precise,
-           c.area_km2 * rate AS expected, sum(t.recent_mass) AS recent,
+           c.area_km2 * risk.city_rate(c.city_id) AS expected, sum(t.recent_mass) AS recent,
            sum(t.previous_mass) AS previous, sum(t.expected_week) AS expected_week
     FROM risk.cells c
     LEFT JOIN base_to_target t ON t.target = c.cell
     GROUP BY c.cell;
     CREATE INDEX ON cell_observed (cell);
     ANALYZE cell_observed;
-    -- The model's weekly count per km2 over the base cells it predicts (NULL without a model).
-    SELECT sum(expected_week) / nullif(sum(area_km2), 0) INTO model_rate
-    FROM cell_observed WHERE resolution = p.base_resolution AND expected_week > 0;
+    -- Per city, the model's weekly count per km2 over the base cells it predicts (no row
+    -- without a model) and the typical (mean) cell area of each level: a second city changes
+    -- neither for the first.
+    DROP TABLE IF EXISTS city_model_rate;
+    CREATE TEMP TABLE city_model_rate ON COMMIT DROP AS
+    SELECT city_id, sum(expected_week) / nullif(sum(area_km2), 0) AS rate
+    FROM cell_observed WHERE resolution = p.base_resolution AND expected_week > 0
+    GROUP BY city_id;
 
     DROP TABLE IF EXISTS cell_categories;
     CREATE TEMP TABLE cell_categories ON COMMIT DROP AS
@@ -328,14 +385,14 @@ BEGIN
            AS rr
     FROM cell_observed o
     CROSS JOIN LATERAL h3_grid_disk_distances(o.cell, cardinality(p.ring_weights)) AS x
-    LEFT JOIN cell_observed n ON n.cell = x.index AND x.distance > 0
+    LEFT JOIN cell_observed n ON n.cell = x.index AND x.distance > 0 AND n.city_id = o.city_id
     GROUP BY o.cell;
 
     DELETE FROM risk.cell_risk;
-    INSERT INTO risk.cell_risk (cell, resolution, district_id, area_km2, observed, expected,
-        prior_rr, relative_risk, rr_lower, rr_upper, risk_score, evidence, category_mass,
-        trend, expected_week, geom)
-    SELECT o.cell, o.resolution, o.district_id, o.area_km2, o.observed, o.expected,
+    INSERT INTO risk.cell_risk (cell, resolution, city_id, district_id, area_km2, observed,
+        expected, prior_rr, relative_risk, rr_lower, rr_upper, risk_score, evidence,
+        category_mass, trend, expected_week, geom)
+    SELECT o.cell, o.resolution, o.city_id, o.district_id, o.area_km2, o.observed, o.expected,
            prior.rr, post.rr, post.rr_lower, post.rr_upper, risk.score_of(post.rr_lower),
            risk.evidence_of(o.observed, o.precise),
            coalesce(cat.category_mass, '{}'),
@@ -343,10 +400,12 @@ BEGIN
            o.expected_week, o.geom
     FROM cell_observed o
     JOIN cell_prior prior ON prior.cell = o.cell
-    JOIN (SELECT resolution, avg(area_km2) AS area FROM cell_observed GROUP BY resolution)
-         typical ON typical.resolution = o.resolution
+    JOIN (SELECT city_id, resolution, avg(area_km2) AS area FROM cell_observed
+          GROUP BY city_id, resolution) typical
+         ON typical.resolution = o.resolution AND typical.city_id = o.city_id
+    LEFT JOIN city_model_rate model_rate ON model_rate.city_id = o.city_id
     CROSS JOIN LATERAL risk.model_evidence(o.observed, o.expected, prior.rr, o.expected_week,
-                                           o.area_km2, model_rate, typical.area,
+                                           o.area_km2, model_rate.rate, typical.area,
                                            risk.evidence_weeks(p)) ev
     CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
                                          ev.evidence_prior, p.prior_strength,
@@ -356,22 +415,18 @@ BEGIN
 END;
 $$;
 
--- Risk per district: the model's relative risk (as for cells, risk.model_evidence) or else
--- the located mass, against the city rate, prior centred on the city rate.
+-- Risk per district: the model's relative risk (as for cells, risk.model_evidence, with its
+-- city's model rate and typical district) or else the located mass, against its city's rate,
+-- prior centred on that rate.
 -- VOLATILE (writes). Reads the pg_temp.incident_cells hand-off of risk.rebuild_cell_mass
 -- (checked first).
 CREATE OR REPLACE FUNCTION risk.rebuild_district_risk() RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     p risk.parameters;
-    rate double precision;
-    model_rate double precision;
 BEGIN
     PERFORM risk.require_incident_cells();
     SELECT * INTO p FROM risk.parameters;
-    rate := risk.city_rate();
-    SELECT sum(r.expected_week) / nullif(sum(r.area_km2), 0) INTO model_rate
-    FROM risk.cell_risk r WHERE r.resolution = p.base_resolution AND r.expected_week > 0;
 
     DELETE FROM risk.district_risk;
     INSERT INTO risk.district_risk (district_id, observed, expected, relative_risk, rr_lower,
@@ -396,10 +451,15 @@ BEGIN
         WHERE c.resolution = p.base_resolution
         GROUP BY c.district_id
     ) o ON o.district_id = d.id
-    CROSS JOIN LATERAL (SELECT d.area_km2 * rate AS expected) e
-    CROSS JOIN (SELECT avg(area_km2) AS area FROM ref.districts) typical
+    CROSS JOIN LATERAL (SELECT d.area_km2 * risk.city_rate(d.city_id) AS expected) e
+    JOIN (SELECT city_id, avg(area_km2) AS area FROM ref.districts GROUP BY city_id) typical
+         ON typical.city_id = d.city_id
+    LEFT JOIN (SELECT city_id, sum(expected_week) / nullif(sum(area_km2), 0) AS rate
+               FROM risk.cell_risk
+               WHERE resolution = p.base_resolution AND expected_week > 0
+               GROUP BY city_id) model_rate ON model_rate.city_id = d.city_id
     CROSS JOIN LATERAL risk.model_evidence(o.observed, e.expected, 1.0, o.expected_week,
-                                           o.cell_area, model_rate, typical.area,
+                                           o.cell_area, model_rate.rate, typical.area,
                                            risk.evidence_weeks(p)) ev
     CROSS JOIN LATERAL risk.posterior_rr(ev.evidence_observed, ev.evidence_expected,
                                          ev.evidence_prior, p.prior_strength,
@@ -415,34 +475,61 @@ BEGIN
 END;
 $$;
 
--- Empirical hour-of-week profile (mean 1, lightly smoothed with the neighbouring hours),
--- written only when no model-fitted profile exists. VOLATILE (writes).
+-- The city an incident belongs to: its source's city, else the city of the study-area cell
+-- holding it, else its district's city; NULL when none. STABLE.
+CREATE OR REPLACE FUNCTION risk.incident_city(
+    source_id smallint, h3_cell h3index, district_id integer
+) RETURNS smallint
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = public, pg_temp
+BEGIN ATOMIC
+    SELECT coalesce(
+        (SELECT s.city_id FROM ref.data_sources s WHERE s.id = incident_city.source_id),
+        (SELECT c.city_id FROM risk.cells c, risk.parameters p
+          WHERE c.cell = public.h3_cell_to_parent(incident_city.h3_cell, p.base_resolution)),
+        (SELECT d.city_id FROM ref.districts d WHERE d.id = incident_city.district_id));
+END;
+
+-- Empirical hour-of-week profile per city (mean 1, lightly smoothed with the neighbouring
+-- hours, in the city's time zone), written for the cities without a model-fitted profile.
+-- VOLATILE (writes).
 CREATE OR REPLACE FUNCTION risk.rebuild_empirical_hour_profile(as_of timestamptz)
 RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM risk.hour_of_week_profile WHERE source = 'model') THEN
-        RETURN 0;
-    END IF;
-    DELETE FROM risk.hour_of_week_profile;
-    INSERT INTO risk.hour_of_week_profile (hour_of_week, factor, source)
-    SELECT h, (s.smoothed / greatest(avg(s.smoothed) OVER (), 1e-9))::real, 'empirical'
+    DELETE FROM risk.hour_of_week_profile f
+     WHERE f.source = 'empirical' OR f.city_id NOT IN (SELECT id FROM ref.cities);
+    CREATE TEMP TABLE empirical_cities ON COMMIT DROP AS
+    SELECT c.id, c.time_zone FROM ref.cities c
+    WHERE NOT EXISTS (SELECT 1 FROM risk.hour_of_week_profile f WHERE f.city_id = c.id);
+    INSERT INTO risk.hour_of_week_profile (city_id, hour_of_week, factor, source)
+    SELECT s.city_id, s.h,
+           (s.smoothed / greatest(avg(s.smoothed) OVER (PARTITION BY s.city_id), 1e-9))::real,
+           'empirical'
     FROM (
-        SELECT h.h, (coalesce(c.prev, 0) + 2 * coalesce(c.n, 0) + coalesce(c.next, 0) + 1)
+        SELECT ec.id AS city_id, h.h,
+               (coalesce(c.prev, 0) + 2 * coalesce(c.n, 0) + coalesce(c.next, 0) + 1)
                AS smoothed
-        FROM generate_series(0, 167) AS h(h)
+        FROM empirical_cities ec
+        CROSS JOIN generate_series(0, 167) AS h(h)
         LEFT JOIN (
-            SELECT how, n, lag(n) OVER w AS prev, lead(n) OVER w AS next
-            FROM (SELECT g.how, count(i.id) AS n
-                  FROM generate_series(0, 167) AS g(how)
-                  LEFT JOIN raw.incidents i
-                    ON risk.hour_of_week(i.occurred_at) = g.how
-                   AND i.occurred_at > as_of - interval '2 years' AND i.occurred_at <= as_of
-                  GROUP BY g.how) counts
-            WINDOW w AS (ORDER BY how)
-        ) c ON c.how = h.h
+            SELECT city_id, how, n, lag(n) OVER w AS prev, lead(n) OVER w AS next
+            FROM (SELECT ec.id AS city_id, g.how, count(i.id) AS n
+                  FROM empirical_cities ec
+                  CROSS JOIN generate_series(0, 167) AS g(how)
+                  LEFT JOIN (
+                      SELECT i.id, i.occurred_at,
+                             risk.incident_city(i.source_id, i.h3_cell, i.district_id) AS city_id
+                      FROM raw.incidents i
+                      WHERE i.occurred_at > as_of - interval '2 years'
+                        AND i.occurred_at <= as_of
+                  ) i ON i.city_id = ec.id
+                     AND risk.hour_of_week(i.occurred_at, ec.time_zone) = g.how
+                  GROUP BY ec.id, g.how) counts
+            WINDOW w AS (PARTITION BY city_id ORDER BY how)
+        ) c ON c.city_id = ec.id AND c.how = h.h
     ) s;
-    RETURN 168;
+    DROP TABLE empirical_cities;
+    RETURN (SELECT count(*) FROM risk.hour_of_week_profile);
 END;
 $$;
 
@@ -512,6 +599,7 @@ BEGIN
     ANALYZE risk.cells;
     located := risk.rebuild_cell_mass(as_of);
     ANALYZE risk.cell_mass;
+    PERFORM risk.rebuild_city_rates(as_of);
     PERFORM risk.rebuild_cell_risk(model);
     ANALYZE risk.cell_risk;
     PERFORM risk.rebuild_district_risk();

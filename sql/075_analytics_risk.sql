@@ -5,20 +5,30 @@ CREATE OR REPLACE VIEW analytics.cell_risk AS
 SELECT r.cell::bigint AS id, r.cell::text AS h3_cell, r.resolution, r.district_id,
        d.name AS district, r.area_km2, r.observed, r.expected, r.relative_risk, r.rr_lower,
        r.rr_upper, r.risk_score, r.evidence, r.trend, r.expected_week, r.category_mass,
-       r.geom::geometry(Polygon, 4326) AS geom
+       r.geom::geometry(Polygon, 4326) AS geom, k.code AS city
 FROM risk.cell_risk r
-LEFT JOIN ref.districts d ON d.id = r.district_id;
+LEFT JOIN ref.districts d ON d.id = r.district_id
+LEFT JOIN ref.cities k ON k.id = r.city_id;
 COMMENT ON VIEW analytics.cell_risk IS
     'Risk per H3 cell (resolutions 7-9; filter on resolution). risk_score = RR_lo/(1+RR_lo): 0.6 means at least 1.5x the city rate with confidence. evidence: point (exact locations) or inferred (spread from district-level locations).';
 
 CREATE OR REPLACE VIEW analytics.district_risk AS
 SELECT d.id, d.name, r.observed, r.expected, r.relative_risk, r.rr_lower, r.rr_upper,
        r.risk_score, r.evidence, r.incidents, r.incident_counts, r.trend, r.expected_week,
-       d.area_km2, d.geom::geometry(MultiPolygon, 4326) AS geom
+       d.area_km2, d.geom::geometry(MultiPolygon, 4326) AS geom, k.code AS city
 FROM ref.districts d
-JOIN risk.district_risk r ON r.district_id = d.id;
+JOIN risk.district_risk r ON r.district_id = d.id
+LEFT JOIN ref.cities k ON k.id = d.city_id;
 COMMENT ON VIEW analytics.district_risk IS
-    'Risk per Stockholm district (stadsdel), same meaning as analytics.cell_risk; incident counts by category over the window.';
+    'Risk per district (of its city, against its city''s rate), same meaning as analytics.cell_risk; incident counts by category over the window.';
+
+CREATE OR REPLACE VIEW analytics.cities AS
+SELECT c.id, c.code, c.name, c.time_zone, r.rate_per_km2, r.area_km2, r.located_incidents,
+       r.located_share, c.boundary::geometry(MultiPolygon, 4326) AS geom
+FROM ref.cities c
+LEFT JOIN risk.city_rates r ON r.city_id = c.id;
+COMMENT ON VIEW analytics.cities IS
+    'The cities: time zone, the city rate of the last refresh (located incident mass per km2 over the study area, which every expected count of the city uses), study-area km2, located incidents and share, boundary (NULL: the study area is the located cells plus a ring).';
 
 CREATE OR REPLACE VIEW analytics.model_metrics AS
 SELECT b.id, b.model_version, m.trained_at, m.family, b.level, b.method, b.metric,

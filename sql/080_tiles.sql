@@ -118,7 +118,7 @@ COMMENT ON FUNCTION tiles.tile_districts(integer, integer, integer) IS
 -- resolution; id = cell::bigint.
 -- From zoom 16, the points: what may be shown of the incidents of the window (first seen by
 -- the generation's as_of, occurred within risk.parameters.window_days): category, ISO week and
--- month (Europe/Stockholm), precision and radius. Exact points for point support; a named
+-- month (in the time zone of the city at the tile's centre), precision and radius. Exact points for point support; a named
 -- place's point, marked precision "place" with its radius, for place support; district,
 -- municipality and county support are never drawn as points. No text.
 -- A dense zoom-16 tile (more than 2,000 located incidents of any time in its envelope:
@@ -188,11 +188,13 @@ BEGIN
         LEFT JOIN ref.places pl ON pl.id = i.place_id AND i.location_support = 'place'
         CROSS JOIN (SELECT g.as_of FROM risk.generations g ORDER BY g.id DESC LIMIT 1) gen
         CROSS JOIN risk.parameters p
+        CROSS JOIN (SELECT ref.time_zone_at(st_centroid(tiles.envelope_4326(z, x, y))) AS name)
+            AS tz
         CROSS JOIN LATERAL (
             SELECT risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at)
                    AS happened,
                    risk.incident_time(i.occurred_at, i.published_at, i.first_seen_at)
-                   AT TIME ZONE 'Europe/Stockholm' AS local_time
+                   AT TIME ZONE tz.name AS local_time
         ) w
         WHERE i.location_support IN ('point', 'place')
           AND i.point_geom && (SELECT tiles.envelope_4326(z, x, y))

@@ -121,7 +121,10 @@ BEGIN ATOMIC
     SELECT json_build_object(
         'cell', r.cell::text,
         'resolution', r.resolution,
-        'district', json_build_object('id', d.id, 'name', d.name),
+        'district', CASE WHEN d.id IS NOT NULL
+                         THEN json_build_object('id', d.id, 'name', d.name) END,
+        'city', json_build_object('code', city.code, 'name', city.name,
+                                  'time_zone', city.time_zone),
         'generation', gen.id,
         'as_of', gen.as_of,
         'risk_score', round(r.risk_score::numeric, 3),
@@ -152,10 +155,11 @@ BEGIN ATOMIC
             JOIN ref.incident_categories k ON k.code = top.key
             WHERE top.share > 0), '[]'::json))
     FROM risk.cell_risk r
-    JOIN ref.districts d ON d.id = r.district_id
+    JOIN ref.cities city ON city.id = r.city_id
+    LEFT JOIN ref.districts d ON d.id = r.district_id
     CROSS JOIN risk.current_generation() gen
-    CROSS JOIN (SELECT risk.hour_of_week(at) AS h) how
-    LEFT JOIN risk.hour_of_week_profile f ON f.hour_of_week = how.h
+    CROSS JOIN LATERAL (SELECT risk.hour_of_week(at, city.time_zone) AS h) how
+    LEFT JOIN risk.hour_of_week_profile f ON f.city_id = r.city_id AND f.hour_of_week = how.h
     WHERE r.cell = h3_lat_lng_to_cell(point(lon, lat),
                                       (SELECT max(m.resolution) FROM risk.cell_risk m));
 END;

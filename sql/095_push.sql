@@ -34,7 +34,7 @@ COMMENT ON COLUMN push.devices.token_lookup IS
 COMMENT ON COLUMN push.devices.token_sealed IS
     'The push token encrypted by the application (version byte, nonce, AES-GCM ciphertext bound to the device id).';
 COMMENT ON COLUMN push.devices.quiet_start IS
-    'Start of the quiet hours, local time (Europe/Stockholm); the window may wrap past midnight.';
+    'Start of the quiet hours, local time (of the followed district''s city); the window may wrap past midnight.';
 COMMENT ON COLUMN push.devices.daily_cap IS
     'Most visible messages in 24 hours the device asked for; the server''s cap applies when lower.';
 
@@ -149,7 +149,8 @@ COMMENT ON FUNCTION push.notifiable_incidents(timestamptz, timestamptz, double p
 
 -- Queue at most one message per device and incident, for the incidents first seen in the
 -- max_age_s before at_time (NULL: now) and after the device registered, in the districts
--- the device follows, at the threat levels it chose. A device in its quiet hours at at_time,
+-- the device follows, at the threat levels it chose. A device in its quiet hours at at_time
+-- (local times of the district's city; time_zone for a district without a city),
 -- or over its cap of visible messages in the 24 hours before, gets the row 'suppressed'
 -- (quiet_hours, daily_cap), never sent later. Under the cap higher threat levels and earlier
 -- events go first. One run at a time (transaction advisory lock). Returns rows queued and
@@ -165,13 +166,17 @@ BEGIN
     RETURN QUERY
     WITH candidates AS (
         SELECT d.id AS device_id, n.incident_id, n.district_id, n.threat_level, n.first_seen_at,
-               push.in_quiet_hours(d.quiet_start, d.quiet_end, at_time, time_zone) AS quiet,
+               push.in_quiet_hours(d.quiet_start, d.quiet_end, at_time,
+                                   coalesce(c.time_zone,
+                                            enqueue_incident_messages.time_zone)) AS quiet,
                least(coalesce(d.daily_cap, server_cap), server_cap) AS cap
           FROM push.notifiable_incidents(at_time - make_interval(secs => max_age_s),
                                          at_time,
                                          critical_min, high_min, info_min) n
           JOIN push.device_districts dd ON dd.district_id = n.district_id
           JOIN push.devices d ON d.id = dd.device_id
+          LEFT JOIN ref.districts dt ON dt.id = n.district_id
+          LEFT JOIN ref.cities c ON c.id = dt.city_id
          WHERE n.threat_level = ANY (d.threat_levels)
            AND n.first_seen_at >= d.created_at
            AND NOT EXISTS (

@@ -11,7 +11,9 @@
 REVOKE ALL ON FUNCTION raw.create_incident_staging() FROM PUBLIC;
 REVOKE ALL ON FUNCTION raw.merge_incident_staging(smallint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ref.upsert_municipality(text, text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION ref.upsert_district(text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ref.upsert_district(text, text, text, smallint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ref.upsert_city(text, text, text, text[], text[], double precision,
+    double precision, real) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ref.sync_boundary_places(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ref.upsert_curated_place(
     text, text, double precision, double precision, real, text[], text[]) FROM PUBLIC;

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.skipif(
 # Layer -> (geometry type as GDAL names it, features in the seeded small_city).
 BASE_LAYERS = {
     "analytics.municipalities": ("Multi Polygon", 1),
+    "analytics.cities": ("Multi Polygon", 1),
     "analytics.districts": ("Multi Polygon", 2),
     # Seven incidents: the notice and the county-only one are left out.
     "analytics.incidents": ("Multi Polygon", 5),

@@ -16,8 +16,9 @@ from pipeline.ingest.boundaries import (
     display_name,
     load_boundaries,
 )
+from pipeline.ingest.cities import add_city
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase
-from tests.support.ingest_support import http_server, rows, scalar
+from tests.support.ingest_support import http_server, rows, scalar, stockholm_city
 
 BOW_TIE = {
     "type": "Polygon",
@@ -33,6 +34,7 @@ def loaded_db(
     load_boundaries(
         db.owner_url, settings.data_dir / DISTRICTS_FILE, settings.data_dir / MUNICIPALITIES_FILE
     )
+    add_city(db.owner_url, stockholm_city(settings.data_dir))
     yield db
     db_factory.drop(db.name)
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import ingest, load
+from cli import city, ingest, load
 from config.settings import get_settings
+from pipeline.ingest.boundaries import DISTRICTS_FILE
 from tests.support.dbtools import ScratchDatabase
 from tests.support.ingest_support import polisen_event, scalar
 
@@ -30,6 +31,16 @@ def test_load_then_ingest_a_file_with_a_report(cli_db: ScratchDatabase, tmp_path
     loaded = runner.invoke(load.app, ["boundaries"])
     assert loaded.exit_code == 0, loaded.output
     assert "municipalities 290, districts 117" in loaded.output
+    districts = get_settings().data_dir / DISTRICTS_FILE
+    stockholm = runner.invoke(
+        city.app,
+        [
+            *("add", "Stockholm", "--tz", "Europe/Stockholm", "--boundary", str(districts)),
+            *("--districts", str(districts), "--municipality", "0180", "--source", "polisen"),
+        ],
+    )
+    assert stockholm.exit_code == 0, stockholm.output
+    assert "city stockholm (id 1): districts 117" in stockholm.output
     places = runner.invoke(load.app, ["gazetteer"])
     assert places.exit_code == 0 and "places" in places.output
 
@@ -39,7 +50,7 @@ def test_load_then_ingest_a_file_with_a_report(cli_db: ScratchDatabase, tmp_path
     assert result.exit_code == 0, result.output
     assert "inserted 1, updated 0, unchanged 0, rejected 1 (bad_title 1)" in result.stdout
     assert "rejected events.json event 2: bad_title" in result.output
-    assert "Stockholm-city events located to a district or finer: 100.0%" in result.stdout
+    assert "Stockholm (0180) events located to a district or finer: 100.0%" in result.stdout
 
 
 def test_garbage_input_exits_non_zero_with_the_reason(

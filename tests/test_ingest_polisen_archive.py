@@ -17,9 +17,10 @@ from config.settings import Settings
 from pipeline.ingest.polisen_files import read_events
 from pipeline.ingest.polisen_ingest import ingest_files
 from pipeline.ingest.report import (
+    city_municipalities,
     format_location_quality,
     location_quality,
-    stockholm_city_share_pct,
+    municipality_share_pct,
 )
 from pipeline.ingest.summary import IngestSummary
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase
@@ -66,12 +67,15 @@ def test_at_least_60_percent_of_stockholm_city_events_are_located_to_a_district_
 ) -> None:
     with psycopg.connect(archive.db.owner_url) as conn:
         report = location_quality(conn)
-    share = stockholm_city_share_pct(report)
+        cities = city_municipalities(conn)
+    share = municipality_share_pct(report, "0180")
     assert share is not None and share >= 60.0
     stockholm = next(r for r in report if r.municipality_code == "0180")
     assert stockholm.events == 3275
     assert sum(r.events for r in report) == 7656
-    assert "Stockholm-city events located to a district or finer" in format_location_quality(report)
+    assert cities == {"0180": "Stockholm"}
+    shown = format_location_quality(report, cities)
+    assert "Stockholm (0180) events located to a district or finer" in shown
 
 
 def test_no_incident_is_placed_at_the_api_gps_centroid(archive: LoadedArchive) -> None:

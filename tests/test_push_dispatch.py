@@ -122,6 +122,31 @@ def test_nothing_is_sent_during_quiet_hours_nor_after_them(
     assert [(r["status"], r["reason"]) for r in outbox(db)] == [("suppressed", "quiet_hours")]
 
 
+def test_quiet_hours_are_local_times_of_the_followed_districts_city(
+    db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
+) -> None:
+    fake, url = expo
+    districts = seed_districts(db)
+    with psycopg.connect(db.owner_url) as conn:
+        conn.execute("UPDATE ref.cities SET time_zone = 'America/Vancouver'")
+        # The local time by the database's time zone rules (Python's tzdata may be older:
+        # British Columbia's clock rules for 2026 differ between the two here).
+        row = conn.execute(
+            "SELECT (now() AT TIME ZONE 'America/Vancouver' - interval '1 hour')::time,"
+            " (now() AT TIME ZONE 'America/Vancouver' + interval '1 hour')::time"
+        ).fetchone()
+    assert row is not None
+    push = fast_push_settings(settings, url)  # its own zone stays Europe/Stockholm
+    quiet = (row[0].strftime("%H:%M"), row[1].strftime("%H:%M"))
+    register_directly(db, push, expo_token(), [districts["Västra"]], quiet=quiet)
+    police_event(db, "vancouver-night-event", districts["Västra"])
+
+    during = dispatch_pushes(db.owner_url, push)
+
+    assert (during.suppressed, during.sent) == (1, 0)
+    assert fake.accepted == []
+
+
 @pytest.mark.parametrize(
     ("start", "end", "local_time", "quiet"),
     [

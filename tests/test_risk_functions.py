@@ -88,8 +88,16 @@ def test_incident_weight_halves_after_one_half_life(sql: Sql) -> None:
         ("2026-06-05 20:10:00+00", 4 * 24 + 22),  # the same instant in UTC
     ],
 )
-def test_hour_of_week_is_in_stockholm_time(sql: Sql, timestamp: str, hour: int) -> None:
-    assert sql("SELECT risk.hour_of_week(%s::timestamptz)", timestamp) == hour
+def test_hour_of_week_is_in_the_citys_time_zone(sql: Sql, timestamp: str, hour: int) -> None:
+    assert sql("SELECT risk.hour_of_week(%s::timestamptz, 'Europe/Stockholm')", timestamp) == hour
+
+
+def test_the_same_instant_is_another_hour_of_week_in_another_city(sql: Sql) -> None:
+    # Friday 22:10 in Stockholm (summer) is Friday 13:10 in Vancouver.
+    instant = "2026-06-05 20:10:00+00"
+    assert sql("SELECT risk.hour_of_week(%s::timestamptz, 'America/Vancouver')", instant) == (
+        4 * 24 + 13
+    )
 
 
 def test_cell_polygon_is_the_h3_cell(sql: Sql) -> None:

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from config.settings import Settings
-from core.tiles.prerender import EXTENT_SQL, prerender_keys
+from core.tiles.prerender import EXTENT_SQL, extents_of, prerender_keys
 from pipeline.risk.refresh import refresh_risk
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
 from tests.support.live_server import free_port, live_server
@@ -49,9 +49,9 @@ def no_stores(monkeypatch: pytest.MonkeyPatch) -> None:
 def the_set(city: MapCity) -> set[tuple[str, int, int, int]]:
     """The keys the pre-render should cover, from the study area's extent."""
     with psycopg.connect(city.db.owner_url) as conn:
-        row = conn.execute(EXTENT_SQL).fetchone()
-    assert row is not None
-    return set(prerender_keys((row[0], row[1], row[2], row[3])))
+        extents = extents_of(conn.execute(EXTENT_SQL).fetchall())
+    assert extents
+    return set(prerender_keys(extents))
 
 
 def last_refresh_details(city: MapCity) -> dict[str, Any]:

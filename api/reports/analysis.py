@@ -60,7 +60,8 @@ async def report_stats(
     _key: AnalystKey, conn: Conn, t_from: WindowFrom = None, t_until: WindowUntil = None
 ) -> ReportStats:
     """Reports that happened in [from, until): totals by moderation status, category and
-    Stockholm day, with photo, during an alert, and how many feed risk."""
+    local day (the report's city's time zone), with photo, during an alert, and how many
+    feed risk."""
     start, end = _window(t_from, t_until)
     stats = await _json(conn, STATS_SQL, start, end)
     return ReportStats.model_validate({"from": start, "until": end, **stats})

@@ -179,7 +179,7 @@ class CategoryCount(BaseModel):
 
 
 class DayCount(BaseModel):
-    """Reports of one day (Europe/Stockholm date of occurrence)."""
+    """Reports of one day (local date of occurrence, in the time zone of the report's city)."""
 
     day: str
     count: int

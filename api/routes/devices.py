@@ -84,8 +84,8 @@ def _unique(values: list[object]) -> list[object]:
 
 
 class QuietHours(BaseModel):
-    """Local times (Europe/Stockholm) between which nothing visible is pushed; may wrap
-    past midnight (22:00-07:00). Silent refreshes still arrive."""
+    """Local times (of the followed districts' city) between which nothing visible is pushed;
+    may wrap past midnight (22:00-07:00). Silent refreshes still arrive."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -99,11 +99,11 @@ def legend(thresholds: Thresholds) -> Legend:
         ),
     ]  # fmt: skip
     explanation = Words(
-        sv="Varje sexhörning jämför polisens och användarnas rapporter där med hela Stockholms "
+        sv="Varje sexhörning jämför polisens och användarnas rapporter där med hela stadens "
         "genomsnitt, med den försiktiga nedre änden av skattningen. Zoomar du in blir "
         "sexhörningarna mindre: var och en har färre rapporter, skattningen blir osäkrare och "
         "färre når varningsnivån. En högre nivå beskriver rapporter, inte människor eller platser.",
-        en="Each hexagon compares the reports there (police and users) with Stockholm's "
+        en="Each hexagon compares the reports there (police and users) with the whole city's "
         "average, using the cautious lower end of the estimate. Zooming in shows smaller "
         "hexagons: each holds fewer reports, so the estimate is less certain and fewer reach "
         "the alert level. A higher rate describes reports, not people or places.",

@@ -21,7 +21,7 @@ from api.pooled_reads import fetch_one
 from api.tiles.cache import GenerationLRU, Rendered
 from config.map import MapSettings
 from core.tiles.layers import LAYERS, Layer
-from core.tiles.prerender import EXTENT_SQL, prerender_keys
+from core.tiles.prerender import EXTENT_SQL, extents_of, prerender_keys
 from core.tiles.store import CacheKey, DiskTiles, RedisTiles, pack, unpack
 
 log = logging.getLogger("halo.api.tiles")
@@ -166,10 +166,10 @@ class TileService:
         try:
             async with pool.connection() as conn:
                 cur = await conn.execute(EXTENT_SQL)
-                row = await cur.fetchone()
-            if row is None:
+                extents = extents_of(await cur.fetchall())
+            if not extents:
                 return
-            keys = prerender_keys((row[0], row[1], row[2], row[3]))
+            keys = prerender_keys(extents)
             for key in keys:
                 if self._warmed != generation:
                     return

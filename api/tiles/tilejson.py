@@ -47,8 +47,19 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def tilejson(layer: Layer, settings: MapSettings, base: str, generation: int) -> dict[str, Any]:
-    """The TileJSON 3.0.0 document of one layer; tile URLs carry the generation (?v=)."""
+# The lon/lat box of every city's study area (the risk cells); NULL before a refresh.
+CITIES_BOUNDS_SQL = (
+    "SELECT st_xmin(e), st_ymin(e), st_xmax(e), st_ymax(e)"
+    " FROM (SELECT st_extent(geom) AS e FROM risk.cell_risk) s WHERE e IS NOT NULL"
+)
+Bounds = tuple[float, float, float, float]
+
+
+def tilejson(
+    layer: Layer, settings: MapSettings, base: str, generation: int, bounds: Bounds | None = None
+) -> dict[str, Any]:
+    """The TileJSON 3.0.0 document of one layer; tile URLs carry the generation (?v=); bounds:
+    the cities' study areas when known, else HALO_MAP_BOUNDS."""
     lon, lat, zoom = settings.center
     return {
         "tilejson": "3.0.0",
@@ -60,7 +71,7 @@ def tilejson(layer: Layer, settings: MapSettings, base: str, generation: int) ->
         "tiles": [f"{base}/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.mvt?v={generation}"],
         "minzoom": layer.minzoom,
         "maxzoom": layer.maxzoom,
-        "bounds": list(settings.bounds),
+        "bounds": list(bounds or settings.bounds),
         "center": [lon, lat, max(layer.minzoom, min(zoom, layer.maxzoom))],
         "vector_layers": [
             {
@@ -88,7 +99,11 @@ async def get_tilejson(request: Request, service: Tiles, layer: str) -> Response
     base = base_url(request)
 
     async def produce() -> bytes:
-        return _json(tilejson(chosen, service.settings, base, generation))
+        async with read_pool(request).connection() as conn:
+            cur = await conn.execute(CITIES_BOUNDS_SQL)
+            row = await cur.fetchone()
+        bounds = (row[0], row[1], row[2], row[3]) if row else None
+        return _json(tilejson(chosen, service.settings, base, generation, bounds))
 
     return await _document(request, service, generation, f"tilejson-{chosen.name}", base, produce)
 

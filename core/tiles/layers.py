@@ -60,8 +60,8 @@ INCIDENT_FIELDS = {
     "h3": "With count: the H3 cell (hex text); the feature id is the cell as an integer",
     "resolution": "With count: H3 resolution of the cell (8 at zoom 13, 9 from 14)",
     "category": "From zoom 16: incident category (violent, theft, ...)",
-    "week": "From zoom 16: ISO week of the incident, Europe/Stockholm (e.g. 2025-W26)",
-    "month": "From zoom 16: month of the incident, Europe/Stockholm (e.g. 2025-06)",
+    "week": "From zoom 16: ISO week of the incident, in the city's time zone (e.g. 2025-W26)",
+    "month": "From zoom 16: month of the incident, in the city's time zone (e.g. 2025-06)",
     "precision": "From zoom 16: point (exact position) or place (a named place's position; "
     "see radius_m)",
     "radius_m": "From zoom 16: uncertainty radius in metres (0 if unknown)",

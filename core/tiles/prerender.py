@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -37,10 +37,12 @@ class Prerendered:
 #     Prerendered("basemap", 8, 15),
 PRERENDERED: tuple[Prerendered, ...] = (Prerendered("risk", 8, 15),)
 
-# The study area's lon/lat box: the extent of the risk cells (the boundary's H3 cover).
+# Each city's lon/lat box: the extent of its risk cells (its study area's H3 cover). One box
+# per city, so two cities far apart do not make one box spanning the ocean between them.
 EXTENT_SQL = (
     "SELECT st_xmin(e), st_ymin(e), st_xmax(e), st_ymax(e)"
-    " FROM (SELECT st_extent(geom) AS e FROM risk.cell_risk) s WHERE e IS NOT NULL"
+    " FROM (SELECT city_id, st_extent(geom) AS e FROM risk.cell_risk GROUP BY city_id) s"
+    " WHERE e IS NOT NULL ORDER BY city_id"
 )
 Extent = tuple[float, float, float, float]
 MAX_MERCATOR_LAT = 85.0511
@@ -67,16 +69,26 @@ def tiles_over(extent: Extent, minzoom: int, maxzoom: int) -> Iterator[tuple[int
                 yield z, x, y
 
 
-def prerender_keys(extent: Extent, layers: tuple[Prerendered, ...] = PRERENDERED) -> list[CacheKey]:
-    """The cache keys of the set, layer by layer, each coarse zooms first."""
-    keys: list[CacheKey] = []
+def prerender_keys(
+    extents: Sequence[Extent], layers: tuple[Prerendered, ...] = PRERENDERED
+) -> list[CacheKey]:
+    """The cache keys of the set over every city's box, layer by layer, each coarse zooms
+    first; a tile two boxes share is listed once."""
+    keys: dict[CacheKey, None] = {}
     for item in layers:
         layer = LAYERS.get(item.layer)
         if layer is None:
             continue  # listed before its layer exists: nothing to render
         low, high = max(item.minzoom, layer.minzoom), min(item.maxzoom, layer.maxzoom)
-        keys += [(item.layer, z, x, y) for z, x, y in tiles_over(extent, low, high)]
-    return keys
+        for z in range(low, high + 1):
+            for extent in extents:
+                keys.update(((item.layer, z, x, y), None) for _, x, y in tiles_over(extent, z, z))
+    return list(keys)
+
+
+def extents_of(rows: Sequence[Sequence[float]]) -> list[Extent]:
+    """EXTENT_SQL's rows as boxes."""
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 @dataclass
@@ -112,10 +124,10 @@ def prerender_into(
     """Render the set on `conn` (the refresh's open transaction, so it sees the new tables)
     into every store under `generation`; stops after `max_s` (the rest renders on demand)."""
     report = PrerenderReport()
-    row = conn.execute(EXTENT_SQL).fetchone()
-    if row is None or not stores:
+    extents = extents_of(conn.execute(EXTENT_SQL).fetchall())
+    if not extents or not stores:
         return report
-    keys = prerender_keys((row[0], row[1], row[2], row[3]))
+    keys = prerender_keys(extents)
     report.planned = len(keys)
     started = time.perf_counter()
     next_progress = started + 5

@@ -1,9 +1,11 @@
-"""Load Stockholm's districts and Sweden's municipalities from GeoJSON files or URLs.
+"""Load a city's districts and Sweden's municipalities from GeoJSON files or URLs.
 
 Geometries become valid MultiPolygons in EPSG:4326 (ref.multipolygon_from_geojson); rows are
 upserted by SCB code or normalized name, so a re-run replaces rather than duplicates and
 keeps the ids incidents and places refer to. Municipality codes and names come from the SCB
-properties `KnKod`/`KnNamn` (attribution "Källa: SCB"); districts from the property `name`.
+properties `KnKod`/`KnNamn` (attribution "Källa: SCB"); districts from the property `name`,
+each tied to the city named (`halo city add --districts`) or to the city whose boundary holds
+it, and to the municipality that holds it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ log = logging.getLogger("halo.ingest.boundaries")
 
 DISTRICTS_FILE = "boundaries/stockholm_stadsdelar_utan_vatten_simplified.geojson"
 MUNICIPALITIES_FILE = "boundaries/sweden_kommuner_scb.geojson"
-STOCKHOLM_MUNICIPALITY_CODE = "0180"
 DISTRICT_SOURCE_NOTE = "Stockholms stad, Stadskarta (CC0 1.0)"
 
 _LON_LAT_CRS = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326"}
@@ -101,7 +102,7 @@ def load_municipalities(conn: psycopg.Connection, document: dict[str, Any]) -> l
             raise BoundaryError(f"municipality feature {number}: needs KnKod (4 digits) and KnNamn")
         conn.execute(
             "SELECT ref.upsert_municipality(%s, %s, %s)",
-            (code, name.strip(), _geometry_text(feature, number)),
+            (code, name.strip(), geometry_text(feature, number)),
         )
         codes.append(code)
     if not codes:
@@ -109,7 +110,9 @@ def load_municipalities(conn: psycopg.Connection, document: dict[str, Any]) -> l
     return codes
 
 
-def load_districts(conn: psycopg.Connection, document: dict[str, Any], source: str) -> list[str]:
+def load_districts(
+    conn: psycopg.Connection, document: dict[str, Any], source: str, city_id: int | None = None
+) -> list[str]:
     """Upsert every district of a FeatureCollection (property `name`); their display names."""
     names = []
     for number, feature in enumerate(document.get("features") or [], start=1):
@@ -119,7 +122,7 @@ def load_districts(conn: psycopg.Connection, document: dict[str, Any], source: s
         name = display_name(raw_name)
         conn.execute(
             "SELECT ref.upsert_district(%s, %s, %s, %s)",
-            (name, STOCKHOLM_MUNICIPALITY_CODE, _geometry_text(feature, number), source),
+            (name, geometry_text(feature, number), source, city_id),
         )
         names.append(name)
     if not names:
@@ -127,31 +130,45 @@ def load_districts(conn: psycopg.Connection, document: dict[str, Any], source: s
     return names
 
 
-def _geometry_text(feature: dict[str, Any], number: int) -> str:
+def geometry_text(feature: dict[str, Any], number: int) -> str:
     geometry = feature.get("geometry")
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise BoundaryError(f"feature {number}: geometry is not a Polygon or MultiPolygon")
     return json.dumps(geometry)
 
 
-def remove_stale_districts(conn: psycopg.Connection, kept_names: list[str]) -> int:
-    """Delete districts no longer in the file unless incidents refer to them; how many stay."""
+# The districts of the same city as the file's (another city's districts are never stale).
+_SAME_CITY = """
+    EXISTS (SELECT 1 FROM ref.districts k
+             WHERE k.name_key IN (SELECT ref.normalize_name(n) FROM unnest(%(kept)s::text[]) n)
+               AND k.city_id IS NOT DISTINCT FROM d.city_id)
+"""
+
+
+def remove_stale_districts(
+    conn: psycopg.Connection, kept_names: list[str], city_id: int | None = None
+) -> int:
+    """Delete the city's districts no longer in the file unless incidents refer to them (the
+    city: the one given, else those of the file's districts); how many stay."""
+    scope = "d.city_id = %(city)s" if city_id is not None else _SAME_CITY
     conn.execute(
-        """
+        f"""
         DELETE FROM ref.districts d
-         WHERE d.name_key <> ALL (SELECT ref.normalize_name(n) FROM unnest(%s::text[]) n)
+         WHERE d.name_key <> ALL (SELECT ref.normalize_name(n) FROM unnest(%(kept)s::text[]) n)
+           AND {scope}
            AND NOT EXISTS (SELECT 1 FROM raw.incidents i WHERE i.district_id = d.id)
            AND NOT EXISTS (SELECT 1 FROM raw.incidents i JOIN ref.places p ON p.id = i.place_id
                             WHERE p.district_id = d.id)
-        """,
-        (kept_names,),
+        """,  # noqa: S608 (scope is one of two constants)
+        {"kept": kept_names, "city": city_id},
     )
     row = conn.execute(
-        """
+        f"""
         SELECT count(*) FROM ref.districts d
-         WHERE d.name_key <> ALL (SELECT ref.normalize_name(n) FROM unnest(%s::text[]) n)
-        """,
-        (kept_names,),
+         WHERE d.name_key <> ALL (SELECT ref.normalize_name(n) FROM unnest(%(kept)s::text[]) n)
+           AND {scope}
+        """,  # noqa: S608 (scope is one of two constants)
+        {"kept": kept_names, "city": city_id},
     ).fetchone()
     return int(row[0]) if row else 0
 

@@ -1,4 +1,5 @@
-"""The place gazetteer: load the curated Stockholm places, read the gazetteer for geocoding.
+"""The place gazetteer: load the curated places (Stockholm's, for polisen.se text), read the
+gazetteer for geocoding.
 
 The curated list (stockholm_places.csv, next to this module) is Halo's own data: squares,
 stations, streets and landmarks as a WGS84 point with an uncertainty radius, areas such as

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import psycopg
 
-STOCKHOLM_MUNICIPALITY_CODE = "0180"
-
 
 @dataclass(frozen=True)
 class LocationQuality:
@@ -22,6 +20,15 @@ class LocationQuality:
     county_events: int
     district_or_finer_events: int
     district_or_finer_pct: float
+
+
+def city_municipalities(conn: psycopg.Connection) -> dict[str, str]:
+    """City name by the SCB code of each municipality a city covers (ref.cities)."""
+    rows = conn.execute(
+        "SELECT m.code, c.name FROM ref.cities c, unnest(c.municipality_codes) AS m(code)"
+        " ORDER BY c.id, m.code"
+    ).fetchall()
+    return {code: name for code, name in rows}
 
 
 def location_quality(conn: psycopg.Connection) -> list[LocationQuality]:
@@ -51,16 +58,17 @@ def location_quality(conn: psycopg.Connection) -> list[LocationQuality]:
     ]
 
 
-def stockholm_city_share_pct(rows: list[LocationQuality]) -> float | None:
-    """Share (%) of Stockholm-city events located to a district or finer."""
+def municipality_share_pct(rows: list[LocationQuality], code: str) -> float | None:
+    """Share (%) of one municipality's events located to a district or finer."""
     for row in rows:
-        if row.municipality_code == STOCKHOLM_MUNICIPALITY_CODE:
+        if row.municipality_code == code:
             return row.district_or_finer_pct
     return None
 
 
-def format_location_quality(rows: list[LocationQuality]) -> str:
-    """A plain-text table of the report, with the Stockholm-city share on the last line."""
+def format_location_quality(rows: list[LocationQuality], cities: dict[str, str]) -> str:
+    """A plain-text table of the report, with each city municipality's share on a last line
+    (cities: city name by municipality code, from city_municipalities)."""
     header = f"{'title municipality':<22}{'events':>8}{'place':>7}{'district':>9}"
     header += f"{'municip.':>9}{'county':>8}{'≤district':>10}{'%':>7}"
     lines = [header]
@@ -70,7 +78,8 @@ def format_location_quality(rows: list[LocationQuality]) -> str:
             f"{row.district_events:>9}{row.municipality_events:>9}{row.county_events:>8}"
             f"{row.district_or_finer_events:>10}{row.district_or_finer_pct:>7.1f}"
         )
-    share = stockholm_city_share_pct(rows)
-    if share is not None:
-        lines.append(f"Stockholm-city events located to a district or finer: {share:.1f}%")
+    for code, city in cities.items():
+        share = municipality_share_pct(rows, code)
+        if share is not None:
+            lines.append(f"{city} ({code}) events located to a district or finer: {share:.1f}%")
     return "\n".join(lines)

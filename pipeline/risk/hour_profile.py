@@ -1,4 +1,5 @@
-"""The city-wide hour-of-week profile: a Poisson GLMGam with a cyclic cubic spline."""
+"""Each city's hour-of-week profile: a Poisson GLMGam with a cyclic cubic spline, over the
+city's incidents (risk.incident_city) by hour of the week in the city's own time zone."""
 
 from __future__ import annotations
 
@@ -14,22 +15,30 @@ SPLINE_DF = 24
 PENALTY = 1.0
 
 
-def hour_of_week_counts(conn: psycopg.Connection, cutoff: datetime) -> np.ndarray:
-    """Incidents by hour of the week (Stockholm time) in the two years before cutoff."""
+def hour_of_week_counts(conn: psycopg.Connection, cutoff: datetime, city_id: int) -> np.ndarray:
+    """A city's incidents by hour of the week (its local time) in the two years before cutoff."""
     rows = conn.execute(
         "SELECT h.how, count(i.id) FROM generate_series(0, 167) AS h(how)"
-        " LEFT JOIN raw.incidents i ON risk.hour_of_week(i.occurred_at) = h.how"
+        " CROSS JOIN ref.cities c"
+        " LEFT JOIN raw.incidents i"
+        "  ON risk.hour_of_week(i.occurred_at, c.time_zone) = h.how"
         "  AND i.occurred_at > %s - interval '2 years' AND i.occurred_at <= %s"
         "  AND i.category IN (SELECT code FROM ref.incident_categories WHERE counts_for_risk)"
-        " GROUP BY h.how ORDER BY h.how",
-        (cutoff, cutoff),
+        "  AND risk.incident_city(i.source_id, i.h3_cell, i.district_id) = c.id"
+        " WHERE c.id = %s GROUP BY h.how ORDER BY h.how",
+        (cutoff, cutoff, city_id),
     ).fetchall()
     return np.array([n for _, n in rows], dtype=float)
 
 
-def fit_hour_profile(conn: psycopg.Connection, cutoff: datetime) -> np.ndarray:
+def fit_hour_profiles(conn: psycopg.Connection, cutoff: datetime) -> dict[int, np.ndarray]:
+    """Every city's profile, by city id."""
+    cities = [row[0] for row in conn.execute("SELECT id FROM ref.cities ORDER BY id")]
+    return {city: fit_hour_profile(hour_of_week_counts(conn, cutoff, city)) for city in cities}
+
+
+def fit_hour_profile(counts: np.ndarray) -> np.ndarray:
     """Relative rate per hour of the week (mean 1), smooth and periodic over the week."""
-    counts = hour_of_week_counts(conn, cutoff)
     if counts.sum() == 0:
         return np.ones(HOURS_PER_WEEK)
     hours = np.arange(HOURS_PER_WEEK, dtype=float)
@@ -47,12 +56,16 @@ def fit_hour_profile(conn: psycopg.Connection, cutoff: datetime) -> np.ndarray:
     return np.asarray(fitted / fitted.mean())
 
 
-def write_hour_profile(conn: psycopg.Connection, profile: np.ndarray) -> None:
-    """Replace the stored profile with the model's."""
+def write_hour_profiles(conn: psycopg.Connection, profiles: dict[int, np.ndarray]) -> None:
+    """Replace the stored profiles with the model's, city by city."""
     conn.execute("DELETE FROM risk.hour_of_week_profile")
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO risk.hour_of_week_profile (hour_of_week, factor, source)"
-            " VALUES (%s, %s, 'model')",
-            [(h, float(f)) for h, f in enumerate(profile)],
+            "INSERT INTO risk.hour_of_week_profile (city_id, hour_of_week, factor, source)"
+            " VALUES (%s, %s, %s, 'model')",
+            [
+                (city, h, float(f))
+                for city, profile in profiles.items()
+                for h, f in enumerate(profile)
+            ],
         )

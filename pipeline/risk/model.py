@@ -14,7 +14,7 @@ import psycopg
 
 from pipeline.jobs import recorded_job
 from pipeline.risk.blend import FEATURES, BlendFeatures, BlendFit, fit_blend
-from pipeline.risk.hour_profile import fit_hour_profile, write_hour_profile
+from pipeline.risk.hour_profile import fit_hour_profiles, write_hour_profiles
 from pipeline.risk.study import h3_level, level_events, load_study, week_grid
 from pipeline.risk.weekly import WeekMatrix, data_start_week
 
@@ -73,8 +73,7 @@ def retrain(owner_url: str, cutoff: datetime | None = None) -> str:
         fitted = fit_at_cutoff(conn, cutoff)
         version = f"blend-{cutoff:%Y%m%d}-r{run.id}"
         store_model(conn, version, run.id, cutoff, fitted)
-        profile = fit_hour_profile(conn, cutoff)
-        write_hour_profile(conn, profile)
+        write_hour_profiles(conn, fit_hour_profiles(conn, cutoff))
         conn.commit()
         run.rows = len(fitted.predicted)
         run.details = {"model_version": version, "resolution": fitted.resolution}

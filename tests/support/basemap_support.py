@@ -14,10 +14,12 @@ from config.settings import Settings
 from pipeline.glyphs.build import build_glyphs
 from pipeline.ingest.basemap import STREETS_FILE, WATER_FILE, load_basemap
 from pipeline.ingest.boundaries import DISTRICTS_FILE, MUNICIPALITIES_FILE, load_boundaries
+from pipeline.ingest.cities import add_city
 from pipeline.ingest.gazetteer import CURATED_PLACES_FILE, load_curated_gazetteer
 from pipeline.ingest.polisen_ingest import ingest_files
 from pipeline.nightly import run_nightly
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.ingest_support import stockholm_city
 from tests.support.live_server import live_server
 
 T_CENTRALEN = (18.0590, 59.3313)  # lon, lat
@@ -32,6 +34,7 @@ def stockholm(
     data = settings.data_dir
     try:
         load_boundaries(db.owner_url, data / DISTRICTS_FILE, data / MUNICIPALITIES_FILE)
+        add_city(db.owner_url, stockholm_city(data))
         load_curated_gazetteer(db.owner_url, CURATED_PLACES_FILE)
         load_basemap(db.owner_url, data / STREETS_FILE, data / WATER_FILE)
         if events:

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 
 from pipeline.ingest.boundaries import DISTRICTS_FILE, MUNICIPALITIES_FILE, load_boundaries
+from pipeline.ingest.cities import CitySpec, View, add_city
 from pipeline.ingest.gazetteer import load_curated_gazetteer
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase
 from tests.support.live_server import serving
@@ -20,9 +21,24 @@ ARCHIVE_PAGES = "polisen/stockholm_county_events_2022_2025_pages.json"
 SNAPSHOTS = ("polisen/api_events_2023-06-15.json", "polisen/api_events_2025-06-15.json")
 
 
+def stockholm_city(data_dir: Path) -> CitySpec:
+    """Stockholm as `make run` adds it: the districts' union is the boundary."""
+    return CitySpec(
+        name="Stockholm",
+        time_zone="Europe/Stockholm",
+        boundary=data_dir / DISTRICTS_FILE,
+        districts=data_dir / DISTRICTS_FILE,
+        municipalities=("0180",),
+        view=View(59.3293, 18.0686, 11),
+        sources=("polisen",),
+    )
+
+
 def load_reference(url: str, data_dir: Path) -> None:
-    """Boundaries and the curated gazetteer, as `halo load boundaries/gazetteer` do."""
+    """Boundaries, Stockholm and the curated gazetteer, as `make run` loads them
+    (`halo load boundaries`, `halo city add Stockholm ...`, `halo load gazetteer`)."""
     load_boundaries(url, data_dir / DISTRICTS_FILE, data_dir / MUNICIPALITIES_FILE)
+    add_city(url, stockholm_city(data_dir))
     load_curated_gazetteer(url)
 
 

@@ -25,8 +25,9 @@ from tests.support.synthetic_city import AS_OF, add_area, add_hotspot_history, m
 
 # A circular district east of the two boxes: many vertices, so simplification shows.
 ROUND_DISTRICT_SQL = """
-INSERT INTO ref.districts (name, name_key, municipality_code, geom, area_km2, source)
-SELECT 'Runda', 'runda', '0180', g, ST_Area(g::geography) / 1e6, 'test'
+INSERT INTO ref.districts (name, name_key, municipality_code, geom, area_km2, source, city_id)
+SELECT 'Runda', 'runda', '0180', g, ST_Area(g::geography) / 1e6, 'test',
+       (SELECT id FROM ref.cities WHERE code = 'stockholm')
   FROM (SELECT ST_Multi(ST_Buffer(ST_SetSRID(ST_Point(18.125, 59.33), 4326), 0.01, 64)) AS g) c
 RETURNING id
 """

@@ -57,11 +57,16 @@ SEED_SQL = """
 INSERT INTO ref.municipalities (code, name, name_key, geom) VALUES
   ('0180', 'Stockholm', 'stockholm',
    ST_Multi(ST_MakeEnvelope(17.9, 59.25, 18.2, 59.40, 4326)));
-INSERT INTO ref.districts (name, name_key, municipality_code, geom, area_km2, source) VALUES
-  ('Södermalm', 'södermalm', '0180',
-   ST_Multi(ST_MakeEnvelope(18.03, 59.305, 18.11, 59.325, 4326)), 5.7, 'test'),
-  ('Kungsholmen', 'kungsholmen', '0180',
-   ST_Multi(ST_MakeEnvelope(17.98, 59.325, 18.05, 59.34, 4326)), 3.9, 'test');
+INSERT INTO ref.cities (code, name, time_zone, municipality_codes) VALUES
+  ('stockholm', 'Stockholm', 'Europe/Stockholm', '{0180}');
+INSERT INTO ref.districts (name, name_key, municipality_code, geom, area_km2, source, city_id)
+SELECT v.name, v.key, '0180', v.geom, v.area, 'test', c.id
+  FROM ref.cities c, (VALUES
+  ('Södermalm', 'södermalm',
+   ST_Multi(ST_MakeEnvelope(18.03, 59.305, 18.11, 59.325, 4326)), 5.7),
+  ('Kungsholmen', 'kungsholmen',
+   ST_Multi(ST_MakeEnvelope(17.98, 59.325, 18.05, 59.34, 4326)), 3.9)) AS v (name, key, geom, area)
+ WHERE c.code = 'stockholm';
 INSERT INTO ref.places (name, name_key, kind, geom, radius_m, district_id) VALUES
   ('Medborgarplatsen', 'medborgarplatsen', 'square',
    ST_SetSRID(ST_MakePoint(18.0735, 59.3142), 4326), 80,

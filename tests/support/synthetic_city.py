@@ -16,24 +16,44 @@ AS_OF = datetime.fromisoformat("2025-06-30T12:00:00+00:00")
 
 
 def make_city(conn: psycopg.Connection) -> dict[str, int]:
-    """Municipality 0180 and the two districts; returns district ids by name."""
+    """Municipality 0180, the city (its boundary: the two districts) and the two districts;
+    returns district ids by name."""
     conn.execute(
         "INSERT INTO ref.municipalities (code, name, name_key, geom) VALUES"
         " ('0180', 'Stockholm', 'stockholm', ST_Multi(ST_MakeEnvelope(17.9, 59.25, 18.2, 59.4,"
         " 4326)))"
     )
+    city_id = add_test_city(conn)
     ids = {}
     for name, box in DISTRICT_BOXES.items():
         row = conn.execute(
-            "INSERT INTO ref.districts (name, name_key, municipality_code, geom, area_km2, source)"
-            " SELECT %s, lower(%s), '0180', g, ST_Area(g::geography) / 1e6, 'test'"
+            "INSERT INTO ref.districts (name, name_key, municipality_code, geom, area_km2, source,"
+            " city_id)"
+            " SELECT %s, lower(%s), '0180', g, ST_Area(g::geography) / 1e6, 'test', %s"
             " FROM (SELECT ST_Multi(ST_MakeEnvelope(%s, %s, %s, %s, 4326)) AS g) box"
             " RETURNING id",
-            (name, name, *box),
+            (name, name, city_id, *box),
         ).fetchone()
         assert row is not None
         ids[name] = row[0]
+    conn.execute(
+        "UPDATE ref.cities SET boundary = (SELECT ST_Multi(ST_Union(geom)) FROM ref.districts"
+        " WHERE city_id = %s) WHERE id = %s",
+        (city_id, city_id),
+    )
     return ids
+
+
+def add_test_city(conn: psycopg.Connection, code: str = "stockholm") -> int:
+    """A city row in Stockholm's time zone covering municipality 0180 (no boundary yet)."""
+    row = conn.execute(
+        "INSERT INTO ref.cities (code, name, time_zone, municipality_codes, view_lat, view_lon,"
+        " view_zoom) VALUES (%s, 'Stockholm', 'Europe/Stockholm', '{0180}', 59.33, 18.07, 11)"
+        " RETURNING id",
+        (code,),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def add_point(

@@ -1,0 +1,74 @@
+"""`halo city`: cities as data — add (or update) a city, list them."""
+
+from __future__ import annotations
+
+import psycopg
+import typer
+
+from config.settings import get_settings
+
+app = typer.Typer(help="Cities (or regions) Halo computes risk for.", no_args_is_help=True)
+
+
+@app.command()
+def add(
+    name: str = typer.Argument(..., help="The city's name, e.g. Stockholm."),
+    time_zone: str = typer.Option(..., "--tz", help="IANA time zone, e.g. Europe/Stockholm."),
+    boundary: str = typer.Option(
+        None,
+        "--boundary",
+        help="GeoJSON (path or URL) whose polygons' union is the study area. Without it: the"
+        " cells where the city's sources located incidents, plus one ring.",
+    ),
+    districts: str = typer.Option(
+        None, "--districts", help="GeoJSON of its districts (property `name`), optional."
+    ),
+    view: str = typer.Option(None, "--view", help="Default map view lat,lon,zoom."),
+    code: str = typer.Option(None, "--code", help="Short code (default: from the name)."),
+    municipalities: list[str] = typer.Option(
+        [], "--municipality", help="SCB code of a municipality it covers (repeatable)."
+    ),
+    sources: list[str] = typer.Option(
+        [], "--source", help="Data source code whose incidents are this city's (repeatable)."
+    ),
+) -> None:
+    """Add a city, or update it: re-adding a code replaces what the command states (a
+    missing --boundary means none); nothing is written when any input is bad."""
+    from pipeline.ingest.boundaries import BoundaryError
+    from pipeline.ingest.cities import CitySpec, add_city, parse_view
+
+    try:
+        spec = CitySpec(
+            name=name,
+            time_zone=time_zone,
+            code=code,
+            boundary=boundary,
+            districts=districts,
+            municipalities=tuple(municipalities),
+            view=parse_view(view) if view else None,
+            sources=tuple(sources),
+        )
+        added = add_city(get_settings().database_url, spec)
+    except (BoundaryError, OSError, psycopg.Error) as exc:
+        typer.echo(f"error: {str(exc).splitlines()[0]}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"city {added.code} (id {added.city_id}): districts {added.districts},"
+        f" stale districts kept {added.stale_kept}, sources {added.sources}"
+    )
+
+
+@app.command("list")
+def list_cities() -> None:
+    """Every city: code, name, time zone, boundary area, districts, sources, view."""
+    from pipeline.ingest.cities import city_rows
+
+    typer.echo(
+        f"{'code':<14}{'name':<20}{'time zone':<22}{'km2':>8}{'districts':>10}  sources  view"
+    )
+    for code, name, tz, area, districts, sources, view in city_rows(get_settings().database_url):
+        shown_area = "-" if area is None else str(area)
+        typer.echo(
+            f"{code!s:<14}{name!s:<20}{tz!s:<22}{shown_area:>8}{districts!s:>10}"
+            f"  {sources or '-'}  {view or '-'}"
+        )
