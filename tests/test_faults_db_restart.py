@@ -7,24 +7,20 @@ only by idempotency key, which the database's UNIQUE constraint alone keeps dist
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 from PIL import Image
 
-from config.settings import REPO_ROOT, Settings
+from config.settings import Settings
 from core.digests import device_client_hash
+from tests.support.api_processes import environment_without_database_urls, serve_processes
 from tests.support.fault_support import ScratchCluster, scratch_cluster
 from tests.support.fault_traffic import TrafficLog, reader, recovery, report_client
-from tests.support.live_server import free_port
 from tests.support.map_support import seed_map_city, tile_of
 from tests.support.report_support import photo_files
 
@@ -47,8 +43,7 @@ def cluster_environment(cluster: ScratchCluster, photo_dir: Path) -> dict[str, s
     """The API processes' settings on the scratch cluster: limits high but on (their counters
     live in the database too), tiles rendered by the database on every request, a short wait
     for a connection; one photo folder for both."""
-    environment = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-    environment.update(
+    return environment_without_database_urls(
         DATABASE_URL=cluster.owner_url,
         HALO_API_DATABASE_URL=cluster.api_url,
         HALO_ANALYST_DATABASE_URL=cluster.analyst_url,
@@ -63,62 +58,18 @@ def cluster_environment(cluster: ScratchCluster, photo_dir: Path) -> dict[str, s
         HALO_POOL_TIMEOUT_S="2",
         HALO_LOG_LEVEL="WARNING",
     )
-    return environment
 
 
 @pytest.fixture(scope="module")
 def api_processes(
     cluster: tuple[ScratchCluster, tuple[float, float]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[list[str], Path]]:
-    """Two `halo serve` processes on the scratch cluster (each its own pools, rate-limit leases
-    and event loop, as two workers or two machines have); their base URLs and photo folder."""
+    """Two `halo serve` processes on the scratch cluster; their base URLs and photo folder."""
     scratch, _ = cluster
     work = tmp_path_factory.mktemp("api-processes")
     photo_dir = work / "photos"
-    environment = cluster_environment(scratch, photo_dir)
-    halo = str(Path(sys.executable).parent / "halo")
-    processes: list[subprocess.Popen[bytes]] = []
-    bases = []
-    try:
-        for i in range(2):
-            port = free_port()
-            with (work / f"serve-{i}.log").open("wb") as log_file:
-                processes.append(
-                    subprocess.Popen(
-                        [halo, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                        cwd=REPO_ROOT,
-                        env=environment,
-                        stdout=log_file,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-            bases.append(f"http://127.0.0.1:{port}")
-        for base, process in zip(bases, processes, strict=True):
-            wait_until_serving(base, process, work)
+    with serve_processes(cluster_environment(scratch, photo_dir), work) as bases:
         yield bases, photo_dir
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def wait_until_serving(base: str, process: subprocess.Popen[bytes], work: Path) -> None:
-    """Until the process answers HTTP (60 s at most)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            logs = "".join(p.read_text()[-1500:] for p in work.glob("serve-*.log"))
-            raise AssertionError(f"halo serve exited with {process.returncode}: {logs}")
-        try:
-            httpx.get(f"{base}/health/ready", timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError(f"halo serve on {base} did not answer within 60 s")
 
 
 def read_paths(hotspot: tuple[float, float]) -> tuple[list[str], list[str]]:
