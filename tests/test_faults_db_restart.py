@@ -137,6 +137,9 @@ def test_a_database_restart_under_traffic_loses_and_duplicates_no_report(
     assert all(r.status == 503 and r.retry_after for r in server_errors), figures.statuses
     assert figures.server_errors <= 500  # clients retry every 0.1 s: a bound, not a target
     assert_each_acknowledged_report_stored_once(scratch, log, settings, photo_dir)
+    # Both processes took reports: every client (two per process) had some acknowledged.
+    devices = {log.submitted[key].device for key in log.acknowledged}
+    assert len(devices) == REPORT_CLIENTS, devices
     # A file whose report insert failed and whose use could not be checked (the database was
     # down) is kept rather than risk deleting a stored report's photo: only failed attempts
     # may leave one.
