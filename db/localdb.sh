@@ -195,6 +195,10 @@ cmd_up() {
         say "starting PostgreSQL 17 on 127.0.0.1:$PORT"
         in_root pg_ctl -D "$DATA" -l "$LOG" -o "-p $PORT -c listen_addresses=127.0.0.1" -w -t 60 start >/dev/null
     fi
+    # A primary restarted with `ANY 1 (*)` from an earlier `up` would make provisioning's
+    # commits wait for a standby that is not running yet (or never will): they run without
+    # one, and start_replica turns waiting on once the standby streams.
+    replica_running || set_synchronous_standbys ''
     ensure_env_file
     [ "$REPLICA" = 1 ] && ensure_replicator_password
     write_urls
@@ -209,11 +213,7 @@ cmd_up() {
         HALO_DB_API_PASSWORD="$HALO_DB_API_PASSWORD" \
         HALO_DB_ANALYST_PASSWORD="$HALO_DB_ANALYST_PASSWORD" \
         HALO_DB_REPLICATOR_PASSWORD="${HALO_DB_REPLICATOR_PASSWORD:-}" halo-init-cluster provision
-    if [ "$REPLICA" = 1 ]; then
-        start_replica
-    else  # a standby of an earlier `up` is not started now: commits must not wait for it
-        set_synchronous_standbys ''
-    fi
+    [ "$REPLICA" = 1 ] && start_replica
     say "ready: connection settings in $ENV_FILE"
 }
 

@@ -50,6 +50,13 @@ class LocalDb:
             raise AssertionError(f"localdb.sh {' '.join(args)}: {done.stderr[-2000:]}")
         return done
 
+    def run_without_replica(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """The script with HALO_LOCAL_REPLICA=0 (the standby's data directory stays)."""
+        return LocalDb({**self.env, "HALO_LOCAL_REPLICA": "0"}, *self.fields()).run(*args)
+
+    def fields(self) -> tuple[Path, str, int, int]:
+        return self.home, self.data_root, self.port, self.replica_port
+
     def settings(self) -> dict[str, str]:
         """local.env as written by `up`."""
         lines = (self.home / "local.env").read_text().splitlines()
@@ -151,4 +158,26 @@ def test_up_status_replication_refusals_second_up_and_down(localdb: LocalDb) -> 
     for url in (owner, standby_owner):
         with pytest.raises(psycopg.OperationalError):
             psycopg.connect(url, connect_timeout=3).close()
+
+    # Up after down: both start from their data directories (no new base backup, and the
+    # primary's provisioning does not wait for a standby that is not started yet).
+    restarted = localdb.run("up")
+    assert "pg_basebackup" not in restarted.stdout + restarted.stderr
+    assert f"starting the hot standby on 127.0.0.1:{localdb.replica_port}" in restarted.stderr
+    with psycopg.connect(owner, autocommit=True) as conn:
+        assert conn.execute("SHOW synchronous_standby_names").fetchone() == ("ANY 1 (*)",)
+        conn.execute("SET statement_timeout = '10s'")
+        conn.execute("INSERT INTO public.localdb_probe VALUES ('after a restart')")
+    localdb.run("down")
+
+    # Up again without the standby: commits must not wait for one that is not started.
+    alone = localdb.run_without_replica("up")
+    assert "starting the hot standby" not in alone.stderr
+    with psycopg.connect(owner, autocommit=True) as conn:
+        assert conn.execute("SHOW synchronous_standby_names").fetchone() == ("",)
+        conn.execute("SET statement_timeout = '5s'")
+        conn.execute("INSERT INTO public.localdb_probe VALUES ('no standby to wait for')")
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(standby_owner, connect_timeout=3).close()
+    localdb.run_without_replica("down")
     print(f"\nlocaldb: up (primary + standby from pg_basebackup) {up_s:.1f} s")  # noqa: T201
