@@ -15,21 +15,35 @@
 # (rebuilt only when the package list changes; the data directory is carried over) and
 # local.env with generated passwords and the connection URLs. When DATABASE_URL is set, Halo
 # uses that server instead and `up` does nothing.
+#
+# A second, throwaway setup beside the usual one (tests/test_localdb_replica.py does this):
+#   HALO_HOME=/tmp/x                   its own local.env
+#   HALO_LOCAL_ROOTFS=~/.cache/halo/pg-rootfs   an existing root filesystem, used as it is:
+#                                      never built or rebuilt here (refused if its package list
+#                                      differs from db/packages.txt)
+#   HALO_LOCAL_DATA_ROOT=/var/lib/halo-scratch/x   where, inside the root filesystem, the data
+#                                      directories, logs and this setup's copy of the
+#                                      provisioning scripts live (default /var/lib/halo)
+#   HALO_LOCAL_DB_PORT, HALO_LOCAL_REPLICA_PORT    its own ports
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 HALO_HOME=${HALO_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/halo}
 PORT=${HALO_LOCAL_DB_PORT:-55432}
 MIRROR=${HALO_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-ROOTFS=$HALO_HOME/pg-rootfs
+ROOTFS=${HALO_LOCAL_ROOTFS:-$HALO_HOME/pg-rootfs}
 ENV_FILE=$HALO_HOME/local.env
-DATA=/var/lib/halo/pgdata            # inside the root filesystem
-LOG=/var/lib/halo/postgres.log       # inside the root filesystem
+DATA_ROOT=${HALO_LOCAL_DATA_ROOT:-/var/lib/halo}   # inside the root filesystem
+DATA=$DATA_ROOT/pgdata
+LOG=$DATA_ROOT/postgres.log
+# The provisioning scripts: the image's place for the usual setup; a setup of its own keeps
+# its copy beside its data, so it never changes what another setup runs.
+if [ "$DATA_ROOT" = /var/lib/halo ]; then TOOLS=/usr/local/bin; else TOOLS=$DATA_ROOT/bin; fi
 PG_BIN=/usr/lib/postgresql/17/bin
 REPLICA=${HALO_LOCAL_REPLICA:-0}
 RPORT=${HALO_LOCAL_REPLICA_PORT:-$((PORT + 1))}
-RDATA=/var/lib/halo/pgdata-replica  # inside the root filesystem
-RLOG=/var/lib/halo/postgres-replica.log
+RDATA=$DATA_ROOT/pgdata-replica
+RLOG=$DATA_ROOT/postgres-replica.log
 
 say() { printf 'localdb: %s\n' "$*" >&2; }
 
@@ -41,13 +55,17 @@ packages_hash() { grep -v '^#' "$here/packages.txt" | sha256sum | cut -c1-16; }
 
 in_root() {  # run a command in the root filesystem as postgres, with a clean environment
     chroot --userspec=postgres:postgres "$ROOTFS" /usr/bin/env -i \
-        PATH="$PG_BIN:/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 HOME=/var/lib/postgresql "$@"
+        PATH="$PG_BIN:$TOOLS:/usr/bin:/bin" LANG=C.UTF-8 HOME=/var/lib/postgresql "$@"
 }
 
 build_rootfs() {
     local want; want=$(packages_hash)
     if [ -f "$ROOTFS/.halo-packages" ] && [ "$(cat "$ROOTFS/.halo-packages")" = "$want" ]; then
         return 0
+    fi
+    if [ -n "${HALO_LOCAL_ROOTFS:-}" ]; then  # someone else's: never rebuilt from here
+        say "$ROOTFS is not a root filesystem of db/packages.txt ($want); build it with db/localdb.sh up"
+        exit 1
     fi
     command -v mmdebstrap >/dev/null || {
         say "installing mmdebstrap (apt-get)"
@@ -60,7 +78,7 @@ build_rootfs() {
     mmdebstrap --quiet --variant=apt --include="$pkgs" trixie "$ROOTFS.new" "$MIRROR"
     if [ -d "$ROOTFS/var/lib/halo" ]; then
         say "package list changed: keeping the data directory"
-        stop_server || true
+        cmd_down_servers || true
         mv "$ROOTFS/var/lib/halo" "$ROOTFS.new/var/lib/halo"
     fi
     echo "$want" >"$ROOTFS.new/.halo-packages"
@@ -117,13 +135,21 @@ replica_running() {
 start_replica() {  # after the primary is up and provisioned
     # shellcheck disable=SC1090
     . "$ENV_FILE"
-    in_root env HALO_DB_REPLICATOR_PASSWORD="$HALO_DB_REPLICATOR_PASSWORD" \
-        halo-init-cluster standby "$RDATA" 127.0.0.1 "$PORT"
-    if ! replica_running; then
+    if replica_running; then
+        say "standby already running on 127.0.0.1:$RPORT"
+    else
+        in_root env HALO_DB_REPLICATOR_PASSWORD="$HALO_DB_REPLICATOR_PASSWORD" \
+            halo-init-cluster standby "$RDATA" 127.0.0.1 "$PORT"
+        clear_stale_pid "$RDATA"
         say "starting the hot standby on 127.0.0.1:$RPORT"
         in_root pg_ctl -D "$RDATA" -l "$RLOG" -o "-p $RPORT -c listen_addresses=127.0.0.1" -w -t 120 start >/dev/null
     fi
-    su_sql "ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'"
+    set_synchronous_standbys 'ANY 1 (*)'
+}
+
+set_synchronous_standbys() {  # commits wait for a standby only while one is configured
+    [ "$(su_sql "SHOW synchronous_standby_names")" = "$1" ] && return 0
+    su_sql "ALTER SYSTEM SET synchronous_standby_names = '$1'"
     su_sql "SELECT pg_reload_conf()"
 }
 
@@ -136,7 +162,7 @@ is_running() {
 }
 
 clear_stale_pid() {  # a crash leaves postmaster.pid behind; its pid may now be another process
-    local pidfile="$ROOTFS$DATA/postmaster.pid"
+    local pidfile="$ROOTFS${1:-$DATA}/postmaster.pid"
     [ -f "$pidfile" ] || return 0
     local pid; pid=$(head -1 "$pidfile")
     if ! [ -r "/proc/$pid/comm" ] || [ "$(cat "/proc/$pid/comm")" != "postgres" ]; then
@@ -160,25 +186,30 @@ cmd_up() {
     if is_running; then
         say "already running on 127.0.0.1:$PORT"
     else
-        mkdir -p "$ROOTFS/var/lib/halo" "$ROOTFS/run/postgresql"
-        chroot "$ROOTFS" chown postgres:postgres /var/lib/halo /run/postgresql
+        mkdir -p "$ROOTFS$DATA_ROOT" "$ROOTFS$TOOLS" "$ROOTFS/run/postgresql"
+        chroot "$ROOTFS" chown postgres:postgres "$DATA_ROOT" /run/postgresql
         [ -e "$ROOTFS/var/run/postgresql" ] || ln -s /run/postgresql "$ROOTFS/var/run/postgresql"
-        install -m 0755 "$here/init-cluster.sh" "$ROOTFS/usr/local/bin/halo-init-cluster"
+        install -m 0755 "$here/init-cluster.sh" "$ROOTFS$TOOLS/halo-init-cluster"
         in_root halo-init-cluster init "$DATA" "$PORT" 127.0.0.1
         clear_stale_pid
         say "starting PostgreSQL 17 on 127.0.0.1:$PORT"
         in_root pg_ctl -D "$DATA" -l "$LOG" -o "-p $PORT -c listen_addresses=127.0.0.1" -w -t 60 start >/dev/null
     fi
+    # A primary restarted with `ANY 1 (*)` from an earlier `up` would make provisioning's
+    # commits wait for a standby that is not running yet (or never will): they run without
+    # one, and start_replica turns waiting on once the standby streams.
+    replica_running || set_synchronous_standbys ''
     ensure_env_file
     [ "$REPLICA" = 1 ] && ensure_replicator_password
     write_urls
-    install -m 0644 "$here/bootstrap.sql" "$ROOTFS/usr/local/bin/bootstrap.sql"
-    install -m 0644 "$here/harden_database.sql" "$ROOTFS/usr/local/bin/harden_database.sql"
-    install -m 0755 "$here/init-cluster.sh" "$ROOTFS/usr/local/bin/halo-init-cluster"
+    install -m 0644 "$here/bootstrap.sql" "$ROOTFS$TOOLS/bootstrap.sql"
+    install -m 0644 "$here/harden_database.sql" "$ROOTFS$TOOLS/harden_database.sql"
+    install -m 0755 "$here/init-cluster.sh" "$ROOTFS$TOOLS/halo-init-cluster"
     # shellcheck disable=SC1090
     set -a; . "$ENV_FILE"; set +a
-    chroot --userspec=postgres:postgres "$ROOTFS" /usr/bin/env -i PATH="$PG_BIN:/usr/local/bin:/usr/bin:/bin" \
-        LANG=C.UTF-8 PGPORT="$PORT" HALO_DB_OWNER_PASSWORD="$HALO_DB_OWNER_PASSWORD" \
+    chroot --userspec=postgres:postgres "$ROOTFS" /usr/bin/env -i PATH="$PG_BIN:$TOOLS:/usr/bin:/bin" \
+        LANG=C.UTF-8 PGPORT="$PORT" HALO_BOOTSTRAP_SQL="$TOOLS/bootstrap.sql" \
+        HALO_DB_OWNER_PASSWORD="$HALO_DB_OWNER_PASSWORD" \
         HALO_DB_API_PASSWORD="$HALO_DB_API_PASSWORD" \
         HALO_DB_ANALYST_PASSWORD="$HALO_DB_ANALYST_PASSWORD" \
         HALO_DB_REPLICATOR_PASSWORD="${HALO_DB_REPLICATOR_PASSWORD:-}" halo-init-cluster provision
@@ -186,13 +217,17 @@ cmd_up() {
     say "ready: connection settings in $ENV_FILE"
 }
 
-cmd_down() {
-    need_root
+cmd_down_servers() {  # the standby first: the primary's last commits still reach it
     if replica_running; then
         say "stopping the standby"
         in_root pg_ctl -D "$RDATA" -m fast -w stop >/dev/null
     fi
     if is_running; then say "stopping"; stop_server; else say "not running"; fi
+}
+
+cmd_down() {
+    need_root
+    cmd_down_servers
 }
 
 cmd_promote() {  # the runbook's step when the primary is lost (docs/scaling.md)

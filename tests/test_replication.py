@@ -15,11 +15,14 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from PIL import Image
 
 from config.settings import Settings
 from pipeline.failover import promote_standby
 from tests.support import pg_cluster
+from tests.support.api_processes import environment_without_database_urls, serve_processes
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.fault_traffic import photo_of_size
 from tests.support.live_server import free_port, live_server
 from tests.support.opstools import seed_small_city
 from tests.support.report_support import form, report_settings, submit
@@ -179,6 +182,7 @@ class Traffic:
     """What the clients saw: acknowledged reports by key, tile and risk statuses over time."""
 
     acknowledged: dict[str, int] = field(default_factory=dict)
+    photo_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
     reads: list[tuple[float, str, int]] = field(default_factory=list)
     writes: list[tuple[float, int]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -192,10 +196,18 @@ def _reporter(base_url: str, traffic: Traffic, worker: int) -> None:
         while not traffic.stop.is_set():
             key, text = f"fo-{worker}-{n}-{uuid.uuid4().hex[:8]}", f"failover report {worker}-{n}"
             fields = form(description=text)
+            # A photo whose pixel size names the report: each must be stored once, as its own.
+            size = (16 + worker, 16 + n)
+            traffic.photo_sizes[key] = size
+            photo = ("photo.jpg", photo_of_size(size), "image/jpeg")
             while True:
                 try:
                     answer = submit(
-                        client, fields, key, headers={"X-Device-Id": f"device-{worker}-{n:05d}"}
+                        client,
+                        fields,
+                        key,
+                        photo,
+                        headers={"X-Device-Id": f"device-{worker}-{n:05d}"},
                     )
                     status = answer.status_code
                 except httpx.HTTPError:
@@ -226,11 +238,26 @@ def test_failover_under_traffic_loses_and_duplicates_no_acknowledged_report(
     settings: Settings, pair: Pair, tmp_path: Path
 ) -> None:
     traffic = Traffic()
-    config = _api_settings(settings, pair, tmp_path)
-    with live_server(config) as client:
-        base = str(client.base_url)
-        threads = [threading.Thread(target=_reporter, args=(base, traffic, w)) for w in range(3)]
-        threads += [threading.Thread(target=_reader, args=(base, traffic)) for _ in range(2)]
+    photo_dir = tmp_path / "photos"
+    # Two API processes (`halo serve`) on the multi-host URLs, the clients spread over both.
+    environment = environment_without_database_urls(
+        DATABASE_URL=pair.both("owner", "read-write"),
+        HALO_API_DATABASE_URL=pair.both("api", "read-write"),
+        HALO_API_READ_DATABASE_URL=pair.both("api", "prefer-standby"),
+        HALO_ANALYST_DATABASE_URL=pair.url(pair.standby, "analyst"),
+        HALO_POOL_RECONNECT_TIMEOUT_S="2",
+        HALO_REPORTS_PHOTO_DIR=str(photo_dir),
+        HALO_REPORTS_PER_CLIENT_DAILY_LIMIT="10000",
+        HALO_REPORTS_PER_ADDRESS_DAILY_LIMIT="10000",
+        HALO_RATE_LIMIT_REPORTS_REQUESTS="10000",
+        HALO_RATE_LIMIT_READS_REQUESTS="10000",
+        HALO_LOG_LEVEL="WARNING",
+    )
+    with serve_processes(environment, tmp_path) as bases:
+        threads = [
+            threading.Thread(target=_reporter, args=(bases[w % 2], traffic, w)) for w in range(4)
+        ]
+        threads += [threading.Thread(target=_reader, args=(base, traffic)) for base in bases]
         for thread in threads:
             thread.start()
         time.sleep(3)
@@ -245,17 +272,25 @@ def test_failover_under_traffic_loses_and_duplicates_no_acknowledged_report(
             thread.join(timeout=30)
     with psycopg.connect(pair.url(pair.standby, "owner")) as conn:
         stored = conn.execute(
-            "SELECT id, idempotency_key, description FROM raw.user_reports"
+            "SELECT id, idempotency_key, description, photo_key FROM raw.user_reports"
             " WHERE description LIKE 'failover report %'"
         ).fetchall()
-    by_key = {key: report_id for report_id, key, _ in stored}
-    texts = [text for _, _, text in stored]
+    by_key = {key: report_id for report_id, key, _, _ in stored}
+    texts = [text for _, _, text, _ in stored]
+    photos = {key: photo_key for _, key, _, photo_key in stored}
     assert len(traffic.acknowledged) >= 10
     # Every acknowledged report exists, under the id it was acknowledged with, exactly once,
     # counted by content too (the idempotency key alone could not show a duplicate).
     assert {k: by_key.get(k) for k in traffic.acknowledged} == traffic.acknowledged
     assert len(texts) == len(set(texts))
     assert len(stored) == len(set(by_key.values()))
+    # Each acknowledged report's photo is in the photo store, once, and is its own.
+    acknowledged_photos = [photos[key] for key in traffic.acknowledged]
+    assert all(acknowledged_photos)
+    assert len(set(acknowledged_photos)) == len(acknowledged_photos)
+    for key in traffic.acknowledged:
+        with Image.open(photo_dir / photos[key]) as image:
+            assert image.size == traffic.photo_sizes[key], key
     outage_reads = [
         s for t, kind, s in traffic.reads if killed_at < t < promoted_at and kind == "tile"
     ]

@@ -29,6 +29,8 @@ SCRIPT_VARIABLES = {
     "HALO_DEBIAN_MIRROR": "db/localdb.sh",
     "HALO_LOCAL_REPLICA": "db/localdb.sh",
     "HALO_LOCAL_REPLICA_PORT": "db/localdb.sh",
+    "HALO_LOCAL_ROOTFS": "db/localdb.sh",
+    "HALO_LOCAL_DATA_ROOT": "db/localdb.sh",
     "HALO_DB_OWNER_PASSWORD": "docker-compose.yml",
     "HALO_DB_API_PASSWORD": "docker-compose.yml",
     "HALO_DB_ANALYST_PASSWORD": "docker-compose.yml",

@@ -5,6 +5,7 @@ python check_stack.py URL map                web map, its assets, API docs, deco
 python check_stack.py URL report KEY FILE    submit a report with a photo; save what to compare
 python check_stack.py URL survived KEY FILE  the report and its photo are still there
 python check_stack.py URL metrics-refused    /metrics answers 403 from outside, also spoofed
+python check_stack.py URL reads              tiles and risk at a point (the read pool's routes)
 """
 
 from __future__ import annotations
@@ -145,6 +146,17 @@ def survived(client: httpx.Client, key: str, state: Path) -> None:
     print(f"report {saved['id']} and its photo survived down + up")
 
 
+def reads(client: httpx.Client) -> None:
+    """The routes the API serves from its read pool (the standby when one runs)."""
+    x, y = tile_of(LON, LAT, 13)
+    for path in (f"/tiles/risk/13/{x}/{y}.mvt", f"/tiles/districts/13/{x}/{y}.mvt"):
+        tile = client.get(path)
+        if tile.status_code not in (200, 204):
+            fail(f"{path}: HTTP {tile.status_code}")
+    risk = expect(client.get(f"/api/v1/risk?lat={LAT}&lon={LON}"), 200, "risk at a point").json()
+    print(f"tiles and risk at a point served (risk keys: {', '.join(sorted(risk)[:4])})")
+
+
 def metrics_refused(client: httpx.Client) -> None:
     expect(client.get("/metrics"), 403, "/metrics from outside the allowed networks")
     spoofed = client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"})
@@ -163,6 +175,8 @@ def main() -> None:
             submit_report(client, rest[0], Path(rest[1]))
         elif action == "survived":
             survived(client, rest[0], Path(rest[1]))
+        elif action == "reads":
+            reads(client)
         elif action == "metrics-refused":
             metrics_refused(client)
         else:

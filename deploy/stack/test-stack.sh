@@ -4,7 +4,8 @@
 # podman-compose, waits for readiness and checks through the published port only:
 #   the API refuses to start with default secrets; the web map, its assets, /docs, /redoc and
 #   decoded tiles after the first-start bootstrap; a report with a photo that survives
-#   `down` + `up`; the backup service's dump passes `halo restore --verify`; /metrics refused
+#   `down` + `up`; the hot standby db-replica streaming synchronously (commits wait for it),
+#   tiles and risk served by the API's read pool on it, an acknowledged report on it; the backup service's dump passes `halo restore --verify`; /metrics refused
 #   from outside the allowed networks; healthchecks pass; SIGTERM stops the API cleanly.
 # Cleans up (containers, volumes, the images it built) whatever happens. Prints image sizes,
 # the time from `up` to ready and the time of each step.
@@ -59,9 +60,6 @@ HALO_API_PORT=$PORT
 HALO_API_BIND=127.0.0.1
 HALO_DB_PORT=$((PORT + 1))
 HALO_DB_REPLICA_PORT=$((PORT + 2))
-# The stack test runs without the standby (db-replica is not started): commits must not wait
-# for one. The multi-host URLs fall through to db.
-HALO_DB_SYNCHRONOUS_STANDBY_NAMES=
 HALO_IMAGE=$APP_IMAGE
 HALO_DB_IMAGE=$DB_IMAGE
 HALO_GIT_SHA=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -72,6 +70,8 @@ HALO_ENV_FILE=$WORK/stack.env
 HALO_METRICS_ALLOWED_NETWORKS=127.0.0.1/32
 ENV
 set -a; . "$WORK/stack.env"; set +a
+# The stack runs with its standby and the compose default: synchronous commit, 'ANY 1 (*)'.
+unset HALO_DB_SYNCHRONOUS_STANDBY_NAMES
 
 container() {  # the container of a compose service
   podman ps -a --filter "label=com.docker.compose.project=$PROJECT" \
@@ -82,7 +82,7 @@ cleanup() {
   if [ "${HALO_STACK_KEEP:-0}" = 1 ]; then echo "==> stack left running (project $PROJECT)"; exit $rc; fi
   if [ $rc -ne 0 ]; then
     echo "==> stack: FAILED; last log lines of each service:"
-    for s in db migrate bootstrap api scheduler feed backup; do
+    for s in db db-replica migrate bootstrap api scheduler feed backup; do
       c=$(container $s); [ -n "$c" ] && { echo "--- $s"; podman logs --tail 15 "$c" 2>&1 || true; }
     done
   fi
@@ -121,24 +121,25 @@ echo "    exit $code: $refused"
 [ $code -ne 0 ] && grep -q HALO_CLIENT_HASH_SALT <<<"$refused" || { echo "FAIL: started with the default salt"; exit 1; }
 
 # The live feed (`halo feed`) comes with the live-data issue: start it only when the image has it.
-SERVICES=(db migrate bootstrap api scheduler backup)
+SERVICES=(db db-replica migrate bootstrap api scheduler backup)
 if podman run --rm "$APP_IMAGE" halo feed --help >/dev/null 2>&1; then SERVICES+=(feed)
 else echo "    (this build has no 'halo feed': the feed service is not started)"; fi
 
 # Podman 4.3 cannot wait for "healthy", and the `--requires` links podman-compose adds make it
 # fail to start a service whose dependency is a finished one-shot ("not found in input list").
 # So `up` goes in the compose file's order, one stage at a time, each with --no-deps:
-# db, then migrate (it waits for logins itself) until it exits 0, then the rest, and backup
-# once bootstrap is done. Docker
+# db and db-replica (its entry point waits for db; the primary's commits wait for it), then
+# migrate (it waits for logins itself) until it exits 0, then the rest, and backup once
+# bootstrap is done. Docker
 # compose follows the same order from the file's depends_on conditions.
 stack_up() {
   local log=$WORK/up-$(date +%s).log
-  "${COMPOSE[@]}" up -d --no-build --no-deps db >>"$log" 2>&1 || { cat "$log"; exit 1; }
+  "${COMPOSE[@]}" up -d --no-build --no-deps db db-replica >>"$log" 2>&1 || { cat "$log"; exit 1; }
   "${COMPOSE[@]}" up -d --no-build --no-deps migrate >>"$log" 2>&1 || { cat "$log"; exit 1; }
   local code; code=$(timeout 300 podman wait "$(container migrate)")
   [ "$code" = 0 ] || { echo "FAIL: migrate exit $code"; podman logs --tail 5 "$(container migrate)"; exit 1; }
   local rest=()
-  for s in "${SERVICES[@]:2}"; do [ "$s" = backup ] || rest+=("$s"); done
+  for s in "${SERVICES[@]:3}"; do [ "$s" = backup ] || rest+=("$s"); done
   "${COMPOSE[@]}" up -d --no-build --no-deps "${rest[@]}" >>"$log" 2>&1 || { cat "$log"; exit 1; }
 }
 backup_up() {  # after bootstrap, as the compose file orders it
@@ -164,6 +165,41 @@ $CHECK map
 step "a report with a photo"
 key=$(podman exec "$(container api)" halo keys create stack-test --scope admin 2>/dev/null)
 $CHECK report "$key" "$WORK/report.json"
+
+step "replica: streaming synchronously, reads on it, the acknowledged report on it"
+stack_sql() {  # SQL as the superuser inside a database container (local socket)
+  podman exec "$(container "$1")" psql -X -At -h /var/run/postgresql -d halo -c "$2"
+}
+replica_streaming() {  # the primary sees db-replica as a streaming synchronous standby
+  local streaming
+  for _ in $(seq 1 30); do
+    streaming=$(stack_sql db "SELECT state || ' ' || sync_state FROM pg_stat_replication")
+    grep -Eq '^streaming (sync|quorum)$' <<<"$streaming" && break
+    sleep 1
+  done
+  echo "    primary's pg_stat_replication: ${streaming:-none}"
+  grep -Eq '^streaming (sync|quorum)$' <<<"$streaming" \
+    || { echo "FAIL: db-replica is not a streaming synchronous standby"; exit 1; }
+  [ "$(stack_sql db-replica 'SELECT pg_is_in_recovery()')" = t ] || { echo "FAIL: db-replica is not in recovery"; exit 1; }
+}
+echo "    primary: synchronous_standby_names = '$(stack_sql db 'SHOW synchronous_standby_names')'"
+replica_streaming
+$CHECK reads
+on_replica=$(stack_sql db-replica "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'halo-read'")
+on_primary=$(stack_sql db "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'halo-read'")
+echo "    read pool connections: $on_replica on db-replica, $on_primary on db"
+[ "$on_replica" -gt 0 ] && [ "$on_primary" = 0 ] || { echo "FAIL: the read pool is not on the replica"; exit 1; }
+report_id=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/report.json")
+# synchronous_commit = on: the 201 came after the standby flushed the report; replaying it
+# takes a moment more.
+for _ in $(seq 1 50); do
+  [ "$(stack_sql db-replica "SELECT count(*) FROM raw.user_reports WHERE id = $report_id")" = 1 ] && break
+  sleep 0.1
+done
+[ "$(stack_sql db-replica "SELECT count(*) FROM raw.user_reports WHERE id = $report_id")" = 1 ] \
+  || { echo "FAIL: report $report_id (acknowledged 201) is not on the replica"; exit 1; }
+echo "    report $report_id (acknowledged 201) is on db-replica; replay lag $(stack_sql db-replica \
+  "SELECT pg_size_pretty(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()))")"
 
 step "metrics: refused from outside, served inside"
 $CHECK metrics-refused
@@ -208,6 +244,7 @@ stack_up
 $CHECK ready
 echo "    up -> ready (second start): $(( $(date +%s) - up_started )) s"
 $CHECK survived "$key" "$WORK/report.json"
+replica_streaming   # the standby resumed from its own volume (no new base backup)
 backup_up
 
 step "done"

@@ -1,8 +1,13 @@
 """Client traffic for the fault tests: report submitters that retry with their Idempotency-Key,
-tile and risk readers; every request logged with its time and outcome; recovery figures."""
+tile and risk readers; every request logged with its time and outcome; recovery figures.
+
+Each report a client makes has content of its own, independent of its key: text, location,
+device and photo (whose pixel size names the report). So a report stored twice under two keys
+shows as the same content twice, which the key alone (UNIQUE in the database) never could."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 import uuid
@@ -10,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
+from PIL import Image
 
-from tests.support.report_support import form, submit
+from tests.support.report_support import LAT, LON, form, offset, submit
 
 RETRY_PAUSE_S = 0.1  # a real client honours Retry-After; a short pause measures recovery finely
 KEY_DEADLINE_S = 40.0  # a report not acknowledged by then is a test failure
@@ -38,13 +44,23 @@ class Request:
         return self.status >= 500
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What one report said, whatever its key: text, device, and its photo's pixel size."""
+
+    description: str
+    device: str
+    photo_size: tuple[int, int]
+
+
 @dataclass
 class TrafficLog:
-    """Every request of every client, and the reports acknowledged: key -> (id, replayed)."""
+    """Every request of every client, the reports sent (key -> content) and acknowledged
+    (key -> (id, replayed))."""
 
     requests: list[Request] = field(default_factory=list)
     acknowledged: dict[str, tuple[int, bool]] = field(default_factory=dict)
-    submitted: list[str] = field(default_factory=list)
+    submitted: dict[str, Sent] = field(default_factory=dict)
     unexpected: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -70,17 +86,37 @@ def timed(log: TrafficLog, kind: str, call: Callable[[], httpx.Response]) -> htt
     return answer
 
 
-def report_client(base_url: str, log: TrafficLog, stop: threading.Event) -> None:
-    """Submit reports one after another; retry each with the same key until acknowledged."""
+def photo_of_size(size: tuple[int, int]) -> bytes:
+    """A small JPEG; its pixel size survives the API's re-encoding and names the report."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 40, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def report_client(base_url: str, log: TrafficLog, stop: threading.Event, number: int) -> None:
+    """Client `number` submits reports with photos one after another (its own device id, each
+    report its own text, place and photo size); retries each with the same key until
+    acknowledged, as the app's outbox does."""
+    device = f"fault-device-{number:02d}"
     with httpx.Client(base_url=base_url, timeout=10) as client:
+        n = 0
         while not stop.is_set():
+            n += 1
             key = f"fault-{uuid.uuid4()}"
-            fields = form(description=f"fault test report {key}")
+            lon, lat = offset((LON, LAT), 40.0 * number, 3.0 * n)
+            sent = Sent(f"fault test report {number}-{n}", device, (16 + number, 16 + n))
+            fields = form(description=sent.description, lon=f"{lon:.6f}", lat=f"{lat:.6f}")
+            photo = ("photo.jpg", photo_of_size(sent.photo_size), "image/jpeg")
+            headers = {"X-Device-Id": device}
             with log.lock:
-                log.submitted.append(key)
+                log.submitted[key] = sent
             deadline = time.monotonic() + KEY_DEADLINE_S
             while time.monotonic() < deadline:
-                answer = timed(log, "report", lambda k=key, f=fields: submit(client, f, k))
+                answer = timed(
+                    log,
+                    "report",
+                    lambda k=key, f=fields, p=photo: submit(client, f, k, p, headers),
+                )
                 if answer is not None and answer.status_code in (200, 201):
                     with log.lock:
                         log.acknowledged[key] = (answer.json()["id"], answer.status_code == 200)
