@@ -267,10 +267,11 @@ def test_a_report_made_inside_a_current_alert_cell_is_flagged(
 ) -> None:
     with psycopg.connect(db.owner_url) as conn:
         conn.execute(
-            "INSERT INTO risk.cell_risk (cell, resolution, district_id, area_km2, observed,"
-            " expected, prior_rr, relative_risk, rr_lower, rr_upper, risk_score, evidence,"
-            " category_mass, geom)"
-            " SELECT c, 9, 1, 0.1, 9, 1, 1, 5, 3, 8, 0.75, 'point',"
+            "INSERT INTO risk.cell_risk (cell, resolution, city_id, district_id, area_km2,"
+            " observed, expected, prior_rr, relative_risk, rr_lower, rr_upper, risk_score,"
+            " evidence, category_mass, geom)"
+            " SELECT c, 9, coalesce((SELECT min(id) FROM ref.cities), 1), 1, 0.1, 9, 1, 1, 5,"
+            " 3, 8, 0.75, 'point',"
             " '{}', risk.cell_polygon(c) FROM (SELECT h3_lat_lng_to_cell(point(%s, %s), 9) c) x",
             (LON, LAT),
         )
