@@ -22,6 +22,7 @@ from pipeline.ingest.cities import CitySpec, View, add_city, source_time_zone
 from pipeline.ingest.point_rows import load_type_mapping
 from pipeline.ingest.points_file import default_rules, ingest_points_file, parse_mapping
 from pipeline.ingest.polisen_ingest import ingest_files
+from pipeline.risk.model import retrain
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
 from tests.support.ingest_support import ARCHIVE, scalar
 from tests.support.live_server import live_server
@@ -76,7 +77,9 @@ def city_numbers(url: str, code: str) -> Numbers:
     return Numbers(cells, districts, rate, profile)
 
 
-def refresh(url: str) -> None:
+def retrain_and_refresh(url: str) -> None:
+    """The nightly's two steps: the model (fitted per city) and the risk tables from it."""
+    retrain(url, AS_OF)
     with psycopg.connect(url) as conn:
         conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
 
@@ -128,12 +131,12 @@ def two_cities(
     settings: Settings,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[TwoCities]:
-    """Stockholm (its districts' union as boundary, the polisen archive) refreshed; then
-    Vancouver added beside it (its points, no boundary) and refreshed again."""
+    """Stockholm (its districts' union as boundary, the polisen archive) retrained and
+    refreshed; then Vancouver added beside it (its points, no boundary), both again."""
     db = db_factory.create(template=reference_template.name)
     try:
         ingest_files(db.owner_url, [settings.data_dir / ARCHIVE])
-        refresh(db.owner_url)
+        retrain_and_refresh(db.owner_url)
         before = city_numbers(db.owner_url, "stockholm")
         ingest_vancouver(db.owner_url, settings.data_dir, tmp_path_factory.mktemp("vpd"))
         add_city(
@@ -145,7 +148,7 @@ def two_cities(
                 sources=("vpd",),
             ),
         )
-        refresh(db.owner_url)
+        retrain_and_refresh(db.owner_url)
         yield TwoCities(db, before, city_numbers(db.owner_url, "stockholm"))
     finally:
         db_factory.drop(db.name)

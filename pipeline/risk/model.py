@@ -1,6 +1,7 @@
 """The model that feeds the risk tables: the blend (pipeline/risk/blend.py) fitted per city at
 risk.parameters.model_resolution on the unit x week matrix, its weights and predictions for
-the week after the cutoff stored per version; plus the hour-of-week profile."""
+the week after the cutoff stored per version; plus the hour-of-week profile. Each city is
+fitted on its own cells only, so adding a city changes none of another city's numbers."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import psycopg
 from pipeline.jobs import recorded_job
 from pipeline.risk.blend import FEATURES, BlendFeatures, BlendFit, fit_blend
 from pipeline.risk.hour_profile import fit_hour_profiles, write_hour_profiles
-from pipeline.risk.study import h3_level, level_events, load_study, week_grid
+from pipeline.risk.study import h3_level, level_events, load_study, study_cities, week_grid
 from pipeline.risk.weekly import WeekMatrix, data_start_week
 
 log = logging.getLogger("halo.model")
@@ -29,7 +30,7 @@ FORMULA = "observed ~ 0 + " + " + ".join(FEATURES)
 
 @dataclass(frozen=True)
 class FittedModel:
-    """A fitted blend and its predictions for the week after the cutoff."""
+    """A city's fitted blend and its predictions for the week after the cutoff."""
 
     fit: BlendFit
     cells: list[str]
@@ -43,10 +44,21 @@ def model_resolution(conn: psycopg.Connection) -> int:
     return int(row[0]) if row else 8
 
 
-def fit_at_cutoff(conn: psycopg.Connection, cutoff: datetime) -> FittedModel:
-    """Fit on what was first seen by `cutoff`; predict the week after it."""
+def fit_cities(conn: psycopg.Connection, cutoff: datetime) -> dict[str, FittedModel]:
+    """Each city's blend (by city code), fitted on its own cells; one fit of the whole study
+    area when no city has cells yet."""
+    cities = study_cities(conn)
+    if not cities:
+        return {"all": fit_at_cutoff(conn, cutoff)}
+    return {code: fit_at_cutoff(conn, cutoff, city_id) for city_id, code in cities}
+
+
+def fit_at_cutoff(
+    conn: psycopg.Connection, cutoff: datetime, city_id: int | None = None
+) -> FittedModel:
+    """Fit on what was first seen by `cutoff` (in one city, or all); predict the week after."""
     resolution = model_resolution(conn)
-    study = load_study(conn)
+    study = load_study(conn, city_id)
     level = h3_level(conn, study, resolution)
     start, n_weeks = week_grid(study, cutoff)
     matrix = WeekMatrix(level.units, level_events(study, level, start), n_weeks)
@@ -70,29 +82,40 @@ def retrain(owner_url: str, cutoff: datetime | None = None) -> str:
     """Train the blend and the hour-of-week profile; store run, weights and predictions."""
     with recorded_job(owner_url, "retrain") as run, psycopg.connect(owner_url) as conn:
         cutoff = cutoff or current_cutoff(conn)
-        fitted = fit_at_cutoff(conn, cutoff)
+        fitted = fit_cities(conn, cutoff)
         version = f"blend-{cutoff:%Y%m%d}-r{run.id}"
         store_model(conn, version, run.id, cutoff, fitted)
         write_hour_profiles(conn, fit_hour_profiles(conn, cutoff))
         conn.commit()
-        run.rows = len(fitted.predicted)
-        run.details = {"model_version": version, "resolution": fitted.resolution}
-    log.info("trained %s on %d cell-weeks", version, fitted.fit.n_obs)
+        run.rows = sum(len(f.predicted) for f in fitted.values())
+        run.details = {"model_version": version, "resolution": model_resolution(conn)}
+    n_obs = sum(f.fit.n_obs for f in fitted.values())
+    log.info("trained %s on %d cell-weeks in %d cities", version, n_obs, len(fitted))
     return version
 
 
 def store_model(
-    conn: psycopg.Connection, version: str, run_id: int, cutoff: datetime, fitted: FittedModel
+    conn: psycopg.Connection,
+    version: str,
+    run_id: int,
+    cutoff: datetime,
+    fitted: dict[str, FittedModel],
 ) -> None:
-    """Write the model run (weights, fit statistics) and its predictions."""
+    """Write the model run (each city's weights and recalibration, fit statistics) and the
+    predictions of every city."""
     coefficients = {
-        name: {"coef": float(w)} for name, w in zip(FEATURES, fitted.fit.weights, strict=True)
+        city: {name: {"coef": float(w)} for name, w in zip(FEATURES, f.fit.weights, strict=True)}
+        for city, f in fitted.items()
     }
+    n_obs = sum(f.fit.n_obs for f in fitted.values())
+    total_deviance = sum(f.fit.deviance * f.fit.n_obs for f in fitted.values())
     fit = {
-        "resolution": fitted.resolution,
-        "train_mean_deviance": fitted.fit.deviance,
-        # The monotone recalibration (blend value -> expected count) applied after the weights.
-        "calibration_knots": [fitted.fit.knots_x.tolist(), fitted.fit.knots_y.tolist()],
+        "resolution": next(iter(fitted.values())).resolution,
+        "train_mean_deviance": total_deviance / n_obs if n_obs else None,
+        # Per city, the monotone recalibration (blend value -> expected count) after the weights.
+        "calibration_knots": {
+            city: [f.fit.knots_x.tolist(), f.fit.knots_y.tolist()] for city, f in fitted.items()
+        },
     }
     conn.execute(
         "INSERT INTO risk.model_runs (version, job_run_id, as_of, family, formula, n_obs, aic,"
@@ -104,8 +127,8 @@ def store_model(
             cutoff,
             FAMILY,
             FORMULA,
-            fitted.fit.n_obs,
-            fitted.fit.deviance * fitted.fit.n_obs,
+            n_obs,
+            total_deviance,
             json.dumps(coefficients),
             json.dumps(fit),
         ),
@@ -116,6 +139,7 @@ def store_model(
             " VALUES (%s::h3index, %s, %s, %s)",
             [
                 (cell, cutoff, float(mu), version)
-                for cell, mu in zip(fitted.cells, fitted.predicted, strict=True)
+                for f in fitted.values()
+                for cell, mu in zip(f.cells, f.predicted, strict=True)
             ],
         )

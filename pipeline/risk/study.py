@@ -52,8 +52,22 @@ class Study:
         )
 
 
-def load_study(conn: psycopg.Connection) -> Study:
-    """The study area and every located event that counts for risk."""
+def study_cities(conn: psycopg.Connection) -> list[tuple[int, str]]:
+    """The cities (id, code) with base cells in the study area, rebuilt first."""
+    rebuild_study_area(conn)
+    return [
+        (int(r[0]), str(r[1]))
+        for r in conn.execute(
+            "SELECT k.id, k.code FROM ref.cities k WHERE EXISTS (SELECT 1 FROM risk.cells c,"
+            " risk.parameters p WHERE c.city_id = k.id AND c.resolution = p.base_resolution)"
+            " ORDER BY k.id"
+        ).fetchall()
+    ]
+
+
+def load_study(conn: psycopg.Connection, city_id: int | None = None) -> Study:
+    """The study area (of one city, or all) and every located event there that counts for
+    risk."""
     rebuild_study_area(conn)
     has_cells = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM risk.cells c, risk.parameters p"
@@ -62,7 +76,9 @@ def load_study(conn: psycopg.Connection) -> Study:
     if has_cells and has_cells[0]:
         cells = conn.execute(
             "SELECT c.cell::text, c.area_km2, c.district_id FROM risk.cells c, risk.parameters p"
-            " WHERE c.resolution = p.base_resolution ORDER BY c.cell"
+            " WHERE c.resolution = p.base_resolution"
+            " AND (%(city)s::smallint IS NULL OR c.city_id = %(city)s) ORDER BY c.cell",
+            {"city": city_id},
         ).fetchall()
         events = conn.execute(
             "SELECT s.incident_id, s.cell::text, s.share, extract(epoch FROM s.occurred),"
