@@ -44,6 +44,7 @@ from pipeline.risk.model import current_cutoff
 from pipeline.risk.study import Level, Study, level_events, load_study, week_grid
 from pipeline.risk.weekly import WeekMatrix
 from tests.support.dbtools import DatabaseFactory
+from tests.support.ingest_support import stockholm_city_command
 
 VANCOUVER = Path("cities/vancouver/vancouver_vpd_crime_2020_2025.csv")
 TYPES = Path(__file__).resolve().parent.parent / "docs/types/vancouver_vpd.csv"
@@ -51,6 +52,7 @@ BASELINES = ("last52", "ring_kde", "uniform")
 SCORES = ("risk_score", "score_no_model")
 POLISEN_STEPS = (
     ["load", "boundaries"],
+    stockholm_city_command(get_settings().data_dir),
     ["load", "gazetteer"],
     ["ingest", "polisen"],
     ["retrain"],

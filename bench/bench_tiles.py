@@ -44,6 +44,7 @@ from bench.http_load import REPO, UVICORN_AS_SERVED, mean_ms, server, server_sec
 from config.map import MapSettings
 from config.settings import get_settings
 from tests.support.dbtools import with_database
+from tests.support.ingest_support import stockholm_city_command
 from tests.support.nginx_proxy import nginx_binary, nginx_proxy
 
 ZOOMS = (8, 11, 14)
@@ -213,7 +214,8 @@ def prepare_database(maintenance_url: str, owner_url: str, name: str, rebuild: b
 def load_data(owner_url: str, env: dict[str, str]) -> None:
     """Stockholm's real data when ../shared/data is there, else the synthetic city."""
     if (get_settings().data_dir / "polisen").is_dir():
-        for command in (["load", "boundaries"], ["load", "gazetteer"], ["ingest", "polisen"]):
+        city = stockholm_city_command(get_settings().data_dir)
+        for command in (["load", "boundaries"], city, ["load", "gazetteer"], ["ingest", "polisen"]):
             run([HALO / "halo", *command], env)
         run([HALO / "halo", "refresh"], env)
         return

@@ -34,6 +34,20 @@ def stockholm_city(data_dir: Path) -> CitySpec:
     )
 
 
+def stockholm_city_command(data_dir: Path) -> list[str]:
+    """The `halo` arguments that add `stockholm_city` (as the Makefile's demo-data does)."""
+    spec = stockholm_city(data_dir)
+    assert spec.view is not None
+    view = f"{spec.view.lat},{spec.view.lon},{spec.view.zoom}"
+    return [
+        "city", "add", spec.name, "--tz", spec.time_zone,
+        "--boundary", str(spec.boundary), "--districts", str(spec.districts),
+        *[arg for code in spec.municipalities for arg in ("--municipality", code)],
+        "--view", view,
+        *[arg for source in spec.sources for arg in ("--source", source)],
+    ]  # fmt: skip
+
+
 def load_reference(url: str, data_dir: Path) -> None:
     """Boundaries, Stockholm and the curated gazetteer, as `make run` loads them
     (`halo load boundaries`, `halo city add Stockholm ...`, `halo load gazetteer`)."""
