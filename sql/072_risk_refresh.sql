@@ -402,7 +402,12 @@ BEGIN
     JOIN cell_prior prior ON prior.cell = o.cell
     JOIN (SELECT city_id, resolution, avg(area_km2) AS area FROM cell_observed
           GROUP BY city_id, resolution) typical
-         ON typical.resolution = o.resolution AND typical.city_id = o.city_id
+         -- A level finer than the model's has no information of its own beyond its model
+         -- cell's: it weighs the model cell's evidence, so its children carry the parent's
+         -- score instead of fading to "not clearly higher" as the hexagons shrink.
+         ON typical.resolution = greatest(least(o.resolution, p.model_resolution),
+                                          p.base_resolution - 2)
+        AND typical.city_id = o.city_id
     LEFT JOIN city_model_rate model_rate ON model_rate.city_id = o.city_id
     CROSS JOIN LATERAL risk.model_evidence(o.observed, o.expected, prior.rr, o.expected_week,
                                            o.area_km2, model_rate.rate, typical.area,

@@ -101,12 +101,14 @@ def legend(thresholds: Thresholds) -> Legend:
     explanation = Words(
         sv="Varje sexhörning jämför polisens och användarnas rapporter där med hela stadens "
         "genomsnitt, med den försiktiga nedre änden av skattningen. Zoomar du in blir "
-        "sexhörningarna mindre: var och en har färre rapporter, skattningen blir osäkrare och "
-        "färre når varningsnivån. En högre nivå beskriver rapporter, inte människor eller platser.",
+        "sexhörningarna mindre och skattningen osäkrare; där rapporterna är för få för att "
+        "skilja mindre områden åt visar de små sexhörningarna skattningen för området runt "
+        "dem. En högre nivå beskriver rapporter, inte människor eller platser.",
         en="Each hexagon compares the reports there (police and users) with the whole city's "
         "average, using the cautious lower end of the estimate. Zooming in shows smaller "
-        "hexagons: each holds fewer reports, so the estimate is less certain and fewer reach "
-        "the alert level. A higher rate describes reports, not people or places.",
+        "hexagons and a less certain estimate; where the reports are too few to tell smaller "
+        "areas apart, the small hexagons show the estimate of the area around them. A higher "
+        "rate describes reports, not people or places.",
     )
     return Legend(
         thresholds=thresholds,
