@@ -1,7 +1,7 @@
 #!/bin/sh
 # First start with data (compose service `bootstrap`, one-shot, idempotent: a second run changes
 # nothing). Loads what the map needs from the data directory mounted read-only at
-# HALO_DATA_DIR: Stockholm's boundaries, the gazetteer, the base map (when this version has
+# HALO_DATA_DIR: Stockholm's boundaries and its city row, the gazetteer, the base map (when this version has
 # `halo load basemap`) and the polisen.se archive, then runs the nightly pipeline once so the
 # risk layer is there before 02:00. Without a data directory it says so and exits 0.
 set -eu
@@ -12,8 +12,12 @@ if [ ! -d "$data/boundaries" ]; then
 fi
 has_command() { halo "$@" --help >/dev/null 2>&1; }
 
-echo "bootstrap: boundaries and gazetteer"
+echo "bootstrap: boundaries, the city of Stockholm and the gazetteer"
 halo load boundaries
+# The study area, rate and time zone come from the city (as `make run`'s demo-data adds it).
+districts="$data/boundaries/stockholm_stadsdelar_utan_vatten_simplified.geojson"
+halo city add Stockholm --tz Europe/Stockholm --boundary "$districts" --districts "$districts" \
+  --municipality 0180 --view 59.3293,18.0686,11 --source polisen
 halo load gazetteer
 if has_command load basemap; then
   echo "bootstrap: base map"
