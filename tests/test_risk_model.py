@@ -295,3 +295,8 @@ def test_retrain_trigger_queues_one_run_for_the_scheduler(
         assert 0 <= side[(level, "risk_score")]["alert_area_share"] <= 1
         assert side[(level, "risk_score")]["deviance"] is None  # a score, not a count
     assert history_api.get("/api/v1/model/metrics").status_code == 401
+
+
+def test_retraining_without_a_city_says_what_is_missing(db: ScratchDatabase) -> None:
+    with pytest.raises(ValueError, match="no city has a study area yet: halo city add"):
+        retrain(db.owner_url, AS_OF)

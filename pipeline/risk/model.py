@@ -49,7 +49,10 @@ def fit_cities(conn: psycopg.Connection, cutoff: datetime) -> dict[str, FittedMo
     area when no city has cells yet."""
     cities = study_cities(conn)
     if not cities:
-        return {"all": fit_at_cutoff(conn, cutoff)}
+        try:
+            return {"all": fit_at_cutoff(conn, cutoff)}
+        except ValueError as exc:
+            raise ValueError(f"{exc} (no city has a study area yet: halo city add)") from exc
     return {code: fit_at_cutoff(conn, cutoff, city_id) for city_id, code in cities}
 
 
