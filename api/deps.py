@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
+from starlette.datastructures import State
 
 from config.settings import Settings
 
@@ -26,7 +27,12 @@ def read_pool(request: Request) -> AsyncConnectionPool:
     """The pool for reads that may lag the primary a little (HALO_API_READ_DATABASE_URL: a hot
     standby; the primary's pool when unset): tiles, risk, neighbourhoods, alert zones,
     incidents. Writes and reads of one's own writes use `Conn` (the primary)."""
-    pool: AsyncConnectionPool = getattr(request.app.state, "read_pool", request.app.state.pool)
+    return read_pool_of(request.app.state)
+
+
+def read_pool_of(state: State) -> AsyncConnectionPool:
+    """`read_pool` from the app's state (for code outside routing: the tile fast path)."""
+    pool: AsyncConnectionPool = getattr(state, "read_pool", state.pool)
     return pool
 
 

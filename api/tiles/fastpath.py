@@ -26,6 +26,7 @@ import time
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.deps import read_pool_of
 from api.http_cache import CONTENT_VERSION, GZIP_SUFFIX
 from api.metrics import LATENCY, REQUESTS, TILE_CACHE_HITS
 from api.middleware.hardening import API_CSP, STATIC_HEADERS
@@ -34,7 +35,7 @@ from api.tiles.cache import Rendered
 from api.tiles.service import MEMORY, RENDER_ERROR, STORE, TileService
 from config.settings import Settings
 from core.digests import subject_digest
-from core.tiles.layers import LAYERS, layer_named
+from core.tiles.layers import LAYERS, Layer, layer_named
 from core.tiles.store import CacheKey
 
 TILE_PATH = re.compile(r"/tiles/([a-z_]{1,32})/(\d{1,2})/(\d{1,7})/(\d{1,7})\.mvt")
@@ -114,9 +115,11 @@ class CachedTileFastPath:
         answer, source = service.lru.peek(generation, key), MEMORY
         if answer is None:
             answer, source = service.from_disk(generation, key), STORE
-        layer = layer_named(key[0])
-        if answer is None and (layer is None or not layer.has_tile(*key[1:])):
-            return False
+        layer = None
+        if answer is None:  # rendered below, after the checks: only a tile the layer has
+            layer = layer_named(key[0])
+            if layer is None or not layer.has_tile(*key[1:]):
+                return False
         https = scope["scheme"] == "https"
         if self.https_only and not https:
             return False
@@ -150,7 +153,8 @@ class CachedTileFastPath:
             headers.append((b"etag", gz_etag if gzipped else plain_etag))
         else:
             if answer is None:
-                rendered = await self._render(scope, service, generation, key)
+                assert layer is not None  # set with the miss above
+                rendered = await self._render(scope, service, generation, layer, key)
                 if rendered is None:
                     return False
                 answer, source = rendered
@@ -181,16 +185,12 @@ class CachedTileFastPath:
 
     @staticmethod
     async def _render(
-        scope: Scope, service: TileService, generation: int, key: CacheKey
+        scope: Scope, service: TileService, generation: int, layer: Layer, key: CacheKey
     ) -> tuple[Rendered, str] | None:
         """The tile from the service (single-flight render, Redis, stores), or None after
         leaving the error for the full path's route in the request state."""
-        state = scope["app"].state
-        pool = getattr(state, "read_pool", state.pool)
-        layer = layer_named(key[0])
-        assert layer is not None  # checked by the caller
         try:
-            return await service.tile(pool, generation, layer, *key[1:])
+            return await service.tile(read_pool_of(scope["app"].state), generation, layer, *key[1:])
         except Exception as exc:  # noqa: BLE001 - every error is answered by the full path
             scope.setdefault("state", {})[RENDER_ERROR] = exc
             return None
