@@ -74,21 +74,10 @@ migrate: install
 
 # The bundled defaults: Stockholm's boundaries and city row, the gazetteer, the base map and the polisen.se
 # archive from ../shared/data (idempotent: a second run changes nothing), then retrain and refresh.
+# The same script is the compose stack's first start (deploy/bootstrap.sh): one list of steps.
 demo-data: install
-	@if [ -d "$${HALO_DATA_DIR:-../shared/data}" ]; then \
-	  echo "==> Boundaries, the city of Stockholm and the gazetteer"; \
-	  districts="$${HALO_DATA_DIR:-../shared/data}/boundaries/stockholm_stadsdelar_utan_vatten_simplified.geojson"; \
-	  $(BIN)/halo load boundaries && \
-	  $(BIN)/halo city add Stockholm --tz Europe/Stockholm --boundary "$$districts" \
-	    --districts "$$districts" --municipality 0180 --view 59.3293,18.0686,11 --source polisen && \
-	  $(BIN)/halo load gazetteer; \
-	  echo "==> Base map (OSM streets, water)"; \
-	  $(BIN)/halo load basemap; \
-	  echo "==> polisen.se archive 2022-2025 (7,656 events)"; \
-	  $(BIN)/halo ingest polisen --report | tail -n 3; \
-	  echo "==> Nightly pipeline now: retrain, refresh (backtest: halo backtest)"; \
-	  $(BIN)/halo nightly --backtest-origins 0; \
-	else echo "==> no data directory (../shared/data): starting without data"; fi
+	@echo "==> Bundled data and the first nightly run (deploy/bootstrap.sh)"
+	@PATH="$(CURDIR)/$(BIN):$$PATH" HALO_DATA_DIR="$${HALO_DATA_DIR:-../shared/data}" deploy/bootstrap.sh
 
 # The live feed polls the real polisen.se by default (HALO_FEED_BASE_URL); without network it
 # logs once, backs off and readiness says `unreachable` while the map is served. FEED=fake

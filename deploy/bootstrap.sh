@@ -1,9 +1,10 @@
 #!/bin/sh
-# First start with data (compose service `bootstrap`, one-shot, idempotent: a second run changes
-# nothing). Loads what the map needs from the data directory mounted read-only at
-# HALO_DATA_DIR: Stockholm's boundaries and its city row, the gazetteer, the base map (when this version has
-# `halo load basemap`) and the polisen.se archive, then runs the nightly pipeline once so the
-# risk layer is there before 02:00. Without a data directory it says so and exits 0.
+# First start with data (compose service `bootstrap`, and `make run`'s demo-data; one-shot,
+# idempotent: a second run changes nothing). Loads what the map needs from the data directory
+# at HALO_DATA_DIR (mounted read-only in compose): Stockholm's boundaries and its city row, the
+# gazetteer, the base map (when this version has `halo load basemap`) and the polisen.se
+# archive, then runs the nightly pipeline once so the risk layer is there before 02:00.
+# Without a data directory it says so and exits 0.
 set -eu
 data=${HALO_DATA_DIR:-/data}
 if [ ! -d "$data/boundaries" ]; then
