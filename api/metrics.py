@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 import time
+import weakref
 
 import psycopg
 from fastapi import APIRouter, Request, Response
@@ -207,6 +208,9 @@ FEED_SQL = """
 SELECT s.code, extract(epoch FROM f.last_poll_ok_at)::float8, f.consecutive_failures
   FROM ops.feed_state f JOIN ref.data_sources s ON s.id = f.source_id
 """
+# Counting incidents by source and type reads the whole incidents table (seconds at 10M rows),
+# so it runs at most once per TYPE_COUNTS_EVERY_S per process, not at every 15 s scrape.
+TYPE_COUNTS_EVERY_S = 300.0
 TYPES_SQL = """
 SELECT s.code, i.event_type, count(*), count(*) FILTER (WHERE i.category = 'unmapped')
   FROM raw.incidents i JOIN ref.data_sources s ON s.id = i.source_id
@@ -357,13 +361,31 @@ async def _read_jobs(pool: AsyncConnectionPool) -> None:
         PUSH_OLDEST_DUE_AGE.set(max(0.0, now - oldest_due) if oldest_due is not None else 0.0)
 
 
+# When each pool (one per app, so per database) last counted incidents by type.
+_type_counts_read_at: weakref.WeakKeyDictionary[AsyncConnectionPool, float] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _type_counts(
+    pool: AsyncConnectionPool, conn: psycopg.AsyncConnection
+) -> list[tuple[str, str, int, int]]:
+    """Incidents by source and type, or nothing when this pool read them less than
+    TYPE_COUNTS_EVERY_S ago (the gauges keep the values of that read)."""
+    if time.monotonic() - _type_counts_read_at.get(pool, -math.inf) < TYPE_COUNTS_EVERY_S:
+        return []
+    rows = await (await conn.execute(TYPES_SQL)).fetchall()
+    _type_counts_read_at[pool] = time.monotonic()
+    return rows
+
+
 async def _read_feed(pool: AsyncConnectionPool) -> None:
     """Data age, the live feed's polls and pages, incidents by source and type, unknown types."""
     try:
         async with pool.connection(timeout=2.0) as conn:
             newest = await (await conn.execute(NEWEST_SQL)).fetchone()
             feeds = await (await conn.execute(FEED_SQL)).fetchall()
-            types = await (await conn.execute(TYPES_SQL)).fetchall()
+            types = await _type_counts(pool, conn)
             pages = await (await conn.execute(PAGES_SQL)).fetchall()
     except (psycopg.Error, PoolTimeout):
         log.warning("metrics: feed facts not readable")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from api import metrics as api_metrics
 from cli import ingest
 from config.settings import Settings, get_settings
 from tests.support.dbtools import ScratchDatabase, settings_for
@@ -79,12 +80,11 @@ def test_unknown_types_are_listed_and_counted_in_metrics(
     ]
     path = tmp_path / "events.json"
     path.write_text(json.dumps(events, ensure_ascii=False), encoding="utf-8")
+    ingest_file(ref_db, monkeypatch, path)
     monkeypatch.setenv("DATABASE_URL", ref_db.owner_url)
     get_settings.cache_clear()
     try:
-        runner = CliRunner()
-        assert runner.invoke(ingest.app, ["polisen", str(path)]).exit_code == 0
-        listed = runner.invoke(ingest.app, ["unknown-types"])
+        listed = CliRunner().invoke(ingest.app, ["unknown-types"])
     finally:
         get_settings.cache_clear()
     assert listed.exit_code == 0, listed.output
@@ -97,8 +97,35 @@ def test_unknown_types_are_listed_and_counted_in_metrics(
         "Fylleri": "other",
         "Upphittat föremål": "non_incident",
     }
+    fylleri = 'halo_incidents_ingested{source="polisen",type="Fylleri"}'
+    more = tmp_path / "more.json"
+    more.write_text(
+        json.dumps(
+            [polisen_event(5, title="15 maj 08.30, Fylleri, Stockholm", event_type="Fylleri")],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     with live_server(settings_for(settings, ref_db)) as api:
         metrics = api.get("/metrics").text
+        ingest_file(ref_db, monkeypatch, more)
+        # The whole-table count by type is read once per interval, not at every scrape.
+        within_interval = api.get("/metrics").text
+        monkeypatch.setattr(api_metrics, "TYPE_COUNTS_EVERY_S", 0.0)
+        after_interval = api.get("/metrics").text
     assert 'halo_unknown_event_types{source="polisen",type="Drönarlarm"} 2.0' in metrics
-    assert 'halo_incidents_ingested{source="polisen",type="Fylleri"} 1.0' in metrics
+    assert f"{fylleri} 1.0" in metrics
     assert "halo_data_newest_event_age_seconds" in metrics
+    assert f"{fylleri} 1.0" in within_interval
+    assert f"{fylleri} 2.0" in after_interval
+
+
+def ingest_file(db: ScratchDatabase, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """`halo ingest polisen FILE` against the scratch database."""
+    monkeypatch.setenv("DATABASE_URL", db.owner_url)
+    get_settings.cache_clear()
+    try:
+        done = CliRunner().invoke(ingest.app, ["polisen", str(path)])
+    finally:
+        get_settings.cache_clear()
+    assert done.exit_code == 0, done.output
