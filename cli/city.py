@@ -31,6 +31,12 @@ def add(
     sources: list[str] = typer.Option(
         [], "--source", help="Data source code whose incidents are this city's (repeatable)."
     ),
+    alert_area: float | None = typer.Option(
+        None,
+        "--alert-area",
+        help="Largest share of the city its alert zones may cover (0 < share <= 0.5; default"
+        " 0.05 = 5 %). Each refresh raises the city's reference multiple k until they fit.",
+    ),
 ) -> None:
     """Add a city, or update it: re-adding a code replaces what the command states (a
     missing --boundary means none); nothing is written when any input is bad."""
@@ -47,6 +53,7 @@ def add(
             municipalities=tuple(municipalities),
             view=parse_view(view) if view else None,
             sources=tuple(sources),
+            **({} if alert_area is None else {"alert_area": alert_area}),
         )
         added = add_city(get_settings().database_url, spec)
     except (BoundaryError, OSError, psycopg.Error) as exc:

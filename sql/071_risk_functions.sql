@@ -37,7 +37,7 @@ RETURN (greatest(rr_lower, 0) / (greatest(multiple, 1) + greatest(rr_lower, 0)))
 
 -- The ladder of reference multiples a city's k is chosen from, smallest first. A fixed
 -- ladder (not a free quantile) keeps k, and so the alert zones, unchanged from one day to the
--- next unless the city's evidence moves a whole rung. pipeline/risk/baselines.py
+-- next unless the city's evidence moves a whole rung. pipeline/risk/alert_rule.py
 -- ALERT_MULTIPLES is the same list (tests/test_alert_rule.py holds them equal). IMMUTABLE.
 CREATE OR REPLACE FUNCTION risk.alert_multiples() RETURNS real[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -45,7 +45,7 @@ RETURN '{1,1.25,1.5,2,2.5,3,4,5,6,8,10,15,20}'::real[];
 
 -- A city's multiple falls back to a lower rung only when that rung's alert zones stay within
 -- this share of its cap (hysteresis; it rises as soon as the cap is exceeded).
--- pipeline/risk/baselines.py ALERT_AREA_RELAX is the same number. IMMUTABLE.
+-- pipeline/risk/alert_rule.py ALERT_AREA_RELAX is the same number. IMMUTABLE.
 CREATE OR REPLACE FUNCTION risk.alert_area_relax() RETURNS real
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN 0.8;

@@ -454,7 +454,7 @@ $$;
 -- risk.city_rates (alert_multiple, alert_area_share) for the cell and district scores of this
 -- refresh; the k it holds before (the last refresh's, carried by risk.rebuild_city_rates) is
 -- the previous one.
--- pipeline/risk/baselines.py alert_multiple mirrors it. Reads the pg_temp.cell_posterior
+-- pipeline/risk/alert_rule.py alert_multiple mirrors it. Reads the pg_temp.cell_posterior
 -- hand-off of risk.rebuild_cell_risk. VOLATILE (writes).
 CREATE OR REPLACE FUNCTION risk.choose_alert_multiples() RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$

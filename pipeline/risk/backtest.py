@@ -17,7 +17,7 @@ import psycopg
 from tqdm import tqdm
 
 from pipeline.jobs import recorded_job
-from pipeline.risk import baselines
+from pipeline.risk import alert_rule, baselines
 from pipeline.risk.blend import (
     MIN_HISTORY_WEEKS,
     BlendFeatures,
@@ -246,9 +246,9 @@ def alert_multiples(folds: Folds, method: str) -> list[float]:
         return []
     chosen, previous = [], 1.0
     for origin in zip(*levels, strict=True):
-        rr = [(baselines.rr_lower_of(pred / area), area) for pred, _, area in origin]
-        previous, _ = baselines.alert_multiple(
-            rr, ALERT_THRESHOLD, baselines.DEFAULT_ALERT_AREA, previous
+        rr = [(alert_rule.rr_lower_of(pred / area), area) for pred, _, area in origin]
+        previous, _ = alert_rule.alert_multiple(
+            rr, ALERT_THRESHOLD, alert_rule.DEFAULT_ALERT_AREA, previous
         )
         chosen.append(previous)
     return chosen
@@ -269,7 +269,7 @@ def alert_rows(
         {
             int(i)
             for i in np.flatnonzero(
-                baselines.score_of(baselines.rr_lower_of(pred / area), k) >= ALERT_THRESHOLD
+                alert_rule.score_of(alert_rule.rr_lower_of(pred / area), k) >= ALERT_THRESHOLD
             )
         }
         for (pred, _, area), k in zip(fold_list, ks, strict=True)
