@@ -260,6 +260,12 @@ def test_each_city_s_alert_zones_stay_within_its_cap_by_its_own_reference_multip
         conn.execute("UPDATE ref.cities SET alert_area = %s WHERE code = 'vancouver'", (cap,))
         conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
         rules, shares, scored = alert_rule_figures(conn)
+        point = conn.execute(
+            "SELECT risk.risk_at_point(ST_X(c), ST_Y(c), %s) FROM risk.cell_risk r"
+            " JOIN ref.cities k ON k.id = r.city_id, ST_Centroid(r.geom) AS c"
+            " WHERE k.code = 'vancouver' AND r.resolution = 9 ORDER BY r.rr_lower DESC LIMIT 1",
+            (AS_OF,),
+        ).fetchone()
         stockholm_scores = conn.execute(
             "SELECT r.cell::text, r.risk_score FROM risk.cell_risk r"
             " JOIN ref.cities k ON k.id = r.city_id WHERE k.code = 'stockholm' ORDER BY r.cell"
@@ -272,8 +278,13 @@ def test_each_city_s_alert_zones_stay_within_its_cap_by_its_own_reference_multip
         assert (alert or 0) <= rules[code][1]
         assert (alert or 0) <= (clear or 0)  # hysteresis: the clear zones hold the alert zones
     assert scored
+    # Risk at a point scores the hour-adjusted bound with the city's k too.
+    assert point is not None
+    at = point[0]["at"]
+    assert at["risk_score"] == pytest.approx(at["rr_lower"] / (k + at["rr_lower"]), abs=2e-3)
     # Vancouver's tighter rule changed none of Stockholm's scores.
-    before = [(row[0], row[10]) for row in two_cities.stockholm_after.cells]
+    before = sorted((row[0], row[10]) for row in two_cities.stockholm_after.cells)
+    stockholm_scores = sorted(stockholm_scores)
     assert [c for c, _ in stockholm_scores] == [c for c, _ in before]
     assert [x for _, x in stockholm_scores] == pytest.approx([x for _, x in before], rel=1e-6)
 

@@ -1,11 +1,10 @@
 -- Downgrade of 0013_city_alert_rule: undo the hand-written part first (reverse order), then:
 -- The views lose their new last columns: dropped here and recreated below (CREATE OR
--- REPLACE cannot remove columns), with their grants restored at the end.
+-- REPLACE cannot remove columns), with their grants restored at the end; the columns go
+-- last, once the views and risk.risk_at_point no longer read them.
 DROP VIEW analytics.cell_risk;
 DROP VIEW analytics.cities;
 DROP VIEW analytics.district_risk;
-ALTER TABLE risk.city_rates DROP COLUMN alert_area_share, DROP COLUMN alert_multiple;
-ALTER TABLE ref.cities DROP COLUMN alert_area;
 -- generated:
 CREATE OR REPLACE VIEW analytics.cell_risk AS
  SELECT (r.cell)::bigint AS id,
@@ -261,12 +260,42 @@ BEGIN
     RETURN (SELECT count(*) FROM risk.district_risk);
 END;
 $function$;
+CREATE OR REPLACE FUNCTION risk.risk_at_point(lon double precision, lat double precision, at timestamp with time zone)
+ RETURNS json
+ LANGUAGE sql
+ STABLE PARALLEL SAFE STRICT
+ SET jit TO 'off'
+BEGIN ATOMIC
+ SELECT json_build_object('cell', (r.cell)::text, 'resolution', r.resolution, 'district',
+         CASE
+             WHEN (d.id IS NOT NULL) THEN json_build_object('id', d.id, 'name', d.name)
+             ELSE NULL::json
+         END, 'city', json_build_object('code', city.code, 'name', city.name, 'time_zone', city.time_zone), 'generation', gen.id, 'as_of', gen.as_of, 'risk_score', round((r.risk_score)::numeric, 3), 'relative_risk', round((r.relative_risk)::numeric, 3), 'rr_lower', round((r.rr_lower)::numeric, 3), 'rr_upper', round((r.rr_upper)::numeric, 3), 'observed', round((r.observed)::numeric, 3), 'expected', round((r.expected)::numeric, 3), 'evidence', r.evidence, 'trend', round((r.trend)::numeric, 2), 'at', json_build_object('time', risk_at_point.at, 'hour_of_week', how.h, 'factor', round((COALESCE(f.factor, (1)::real))::numeric, 3), 'relative_risk', round(((r.relative_risk * COALESCE(f.factor, (1)::real)))::numeric, 3), 'rr_lower', round(((r.rr_lower * COALESCE(f.factor, (1)::real)))::numeric, 3), 'risk_score', round((risk.score_of(((r.rr_lower * COALESCE(f.factor, (1)::real)))::double precision))::numeric, 3)), 'why', COALESCE(( SELECT json_agg(json_build_object('category', top.key, 'label_en', k.label_en, 'label_sv', k.label_sv, 'share', round(top.share, 3)) ORDER BY top.share DESC, top.key) AS json_agg
+            FROM (( SELECT e.key,
+                     ((e.value)::numeric / NULLIF(sum((e.value)::numeric) OVER (), (0)::numeric)) AS share
+                    FROM jsonb_each_text(r.category_mass) e(key, value)
+                   ORDER BY (e.value)::numeric DESC, e.key
+                  LIMIT 3) top
+              JOIN ref.incident_categories k ON ((k.code = top.key)))
+           WHERE (top.share > (0)::numeric)), '[]'::json)) AS json_build_object
+    FROM (((((risk.cell_risk r
+      JOIN ref.cities city ON ((city.id = r.city_id)))
+      LEFT JOIN ref.districts d ON ((d.id = r.district_id)))
+      CROSS JOIN risk.current_generation() gen(id, as_of))
+      CROSS JOIN LATERAL ( SELECT risk.hour_of_week(risk_at_point.at, city.time_zone) AS h) how)
+      LEFT JOIN risk.hour_of_week_profile f ON (((f.city_id = r.city_id) AND (f.hour_of_week = how.h))))
+   WHERE (r.cell = h3_lat_lng_to_cell(point(risk_at_point.lon, risk_at_point.lat), (( SELECT max(m.resolution) AS max
+            FROM risk.cell_risk m))::integer));
+END;
 DROP FUNCTION IF EXISTS risk.score_of(double precision,double precision);
 COMMENT ON VIEW analytics.cell_risk IS 'Risk per H3 cell (resolutions 7-9; filter on resolution). risk_score = RR_lo/(1+RR_lo): 0.6 means at least 1.5x the city rate with confidence. evidence: point (exact locations) or inferred (spread from district-level locations).';
 COMMENT ON VIEW analytics.cities IS 'The cities: time zone, the city rate of the last refresh (located incident mass per km2 over the study area, which every expected count of the city uses), study-area km2, located incidents and share, boundary (NULL: the study area is the located cells plus a ring).';
 COMMENT ON VIEW analytics.district_risk IS 'Risk per district (of its city, against its city''s rate), same meaning as analytics.cell_risk; incident counts by category over the window.';
 COMMENT ON TABLE risk.cell_risk IS 'Risk per H3 cell and resolution. risk_score = RR_lo / (1 + RR_lo), RR_lo the lower 5% bound of the relative risk against the rate of the cell''s city (risk.city_rates); 0.6 means at least 1.5x the city rate, with confidence.';
 COMMENT ON TABLE risk.city_rates IS 'Per city and refresh: located incident mass per km2 over its study area (the rate every expected count of its cells and districts uses), and the located share (located / (located + municipality-only events of its municipalities)).';
+-- Hand-written:
 GRANT SELECT ON analytics.cell_risk TO halo_analyst;
 GRANT SELECT ON analytics.cities TO halo_analyst;
 GRANT SELECT ON analytics.district_risk TO halo_analyst;
+ALTER TABLE risk.city_rates DROP COLUMN alert_area_share, DROP COLUMN alert_multiple;
+ALTER TABLE ref.cities DROP COLUMN alert_area;

@@ -14,6 +14,12 @@ ALTER TABLE ref.cities
 ALTER TABLE risk.city_rates
     ADD COLUMN alert_multiple real NOT NULL DEFAULT 1 CHECK (alert_multiple >= 1),
     ADD COLUMN alert_area_share real;
+-- risk.risk_at_point (generated below, before it in name order) is SQL-standard: the
+-- two-argument risk.score_of it calls must exist first; the generated copy replaces it as is.
+CREATE FUNCTION risk.score_of(rr_lower double precision, multiple double precision)
+RETURNS real
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+RETURN (greatest(rr_lower, 0) / (greatest(multiple, 1) + greatest(rr_lower, 0)))::real;
 
 
 -- ==== generated: functions, views, grants, comments ====
@@ -289,6 +295,34 @@ BEGIN
     RETURN (SELECT count(*) FROM risk.district_risk);
 END;
 $function$;
+CREATE OR REPLACE FUNCTION risk.risk_at_point(lon double precision, lat double precision, at timestamp with time zone)
+ RETURNS json
+ LANGUAGE sql
+ STABLE PARALLEL SAFE STRICT
+ SET jit TO 'off'
+BEGIN ATOMIC
+ SELECT json_build_object('cell', (r.cell)::text, 'resolution', r.resolution, 'district',
+         CASE
+             WHEN (d.id IS NOT NULL) THEN json_build_object('id', d.id, 'name', d.name)
+             ELSE NULL::json
+         END, 'city', json_build_object('code', city.code, 'name', city.name, 'time_zone', city.time_zone), 'generation', gen.id, 'as_of', gen.as_of, 'risk_score', round((r.risk_score)::numeric, 3), 'relative_risk', round((r.relative_risk)::numeric, 3), 'rr_lower', round((r.rr_lower)::numeric, 3), 'rr_upper', round((r.rr_upper)::numeric, 3), 'observed', round((r.observed)::numeric, 3), 'expected', round((r.expected)::numeric, 3), 'evidence', r.evidence, 'trend', round((r.trend)::numeric, 2), 'at', json_build_object('time', risk_at_point.at, 'hour_of_week', how.h, 'factor', round((COALESCE(f.factor, (1)::real))::numeric, 3), 'relative_risk', round(((r.relative_risk * COALESCE(f.factor, (1)::real)))::numeric, 3), 'rr_lower', round(((r.rr_lower * COALESCE(f.factor, (1)::real)))::numeric, 3), 'risk_score', round((risk.score_of(((r.rr_lower * COALESCE(f.factor, (1)::real)))::double precision, (COALESCE(k.alert_multiple, (1)::real))::double precision))::numeric, 3)), 'why', COALESCE(( SELECT json_agg(json_build_object('category', top.key, 'label_en', k_1.label_en, 'label_sv', k_1.label_sv, 'share', round(top.share, 3)) ORDER BY top.share DESC, top.key) AS json_agg
+            FROM (( SELECT e.key,
+                     ((e.value)::numeric / NULLIF(sum((e.value)::numeric) OVER (), (0)::numeric)) AS share
+                    FROM jsonb_each_text(r.category_mass) e(key, value)
+                   ORDER BY (e.value)::numeric DESC, e.key
+                  LIMIT 3) top
+              JOIN ref.incident_categories k_1 ON ((k_1.code = top.key)))
+           WHERE (top.share > (0)::numeric)), '[]'::json)) AS json_build_object
+    FROM ((((((risk.cell_risk r
+      JOIN ref.cities city ON ((city.id = r.city_id)))
+      LEFT JOIN ref.districts d ON ((d.id = r.district_id)))
+      CROSS JOIN risk.current_generation() gen(id, as_of))
+      CROSS JOIN LATERAL ( SELECT risk.hour_of_week(risk_at_point.at, city.time_zone) AS h) how)
+      LEFT JOIN risk.hour_of_week_profile f ON (((f.city_id = r.city_id) AND (f.hour_of_week = how.h))))
+      LEFT JOIN risk.city_rates k ON ((k.city_id = r.city_id)))
+   WHERE (r.cell = h3_lat_lng_to_cell(point(risk_at_point.lon, risk_at_point.lat), (( SELECT max(m.resolution) AS max
+            FROM risk.cell_risk m))::integer));
+END;
 CREATE OR REPLACE FUNCTION risk.score_of(rr_lower double precision, multiple double precision)
  RETURNS real
  LANGUAGE sql
