@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from pipeline.risk import alert_rule
+from pipeline.risk.backtest import Folds, alert_multiples, alert_rows
 from tests.support.dbtools import ScratchDatabase
 
 THRESHOLD = 0.6
@@ -47,12 +48,16 @@ def test_the_smallest_rung_within_the_cap_and_hysteresis_on_the_way_down() -> No
     assert k > 1 and share <= 0.05
     lower = alert_rule.ALERT_MULTIPLES[alert_rule.ALERT_MULTIPLES.index(k) - 1]
     assert alert_rule.alert_share(rr, area, lower, THRESHOLD) > 0.05
-    # Coming from a higher k, it falls back only to a rung within 0.8 x the cap.
+    # Coming from a higher k, it falls back only to the first rung within 0.8 x the cap.
+    relaxed = next(
+        m
+        for m in alert_rule.ALERT_MULTIPLES
+        if alert_rule.alert_share(rr, area, m, THRESHOLD) <= 0.05 * alert_rule.ALERT_AREA_RELAX
+    )
     high, _ = alert_rule.alert_multiple([(rr, area)], THRESHOLD, 0.05, previous=20.0)
-    assert high >= k
-    assert alert_rule.alert_share(rr, area, high, THRESHOLD) <= 0.05 * alert_rule.ALERT_AREA_RELAX
-    below = alert_rule.ALERT_MULTIPLES[alert_rule.ALERT_MULTIPLES.index(high) - 1]
-    assert below < k or alert_rule.alert_share(rr, area, below, THRESHOLD) > 0.04
+    assert high == max(k, relaxed)
+    # ...and from a lower one it rises at once to the first rung within the cap.
+    assert alert_rule.alert_multiple([(rr, area)], THRESHOLD, 0.05, previous=1.0)[0] == k
     # Sparse evidence (RR_lo well below RR) keeps k = 1 and the score unchanged.
     sparse = rr * 0.3
     assert alert_rule.alert_multiple([(sparse, area)], THRESHOLD, 0.05) == (
@@ -101,3 +106,28 @@ def test_sql_and_python_choose_the_same_multiple(db: ScratchDatabase, previous: 
     assert chosen[0] == expected[0]  # resolution 7 (coarse, opt-in) does not bind
     assert chosen[1] == pytest.approx(expected[1], abs=1e-6)
     assert chosen[1] <= 0.05 or chosen[0] == alert_rule.ALERT_MULTIPLES[-1]
+
+
+def test_the_backtest_applies_the_rule_origin_after_origin() -> None:
+    """backtest.alert_multiples / alert_rows on folds of a concentrated city's published score
+    (k = 1 in the folds, as method_predictions gives it): k > 1 at every origin, the zones
+    within the cap at both alert levels, and the ranking (PAI) untouched."""
+    folds = Folds()
+    for origin in range(6):
+        for level, seed in (("h3_9", 10), ("h3_8", 20)):
+            rr, area = concentrated_city(seed + origin % 2)
+            score = alert_rule.score_of(rr, 1.0)
+            folds.add(level, "risk_score", score * area, np.zeros_like(area), area)
+    ks = alert_multiples(folds, "risk_score")
+    assert len(ks) == 6 and all(k > 1 for k in ks)
+    for level in ("h3_9", "h3_8"):
+        rows = {
+            m: v
+            for _, _, m, _, v in alert_rows(
+                level, "risk_score", folds.data[(level, "risk_score")], ks
+            )
+        }
+        assert rows["alert_area_share"] <= alert_rule.DEFAULT_ALERT_AREA
+        assert rows["alert_multiple"] == pytest.approx(float(np.mean(ks)))
+        unscaled = alert_rows(level, "risk_score", folds.data[(level, "risk_score")])
+        assert dict((m, v) for _, _, m, _, v in unscaled)["alert_area_share"] > 0.05
