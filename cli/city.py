@@ -67,15 +67,19 @@ def add(
 
 @app.command("list")
 def list_cities() -> None:
-    """Every city: code, name, time zone, boundary area, districts, sources, view."""
+    """Every city: code, name, time zone, boundary area, districts, sources, view, alert rule
+    (cap on the alert zones' share; k: the reference multiple of the last refresh)."""
     from pipeline.ingest.cities import city_rows
 
     typer.echo(
-        f"{'code':<14}{'name':<20}{'time zone':<22}{'km2':>8}{'districts':>10}  sources  view"
+        f"{'code':<14}{'name':<20}{'time zone':<22}{'km2':>8}{'districts':>10}"
+        "  alert (cap, k)  sources  view"
     )
-    for code, name, tz, area, districts, sources, view in city_rows(get_settings().database_url):
+    rows = city_rows(get_settings().database_url)
+    for code, name, tz, area, districts, sources, view, cap, multiple in rows:
         shown_area = "-" if area is None else str(area)
+        rule = f"{float(str(cap)) * 100:g} %, k {'-' if multiple is None else f'{multiple:g}'}"
         typer.echo(
             f"{code!s:<14}{name!s:<20}{tz!s:<22}{shown_area:>8}{districts!s:>10}"
-            f"  {sources or '-'}  {view or '-'}"
+            f"  {rule:<14}  {sources or '-'}  {view or '-'}"
         )

@@ -431,6 +431,7 @@ def test_re_adding_a_city_updates_it_in_place(cli_db: ScratchDatabase, tmp_path:
     listed = runner.invoke(city.app, ["list"])
     assert listed.exit_code == 0 and "test-by" in listed.output and "stockholm" in listed.output
     assert "Europe/Stockholm" in listed.output and "polisen" in listed.output
+    assert "5 %, k -" in listed.output  # the default cap; no refresh yet
 
 
 @pytest.mark.parametrize(

@@ -179,7 +179,9 @@ def source_time_zone(database_url: str, source_code: str) -> str | None:
 
 
 def city_rows(database_url: str) -> list[tuple[object, ...]]:
-    """Every city: code, name, time zone, boundary area km2, districts, sources, view."""
+    """Every city: code, name, time zone, boundary area km2, districts, sources, view, and its
+    alert rule (the cap on its alert zones' share, the reference multiple of the last
+    refresh)."""
     with psycopg.connect(database_url) as conn:
         return conn.execute(
             """
@@ -189,7 +191,9 @@ def city_rows(database_url: str) -> list[tuple[object, ...]]:
                    (SELECT string_agg(s.code, ',' ORDER BY s.code) FROM ref.data_sources s
                      WHERE s.city_id = c.id),
                    CASE WHEN c.view_lat IS NOT NULL
-                        THEN concat_ws(',', c.view_lat, c.view_lon, c.view_zoom) END
+                        THEN concat_ws(',', c.view_lat, c.view_lon, c.view_zoom) END,
+                   c.alert_area, (SELECT r.alert_multiple FROM risk.city_rates r
+                                   WHERE r.city_id = c.id)
               FROM ref.cities c ORDER BY c.id
             """
         ).fetchall()
