@@ -29,6 +29,7 @@ import numpy as np
 import psycopg
 
 from config.settings import get_settings
+from pipeline.ingest.cities import CitySpec, add_city
 from pipeline.ingest.point_rows import load_type_mapping
 from pipeline.ingest.points_file import default_rules, ingest_points_file, parse_mapping
 from pipeline.risk.backtest import (
@@ -40,7 +41,7 @@ from pipeline.risk.backtest import (
     study_levels,
 )
 from pipeline.risk.evaluation import pooled_hit_rate_and_pai
-from pipeline.risk.model import current_cutoff
+from pipeline.risk.model import current_cutoff, retrain
 from pipeline.risk.study import Level, Study, level_events, load_study, week_grid
 from pipeline.risk.weekly import WeekMatrix
 from tests.support.dbtools import DatabaseFactory
@@ -65,6 +66,26 @@ def load_vancouver(owner_url: str, data_dir: Path) -> None:
     mapping = parse_mapping("time=occurred_at,lat=lat,lon=lon,type=type")
     summary = ingest_points_file(owner_url, data_dir / VANCOUVER, mapping, "vpd", rules, "VPD")
     print(f"ingested: {summary.line()}", flush=True)
+
+
+def vancouver_sql_alerts(owner_url: str, end: datetime) -> list[tuple[str, str, str, float, float]]:
+    """The SQL alert zones of the published score day to day (alert_stability), after the
+    Python backtests: the city added if the database has none (no boundary: its located
+    cells plus a ring), a model trained and the risk tables refreshed at `end`, so the score
+    carries the city's reference multiple."""
+    with psycopg.connect(owner_url) as conn:
+        cities = conn.execute("SELECT count(*) FROM ref.cities").fetchone()
+    if not cities or not cities[0]:
+        add_city(owner_url, CitySpec("Vancouver", "America/Vancouver", sources=("vpd",)))
+        retrain(owner_url, end)
+    with psycopg.connect(owner_url) as conn:
+        conn.execute("SELECT risk.refresh_all(%s)", (end,))
+        conn.commit()
+        k = conn.execute("SELECT alert_multiple, alert_area_share FROM risk.city_rates").fetchone()
+        print(f"Vancouver refreshed: reference multiple, alert share {k}", flush=True)
+        rows = alert_stability(conn, end)
+        conn.rollback()
+    return rows
 
 
 def load_polisen(owner_url: str) -> None:
@@ -144,25 +165,29 @@ def calibration(reports: dict[str, BacktestReport]) -> str:
 
 def alerts(reports: dict[str, BacktestReport]) -> str:
     """Alert zones (score >= 0.6) of the published score and of the score without the model:
-    mean share of the area and week-to-week overlap over the origins; SQL day-to-day rows."""
-    lines = [f"{'data':>14} {'level':>8} {'score':>15} {'area share':>11} {'overlap':>8}"]
+    mean share of the area, week-to-week overlap over the origins and the mean reference
+    multiple k (the per-city alert rule); SQL day-to-day rows at resolutions 8 and 9."""
+    lines = [f"{'data':>14} {'level':>8} {'score':>15} {'area share':>11} {'overlap':>8} {'k':>6}"]
     for label, report in reports.items():
         v = {(lv, m, metric): x for lv, m, metric, _pct, x in report.rows}
         for level in sorted({lv for lv, *_ in report.rows if lv != "h3"}, key=_level_order):
             for score in SCORES:
                 share = v[(level, score, "alert_area_share")]
                 overlap = v[(level, score, "alert_jaccard_week_to_week")]
+                k = v.get((level, score, "alert_multiple"), 1.0)
                 lines.append(
-                    f"{label:>14} {level:>8} {score:>15} {share:>11.3f} {overlap:>8.3f}"
+                    f"{label:>14} {level:>8} {score:>15} {share:>11.3f} {overlap:>8.3f} {k:>6.2f}"
                     "  (week to week)"
                 )
-        if ("h3", "risk_score", "alert_jaccard_day_to_day") in v:
-            lines.append(
-                f"{label:>14} {'h3_8':>8} {'risk_score':>15}"
-                f" {v[('h3', 'risk_score', 'alert_area_share')]:>11.3f}"
-                f" {v[('h3', 'risk_score', 'alert_jaccard_day_to_day')]:>8.3f}"
-                "  (day to day, SQL, last 14 days)"
-            )
+        for name, suffix in (("h3_8", ""), ("h3_9", "_9")):
+            if ("h3", "risk_score", f"alert_jaccard_day_to_day{suffix}") in v:
+                lines.append(
+                    f"{label:>14} {name:>8} {'risk_score':>15}"
+                    f" {v[('h3', 'risk_score', f'alert_area_share{suffix}')]:>11.3f}"
+                    f" {v[('h3', 'risk_score', f'alert_jaccard_day_to_day{suffix}')]:>8.3f}"
+                    f" {v.get(('h3', 'risk_score', 'alert_multiple'), 1.0):>6.2f}"
+                    "  (day to day, SQL, last 14 days)"
+                )
     return "\n".join(lines)
 
 
@@ -248,6 +273,7 @@ def main() -> None:
         reports[f"vancouver {args.thin:.0%}"] = run(
             thinned, thin_levels, end, args.origins, f"Vancouver {args.thin:.0%} thinned"
         )
+        reports["vancouver"].rows += vancouver_sql_alerts(url, end)
     with scratch_or(factory, args.polisen_database, "bench_polisen", load_polisen) as url:
         with psycopg.connect(url) as conn:
             end = current_cutoff(conn)

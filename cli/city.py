@@ -31,6 +31,12 @@ def add(
     sources: list[str] = typer.Option(
         [], "--source", help="Data source code whose incidents are this city's (repeatable)."
     ),
+    alert_area: float | None = typer.Option(
+        None,
+        "--alert-area",
+        help="Largest share of the city its alert zones may cover (0 < share <= 0.5; default"
+        " 0.05 = 5 %). Each refresh raises the city's reference multiple k until they fit.",
+    ),
 ) -> None:
     """Add a city, or update it: re-adding a code replaces what the command states (a
     missing --boundary means none); nothing is written when any input is bad."""
@@ -47,6 +53,7 @@ def add(
             municipalities=tuple(municipalities),
             view=parse_view(view) if view else None,
             sources=tuple(sources),
+            **({} if alert_area is None else {"alert_area": alert_area}),
         )
         added = add_city(get_settings().database_url, spec)
     except (BoundaryError, OSError, psycopg.Error) as exc:
@@ -60,15 +67,19 @@ def add(
 
 @app.command("list")
 def list_cities() -> None:
-    """Every city: code, name, time zone, boundary area, districts, sources, view."""
+    """Every city: code, name, time zone, boundary area, districts, sources, view, alert rule
+    (cap on the alert zones' share; k: the reference multiple of the last refresh)."""
     from pipeline.ingest.cities import city_rows
 
     typer.echo(
-        f"{'code':<14}{'name':<20}{'time zone':<22}{'km2':>8}{'districts':>10}  sources  view"
+        f"{'code':<14}{'name':<20}{'time zone':<22}{'km2':>8}{'districts':>10}"
+        "  alert (cap, k)  sources  view"
     )
-    for code, name, tz, area, districts, sources, view in city_rows(get_settings().database_url):
+    rows = city_rows(get_settings().database_url)
+    for code, name, tz, area, districts, sources, view, cap, multiple in rows:
         shown_area = "-" if area is None else str(area)
+        rule = f"{float(str(cap)) * 100:g} %, k {'-' if multiple is None else f'{multiple:g}'}"
         typer.echo(
             f"{code!s:<14}{name!s:<20}{tz!s:<22}{shown_area:>8}{districts!s:>10}"
-            f"  {sources or '-'}  {view or '-'}"
+            f"  {rule:<14}  {sources or '-'}  {view or '-'}"
         )

@@ -51,6 +51,7 @@ class City(Base):
     view_lon: Mapped[float | None] = mapped_column(Float)
     view_zoom: Mapped[float | None] = mapped_column(REAL)
     updated_at = mapped_column(DateTime(timezone=True), nullable=False, server_default="now()")
+    alert_area: Mapped[float] = mapped_column(REAL, server_default="0.05")
 
 
 class DataSource(Base):

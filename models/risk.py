@@ -171,6 +171,8 @@ class CityRate(Base):
     area_km2: Mapped[float] = mapped_column(Double)
     located_incidents: Mapped[int] = mapped_column(Integer)
     located_share: Mapped[float | None] = mapped_column(REAL)
+    alert_multiple: Mapped[float] = mapped_column(REAL, server_default="1")
+    alert_area_share: Mapped[float | None] = mapped_column(REAL)
 
 
 class HourOfWeekFactor(Base):

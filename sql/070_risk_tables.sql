@@ -90,7 +90,7 @@ CREATE TABLE IF NOT EXISTS risk.cell_risk (
 CREATE INDEX IF NOT EXISTS cell_risk_geom_idx ON risk.cell_risk USING gist (geom);
 CREATE INDEX IF NOT EXISTS cell_risk_resolution_idx ON risk.cell_risk (resolution);
 COMMENT ON TABLE risk.cell_risk IS
-    'Risk per H3 cell and resolution. risk_score = RR_lo / (1 + RR_lo), RR_lo the lower 5% bound of the relative risk against the rate of the cell''s city (risk.city_rates); 0.6 means at least 1.5x the city rate, with confidence.';
+    'Risk per H3 cell and resolution. risk_score = RR_lo / (k + RR_lo), RR_lo the lower 5% bound of the relative risk against the rate of the cell''s city and k its reference multiple (risk.city_rates.alert_multiple, 1 unless the city''s alert zones would exceed its alert_area); 0.6 means at least 1.5 x k times the city rate, with confidence.';
 COMMENT ON COLUMN risk.cell_risk.evidence IS
     'point: most of the mass comes from exactly located incidents or named places; inferred: mostly spread from district-level locations; none: no incidents.';
 COMMENT ON COLUMN risk.cell_risk.expected_week IS 'Model-predicted incidents next week (statsmodels GLM), when a model has run.';
@@ -130,10 +130,16 @@ CREATE TABLE IF NOT EXISTS risk.city_rates (
     mass double precision NOT NULL,
     area_km2 double precision NOT NULL,
     located_incidents integer NOT NULL,
-    located_share real
+    located_share real,
+    alert_multiple real NOT NULL DEFAULT 1 CHECK (alert_multiple >= 1),
+    alert_area_share real
 );
 COMMENT ON TABLE risk.city_rates IS
-    'Per city and refresh: located incident mass per km2 over its study area (the rate every expected count of its cells and districts uses), and the located share (located / (located + municipality-only events of its municipalities)).';
+    'Per city and refresh: located incident mass per km2 over its study area (the rate every expected count of its cells and districts uses), the located share (located / (located + municipality-only events of its municipalities)), and the reference multiple k of the city''s risk_score with the alert area it gives.';
+COMMENT ON COLUMN risk.city_rates.alert_multiple IS
+    'Reference multiple k of the city rate: risk_score = RR_lo / (k + RR_lo), so 0.6 means at least 1.5 x k times the city rate, with confidence. The smallest rung of risk.alert_multiples() whose alert zones cover at most ref.cities.alert_area of the city at every level (resolutions 7-9); 1 where the cap holds unscaled (sparse data).';
+COMMENT ON COLUMN risk.city_rates.alert_area_share IS
+    'Share of the city''s area in alert zones with that multiple, at its largest level (the one the cap binds).';
 
 CREATE TABLE IF NOT EXISTS risk.hour_of_week_profile (
     city_id smallint NOT NULL REFERENCES ref.cities (id) ON DELETE CASCADE,

@@ -27,6 +27,29 @@ CREATE OR REPLACE FUNCTION risk.score_of(rr_lower double precision) RETURNS real
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 RETURN (greatest(rr_lower, 0) / (1 + greatest(rr_lower, 0)))::real;
 
+-- The score against k times the city rate: RR_lo / (k + RR_lo); 0.6 <=> RR_lo >= 1.5 k. k is
+-- the city's reference multiple (risk.city_rates.alert_multiple; 1 gives the one-argument
+-- form). IMMUTABLE.
+CREATE OR REPLACE FUNCTION risk.score_of(rr_lower double precision, multiple double precision)
+RETURNS real
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+RETURN (greatest(rr_lower, 0) / (greatest(multiple, 1) + greatest(rr_lower, 0)))::real;
+
+-- The ladder of reference multiples a city's k is chosen from, smallest first. A fixed
+-- ladder (not a free quantile) keeps k, and so the alert zones, unchanged from one day to the
+-- next unless the city's evidence moves a whole rung. pipeline/risk/alert_rule.py
+-- ALERT_MULTIPLES is the same list (tests/test_alert_rule.py holds them equal). IMMUTABLE.
+CREATE OR REPLACE FUNCTION risk.alert_multiples() RETURNS real[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN '{1,1.25,1.5,2,2.5,3,4,5,6,8,10,15,20}'::real[];
+
+-- A city's multiple falls back to a lower rung only when that rung's alert zones stay within
+-- this share of its cap (hysteresis; it rises as soon as the cap is exceeded).
+-- pipeline/risk/alert_rule.py ALERT_AREA_RELAX is the same number. IMMUTABLE.
+CREATE OR REPLACE FUNCTION risk.alert_area_relax() RETURNS real
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 0.8;
+
 -- Boundary polygon of an H3 cell, EPSG:4326, from h3-pg core functions (schema-qualified:
 -- the h3_postgis wrappers fail where search_path is pg_catalog). IMMUTABLE.
 CREATE OR REPLACE FUNCTION risk.cell_polygon(cell h3index) RETURNS geometry

@@ -228,23 +228,32 @@ $$;
 -- Per city: located incident mass per km2 over its study area (the "city rate" every
 -- expected count of its cells and districts uses; a tiny floor keeps an empty city from
 -- dividing by zero), and its located share (located / (located + municipality-only events
--- of its municipalities) in the window). Reads the pg_temp.incident_cells hand-off of
--- risk.rebuild_cell_mass (checked first). VOLATILE (writes).
+-- of its municipalities) in the window); its reference multiple (alert_multiple) is carried
+-- over from the last refresh for risk.choose_alert_multiples. Reads the pg_temp.incident_cells
+-- hand-off of risk.rebuild_cell_mass (checked first). VOLATILE (writes).
 CREATE OR REPLACE FUNCTION risk.rebuild_city_rates(as_of timestamptz) RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
 DECLARE
     p risk.parameters;
+    previous jsonb;
 BEGIN
     PERFORM risk.require_incident_cells();
     SELECT * INTO p FROM risk.parameters;
+    -- Each city's reference multiple carries over until risk.choose_alert_multiples (in
+    -- risk.rebuild_cell_risk) moves it: the previous k its hysteresis starts from.
+    previous := (SELECT jsonb_object_agg(city_id, jsonb_build_array(alert_multiple,
+                                                                    alert_area_share))
+                 FROM risk.city_rates);
     DELETE FROM risk.city_rates;
     INSERT INTO risk.city_rates (city_id, rate_per_km2, mass, area_km2, located_incidents,
-                                 located_share)
+                                 located_share, alert_multiple, alert_area_share)
     SELECT a.city_id, greatest(coalesce(a.mass / a.area_km2, 0), 1e-9), a.mass, a.area_km2,
            coalesce(l.located, 0),
            CASE WHEN coalesce(l.located, 0) + coalesce(u.unlocated, 0) > 0
                 THEN coalesce(l.located, 0)::real
-                     / (coalesce(l.located, 0) + coalesce(u.unlocated, 0)) END
+                     / (coalesce(l.located, 0) + coalesce(u.unlocated, 0)) END,
+           coalesce((previous -> a.city_id::text ->> 0)::real, 1),
+           (previous -> a.city_id::text ->> 1)::real
     -- ON, not USING: pg_dump writes USING unqualified, and a restore (empty search_path)
     -- then cannot find h3index's = operator; an explicit = is dumped schema-qualified.
     FROM (SELECT c.city_id, coalesce(sum(m.mass), 0) AS mass, sum(c.area_km2) AS area_km2
@@ -321,7 +330,8 @@ END;
 -- (risk.model_evidence), so the published score ranks as the model does; elsewhere (no model
 -- yet, or a cell the model never saw) the observed mass against the city rate with a
 -- leave-one-out prior from the neighbour rings (weights risk.parameters.ring_weights).
--- Either way the empirical-Bayes posterior and its bounds. VOLATILE (writes).
+-- Either way the empirical-Bayes posterior and its bounds, then the city's reference multiple
+-- k (risk.choose_alert_multiples) and risk_score = RR_lo / (k + RR_lo). VOLATILE (writes).
 CREATE OR REPLACE FUNCTION risk.rebuild_cell_risk(model text) RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
 DECLARE
@@ -388,15 +398,13 @@ BEGIN
     LEFT JOIN cell_observed n ON n.cell = x.index AND x.distance > 0 AND n.city_id = o.city_id
     GROUP BY o.cell;
 
-    DELETE FROM risk.cell_risk;
-    INSERT INTO risk.cell_risk (cell, resolution, city_id, district_id, area_km2, observed,
-        expected, prior_rr, relative_risk, rr_lower, rr_upper, risk_score, evidence,
-        category_mass, trend, expected_week, geom)
+    DROP TABLE IF EXISTS cell_posterior;
+    CREATE TEMP TABLE cell_posterior ON COMMIT DROP AS
     SELECT o.cell, o.resolution, o.city_id, o.district_id, o.area_km2, o.observed, o.expected,
-           prior.rr, post.rr, post.rr_lower, post.rr_upper, risk.score_of(post.rr_lower),
-           risk.evidence_of(o.observed, o.precise),
-           coalesce(cat.category_mass, '{}'),
-           (coalesce(o.recent, 0) + 1) / (coalesce(o.previous, 0) + 1),
+           prior.rr AS prior_rr, post.rr, post.rr_lower, post.rr_upper,
+           risk.evidence_of(o.observed, o.precise) AS evidence,
+           coalesce(cat.category_mass, '{}') AS category_mass,
+           (coalesce(o.recent, 0) + 1) / (coalesce(o.previous, 0) + 1) AS trend,
            o.expected_week, o.geom
     FROM cell_observed o
     JOIN cell_prior prior ON prior.cell = o.cell
@@ -416,7 +424,77 @@ BEGIN
                                          ev.evidence_prior, p.prior_strength,
                                          p.lower_quantile) post
     LEFT JOIN cell_categories cat ON cat.cell = o.cell;
+
+    PERFORM risk.choose_alert_multiples();
+
+    DELETE FROM risk.cell_risk;
+    INSERT INTO risk.cell_risk (cell, resolution, city_id, district_id, area_km2, observed,
+        expected, prior_rr, relative_risk, rr_lower, rr_upper, risk_score, evidence,
+        category_mass, trend, expected_week, geom)
+    SELECT c.cell, c.resolution, c.city_id, c.district_id, c.area_km2, c.observed, c.expected,
+           c.prior_rr, c.rr, c.rr_lower, c.rr_upper,
+           risk.score_of(c.rr_lower, coalesce(k.alert_multiple, 1)), c.evidence,
+           c.category_mass, c.trend, c.expected_week, c.geom
+    FROM cell_posterior c
+    LEFT JOIN risk.city_rates k ON k.city_id = c.city_id;
     RETURN (SELECT count(*) FROM risk.cell_risk);
+END;
+$$;
+
+-- The per-city alert rule. For each city, the smallest reference multiple k on the ladder
+-- risk.alert_multiples() whose alert zones (risk.score_of(RR_lo, k) >= alert_threshold) cover
+-- at most the city's ref.cities.alert_area of its area at the levels alerts are given on: the
+-- base resolution (the report rules, raw.in_alert_zone) and its parent (/api/v1/alert-zones'
+-- default, HALO_MAP_ALERT_ZONES_RESOLUTION); the top rung when none does. Hysteresis, so the
+-- zones do not jump when the share hovers at the cap: k rises as soon as the cap is exceeded
+-- but falls back (never below that smallest rung) only to a rung that stays within
+-- risk.alert_area_relax() x the cap. Sparse evidence (RR_lo well below RR) keeps k = 1; a
+-- dense, concentrated city gets the multiple that keeps "alert" rare, so the score means
+-- "well above this city's usual level" instead of covering a tenth of it. Written to
+-- risk.city_rates (alert_multiple, alert_area_share) for the cell and district scores of this
+-- refresh; the k it holds before (the last refresh's, carried by risk.rebuild_city_rates) is
+-- the previous one.
+-- pipeline/risk/alert_rule.py alert_multiple mirrors it. Reads the pg_temp.cell_posterior
+-- hand-off of risk.rebuild_cell_risk. VOLATILE (writes).
+CREATE OR REPLACE FUNCTION risk.choose_alert_multiples() RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp SET client_min_messages = warning AS $$
+BEGIN
+    WITH shares AS (
+        -- Per city and rung: the alert zones' largest share of the area over the levels.
+        SELECT l.city_id, m.multiple, m.rung, max(l.share) AS share, max(l.cap) AS cap
+        FROM unnest(risk.alert_multiples()) WITH ORDINALITY AS m(multiple, rung)
+        CROSS JOIN LATERAL (
+            SELECT c.city_id, city.alert_area AS cap,
+                   coalesce(sum(c.area_km2) FILTER (
+                       WHERE risk.score_of(c.rr_lower, m.multiple) >= p.alert_threshold), 0)
+                   / sum(c.area_km2) AS share
+            FROM cell_posterior c
+            JOIN ref.cities city ON city.id = c.city_id
+            CROSS JOIN risk.parameters p
+            WHERE c.resolution >= p.base_resolution - 1
+            GROUP BY c.city_id, c.resolution, city.alert_area
+        ) l
+        GROUP BY l.city_id, m.multiple, m.rung
+    ),
+    bounds AS (
+        -- within: the smallest rung within the cap (the top rung when none is); relaxed: the
+        -- smallest within the relaxed cap (the top rung when none is).
+        SELECT city_id,
+               coalesce(min(multiple) FILTER (WHERE share <= cap), max(multiple)) AS within,
+               coalesce(min(multiple) FILTER (WHERE share <= cap * risk.alert_area_relax()),
+                        max(multiple)) AS relaxed
+        FROM shares GROUP BY city_id
+    ),
+    chosen AS (
+        SELECT b.city_id, greatest(b.within, least(b.relaxed, r.alert_multiple)) AS multiple
+        FROM bounds b JOIN risk.city_rates r ON r.city_id = b.city_id
+    )
+    UPDATE risk.city_rates r
+       SET alert_multiple = c.multiple, alert_area_share = s.share
+    FROM chosen c
+    JOIN shares s ON s.city_id = c.city_id AND s.multiple = c.multiple
+    WHERE r.city_id = c.city_id;
+    RETURN (SELECT count(*) FROM risk.city_rates);
 END;
 $$;
 
@@ -437,7 +515,7 @@ BEGIN
     INSERT INTO risk.district_risk (district_id, observed, expected, relative_risk, rr_lower,
         rr_upper, risk_score, evidence, incident_counts, incidents, trend, expected_week)
     SELECT d.id, o.observed, e.expected, post.rr, post.rr_lower, post.rr_upper,
-           risk.score_of(post.rr_lower),
+           risk.score_of(post.rr_lower, coalesce(k.alert_multiple, 1)),
            risk.evidence_of(o.observed, o.precise),
            coalesce(cnt.counts, '{}'), coalesce(cnt.total, 0),
            (o.recent + 1) / (o.previous + 1), o.expected_week
@@ -475,7 +553,8 @@ BEGIN
               FROM incident_cells ic JOIN risk.cells c ON c.cell = ic.cell
               GROUP BY c.district_id, ic.category) per_category
         GROUP BY district_id
-    ) cnt ON cnt.district_id = d.id;
+    ) cnt ON cnt.district_id = d.id
+    LEFT JOIN risk.city_rates k ON k.city_id = d.city_id;
     RETURN (SELECT count(*) FROM risk.district_risk);
 END;
 $$;

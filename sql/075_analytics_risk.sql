@@ -5,30 +5,38 @@ CREATE OR REPLACE VIEW analytics.cell_risk AS
 SELECT r.cell::bigint AS id, r.cell::text AS h3_cell, r.resolution, r.district_id,
        d.name AS district, r.area_km2, r.observed, r.expected, r.relative_risk, r.rr_lower,
        r.rr_upper, r.risk_score, r.evidence, r.trend, r.expected_week, r.category_mass,
-       r.geom::geometry(Polygon, 4326) AS geom, k.code AS city
+       r.geom::geometry(Polygon, 4326) AS geom, k.code AS city,
+       coalesce(m.alert_multiple, 1) AS alert_multiple
 FROM risk.cell_risk r
 LEFT JOIN ref.districts d ON d.id = r.district_id
-LEFT JOIN ref.cities k ON k.id = r.city_id;
+LEFT JOIN ref.cities k ON k.id = r.city_id
+LEFT JOIN risk.city_rates m ON m.city_id = r.city_id;
 COMMENT ON VIEW analytics.cell_risk IS
-    'Risk per H3 cell (resolutions 7-9; filter on resolution). risk_score = RR_lo/(1+RR_lo): 0.6 means at least 1.5x the city rate with confidence. evidence: point (exact locations) or inferred (spread from district-level locations).';
+    'Risk per H3 cell (resolutions 7-9; filter on resolution). risk_score = RR_lo/(k+RR_lo), k = alert_multiple (the city''s reference multiple, 1 unless its alert zones would exceed its alert_area): 0.6 means at least 1.5 x k times the city rate with confidence. evidence: point (exact locations) or inferred (spread from district-level locations).';
 
 CREATE OR REPLACE VIEW analytics.district_risk AS
 SELECT d.id, d.name, r.observed, r.expected, r.relative_risk, r.rr_lower, r.rr_upper,
        r.risk_score, r.evidence, r.incidents, r.incident_counts, r.trend, r.expected_week,
-       d.area_km2, d.geom::geometry(MultiPolygon, 4326) AS geom, k.code AS city
+       d.area_km2, d.geom::geometry(MultiPolygon, 4326) AS geom, k.code AS city,
+       coalesce(m.alert_multiple, 1) AS alert_multiple
 FROM ref.districts d
 JOIN risk.district_risk r ON r.district_id = d.id
-LEFT JOIN ref.cities k ON k.id = d.city_id;
+LEFT JOIN ref.cities k ON k.id = d.city_id
+LEFT JOIN risk.city_rates m ON m.city_id = d.city_id;
 COMMENT ON VIEW analytics.district_risk IS
-    'Risk per district (of its city, against its city''s rate), same meaning as analytics.cell_risk; incident counts by category over the window.';
+    'Risk per district (of its city, against its city''s rate), same meaning as analytics.cell_risk (risk_score = RR_lo/(alert_multiple+RR_lo)); incident counts by category over the window.';
 
 CREATE OR REPLACE VIEW analytics.cities AS
 SELECT c.id, c.code, c.name, c.time_zone, r.rate_per_km2, r.area_km2, r.located_incidents,
-       r.located_share, c.boundary::geometry(MultiPolygon, 4326) AS geom
+       r.located_share, c.boundary::geometry(MultiPolygon, 4326) AS geom, c.alert_area,
+       r.alert_multiple, r.alert_area_share,
+       round((r.alert_multiple * p.alert_threshold / (1 - p.alert_threshold))::numeric, 2)
+           AS alert_times_city_rate
 FROM ref.cities c
-LEFT JOIN risk.city_rates r ON r.city_id = c.id;
+LEFT JOIN risk.city_rates r ON r.city_id = c.id
+CROSS JOIN risk.parameters p;
 COMMENT ON VIEW analytics.cities IS
-    'The cities: time zone, the city rate of the last refresh (located incident mass per km2 over the study area, which every expected count of the city uses), study-area km2, located incidents and share, boundary (NULL: the study area is the located cells plus a ring).';
+    'The cities: time zone, the city rate of the last refresh (located incident mass per km2 over the study area, which every expected count of the city uses), study-area km2, located incidents and share, boundary (NULL: the study area is the located cells plus a ring); the alert rule: alert_area (the cap on the alert zones'' share of the area), alert_multiple k (risk_score = RR_lo/(k+RR_lo)), the share it gives, and what the alert level means in multiples of the city rate (k x threshold / (1 - threshold): 1.5 k at the default 0.6).';
 
 CREATE OR REPLACE VIEW analytics.model_metrics AS
 SELECT b.id, b.model_version, m.trained_at, m.family, b.level, b.method, b.metric,

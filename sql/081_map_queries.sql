@@ -110,8 +110,9 @@ COMMENT ON FUNCTION risk.neighborhood_details(integer) IS
 
 -- Risk at a point (lon, lat EPSG:4326) at time `at`: the base-resolution cell holding it,
 -- its district, score and interval, evidence, the hour-of-week adjusted value (relative risk
--- and its lower bound times the hour's factor, scored the same way) and why: the categories
--- with most incident mass in the cell. NULL outside the study area. STABLE.
+-- and its lower bound times the hour's factor, scored the same way, with the city's reference
+-- multiple) and why: the categories with most incident mass in the cell. NULL outside the
+-- study area. STABLE.
 CREATE OR REPLACE FUNCTION risk.risk_at_point(
     lon double precision, lat double precision, at timestamptz
 ) RETURNS json
@@ -141,7 +142,8 @@ BEGIN ATOMIC
             'factor', round(coalesce(f.factor, 1)::numeric, 3),
             'relative_risk', round((r.relative_risk * coalesce(f.factor, 1))::numeric, 3),
             'rr_lower', round((r.rr_lower * coalesce(f.factor, 1))::numeric, 3),
-            'risk_score', round(risk.score_of(r.rr_lower * coalesce(f.factor, 1))::numeric, 3)),
+            'risk_score', round(risk.score_of(r.rr_lower * coalesce(f.factor, 1),
+                                              coalesce(k.alert_multiple, 1))::numeric, 3)),
         'why', coalesce((
             SELECT json_agg(json_build_object('category', top.key, 'label_en', k.label_en,
                                               'label_sv', k.label_sv,
@@ -160,6 +162,7 @@ BEGIN ATOMIC
     CROSS JOIN risk.current_generation() gen
     CROSS JOIN LATERAL (SELECT risk.hour_of_week(at, city.time_zone) AS h) how
     LEFT JOIN risk.hour_of_week_profile f ON f.city_id = r.city_id AND f.hour_of_week = how.h
+    LEFT JOIN risk.city_rates k ON k.city_id = r.city_id
     WHERE r.cell = h3_lat_lng_to_cell(point(lon, lat),
                                       (SELECT max(m.resolution) FROM risk.cell_risk m));
 END;

@@ -213,6 +213,82 @@ def test_a_city_without_a_boundary_gets_its_located_cells_plus_a_ring(
     assert all((share or 0) < 0.2 for share in shares.values())
 
 
+def alert_rule_figures(
+    conn: psycopg.Connection,
+) -> tuple[dict[str, tuple[Any, ...]], list[tuple[Any, ...]], bool]:
+    """Per city (k, cap, share); per city and alert level the alert and clear shares; whether
+    every cell's score is RR_lo / (k + RR_lo) with its city's k."""
+    rules = {
+        code: (multiple, cap, share)
+        for code, multiple, cap, share in conn.execute(
+            "SELECT k.code, r.alert_multiple, k.alert_area, r.alert_area_share"
+            " FROM risk.city_rates r JOIN ref.cities k ON k.id = r.city_id"
+        ).fetchall()
+    }
+    shares = conn.execute(
+        "SELECT k.code, r.resolution,"
+        " sum(r.area_km2) FILTER (WHERE r.risk_score >= p.alert_threshold) / sum(r.area_km2),"
+        " sum(r.area_km2) FILTER (WHERE r.risk_score >= p.clear_threshold) / sum(r.area_km2)"
+        " FROM risk.cell_risk r JOIN ref.cities k ON k.id = r.city_id, risk.parameters p"
+        " WHERE r.resolution >= p.base_resolution - 1 GROUP BY k.code, r.resolution"
+    ).fetchall()
+    scores = conn.execute(
+        "SELECT bool_and(abs(r.risk_score - r.rr_lower / (m.alert_multiple + r.rr_lower))"
+        " < 1e-4) FROM risk.cell_risk r JOIN risk.city_rates m ON m.city_id = r.city_id"
+    ).fetchone()
+    return rules, shares, bool(scores and scores[0])
+
+
+def test_each_city_s_alert_zones_stay_within_its_cap_by_its_own_reference_multiple(
+    two_cities: TwoCities,
+) -> None:
+    """The per-city alert rule. Sparse Stockholm keeps k = 1 (RR_lo/(1+RR_lo)); so does the
+    test's 1-in-25 sample of Vancouver under the default 5 % cap. Under a cap below the
+    sample's unscaled alert area (as the full, dense file is under 5 %: bench.bench_model), a
+    refresh gives Vancouver k > 1 and alert zones within the cap at resolutions 9 and 8,
+    scores RR_lo/(k+RR_lo), clear zones still holding the alert zones, and Stockholm's
+    numbers unchanged. Rolled back."""
+    url = two_cities.db.owner_url
+    with psycopg.connect(url) as conn:
+        rules, shares, scored = alert_rule_figures(conn)
+        assert rules["stockholm"][0] == 1.0 and rules["vancouver"][1] == pytest.approx(0.05)
+        assert all((alert or 0) <= rules[code][1] for code, _, alert, _ in shares)
+        assert scored
+        unscaled = rules["vancouver"][2]
+        assert unscaled > 0.005
+        cap = round(unscaled / 2, 4)
+        conn.execute("UPDATE ref.cities SET alert_area = %s WHERE code = 'vancouver'", (cap,))
+        conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
+        rules, shares, scored = alert_rule_figures(conn)
+        point = conn.execute(
+            "SELECT risk.risk_at_point(ST_X(c), ST_Y(c), %s) FROM risk.cell_risk r"
+            " JOIN ref.cities k ON k.id = r.city_id, ST_Centroid(r.geom) AS c"
+            " WHERE k.code = 'vancouver' AND r.resolution = 9 ORDER BY r.rr_lower DESC LIMIT 1",
+            (AS_OF,),
+        ).fetchone()
+        stockholm_scores = conn.execute(
+            "SELECT r.cell::text, r.risk_score FROM risk.cell_risk r"
+            " JOIN ref.cities k ON k.id = r.city_id WHERE k.code = 'stockholm' ORDER BY r.cell"
+        ).fetchall()
+        conn.rollback()
+    k, _, share = rules["vancouver"]
+    assert k > 1 and rules["stockholm"][0] == 1.0
+    assert share == pytest.approx(max(a or 0 for c, _, a, _ in shares if c == "vancouver"))
+    for code, _resolution, alert, clear in shares:
+        assert (alert or 0) <= rules[code][1]
+        assert (alert or 0) <= (clear or 0)  # hysteresis: the clear zones hold the alert zones
+    assert scored
+    # Risk at a point scores the hour-adjusted bound with the city's k too.
+    assert point is not None
+    at = point[0]["at"]
+    assert at["risk_score"] == pytest.approx(at["rr_lower"] / (k + at["rr_lower"]), abs=2e-3)
+    # Vancouver's tighter rule changed none of Stockholm's scores.
+    before = sorted((row[0], row[10]) for row in two_cities.stockholm_after.cells)
+    stockholm_scores = sorted(stockholm_scores)
+    assert [c for c, _ in stockholm_scores] == [c for c, _ in before]
+    assert [x for _, x in stockholm_scores] == pytest.approx([x for _, x in before], rel=1e-6)
+
+
 def test_each_city_has_its_profile_and_risk_at_a_point_in_its_own_time_zone(
     two_cities: TwoCities,
 ) -> None:
@@ -295,6 +371,9 @@ def cities_row_count(url: str) -> int:
         (["--tz", "UTC", "--source", "nosuch"], "unknown source nosuch"),
         (["--tz", "UTC", "--boundary", "/nonexistent.geojson"], "No such file"),
         (["--tz", "UTC", "--code", "Bad Code!"], "city code 'Bad Code!'"),
+        (["--tz", "UTC", "--alert-area", "0.9"], "--alert-area 0.9: a share of the city's area"),
+        (["--tz", "UTC", "--alert-area", "0"], "0 < share <= 0.5"),
+        (["--tz", "UTC", "--alert-area", "nan"], "--alert-area nan"),
     ],
 )
 def test_bad_input_is_one_error_line_and_writes_nothing(
@@ -328,10 +407,14 @@ def test_re_adding_a_city_updates_it_in_place(cli_db: ScratchDatabase, tmp_path:
         " [10, 50.1], [10, 50]]]}}]}"
     )
     first = runner.invoke(
-        city.app, ["add", "Test By", "--tz", "Europe/Berlin", "--boundary", str(box)]
+        city.app,
+        ["add", "Test By", "--tz", "Europe/Berlin", "--boundary", str(box), "--alert-area", "0.1"],
     )
     assert first.exit_code == 0, first.output
     assert first.output.startswith("city test-by (id ")
+    assert scalar(cli_db.owner_url, "SELECT alert_area FROM ref.cities WHERE code = 'test-by'") == (
+        pytest.approx(0.1)
+    )
     again = runner.invoke(
         city.app, ["add", "Test By", "--tz", "Europe/Paris", "--view", "50.05,10.05,12"]
     )
@@ -341,10 +424,14 @@ def test_re_adding_a_city_updates_it_in_place(cli_db: ScratchDatabase, tmp_path:
             "SELECT time_zone, boundary IS NULL, view_zoom FROM ref.cities WHERE code = 'test-by'"
         ).fetchone()
     assert row == ("Europe/Paris", True, 12.0)  # the command states the whole city
+    assert scalar(cli_db.owner_url, "SELECT alert_area FROM ref.cities WHERE code = 'test-by'") == (
+        pytest.approx(0.05)
+    )
     assert cities_row_count(cli_db.owner_url) == 2
     listed = runner.invoke(city.app, ["list"])
     assert listed.exit_code == 0 and "test-by" in listed.output and "stockholm" in listed.output
     assert "Europe/Stockholm" in listed.output and "polisen" in listed.output
+    assert "5 %, k -" in listed.output  # the default cap; no refresh yet
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from config.map import WEB_DIR
@@ -71,6 +72,51 @@ def test_halo_thresholds_moves_legend_style_and_alert_zones_together(
     assert colour[0] == "step" and colour[3::2] == bounds and opacity[3::2] == bounds
     assert colour[2::2] == [c["color"] for c in legend["classes"]]
     assert opacity[2::2] == [c["opacity"] for c in legend["classes"]]
+
+
+def test_the_legend_words_each_city_s_alert_level_with_its_reference_multiple(
+    settings: Settings, city: MapCity
+) -> None:
+    """A city whose refresh chose k = 2.5 (risk.city_rates.alert_multiple): its alert level is
+    "at least 3.75x the city rate" in the labels for it and in its explanation, in Swedish
+    and English; the thresholds and colours do not move; an unknown city is a 404."""
+    with psycopg.connect(city.db.owner_url, autocommit=True) as conn:
+        before = conn.execute("SELECT city_id, alert_multiple FROM risk.city_rates").fetchall()
+        with map_api(settings, city) as client:
+            plain = client.get("/api/v1/legend").json()
+            try:
+                conn.execute("UPDATE risk.city_rates SET alert_multiple = 2.5")
+                scaled = client.get("/api/v1/legend").json()
+                one = client.get("/api/v1/legend", params={"city": "stockholm"}).json()
+                unknown = client.get("/api/v1/legend", params={"city": "atlantis"})
+                bad = client.get("/api/v1/legend", params={"city": "Bad City!"})
+            finally:
+                for city_id, multiple in before:
+                    conn.execute(
+                        "UPDATE risk.city_rates SET alert_multiple = %s WHERE city_id = %s",
+                        (multiple, city_id),
+                    )
+    assert [c["reference_multiple"] for c in plain["cities"]] == [1.0]
+    assert "1.5\u00d7 the city's average" in plain["cities"][0]["explanation"]["en"]
+    assert "minst 1,5\u00d7 stadens genomsnitt" in plain["cities"][0]["explanation"]["sv"]
+    assert scaled == one
+    rule = scaled["cities"][0]
+    assert (rule["code"], rule["reference_multiple"], rule["alert_area"]) == ("stockholm", 2.5, 0.5)
+    assert rule["alert_times_city_rate"] == 3.75
+    assert "minst 3,75\u00d7 stadens genomsnitt" in rule["explanation"]["sv"]
+    assert "at least 3.75\u00d7 the city's average" in rule["explanation"]["en"]
+    alert = scaled["classes"][2]["label"]
+    assert alert["sv"] == "Minst 3,75\u00d7 stadens nivå (varningsnivå)"
+    assert alert["en"] == "At least 3.75\u00d7 the city rate (alert level)"
+    assert "2,5\u00d7" in scaled["classes"][0]["label"]["sv"]  # below alert: not above 2.5x
+    assert (
+        "3,75\u00d7" in scaled["explanation"]["sv"] and "3.75\u00d7" in scaled["explanation"]["en"]
+    )
+    assert scaled["thresholds"] == plain["thresholds"]
+    assert [(c["min"], c["color"]) for c in scaled["classes"]] == [
+        (c["min"], c["color"]) for c in plain["classes"]
+    ]
+    assert unknown.status_code == 404 and bad.status_code == 422
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,8 @@ class Layer:
 RISK_FIELDS = {
     "h3": "H3 cell index (hex text); the feature id is the same cell as a 64-bit integer",
     "resolution": "H3 resolution: 7 up to zoom 9, 8 at zoom 10-11, 9 from zoom 12",
-    "risk_score": "RR_lo / (1 + RR_lo) in [0, 1]; 0.6 = at least 1.5x the city rate, confidently",
+    "risk_score": "RR_lo / (k + RR_lo) in [0, 1], k the city's reference multiple (legend:"
+    " cities); 0.6 = at least 1.5k x the city rate, confidently",
     "relative_risk": "Reported incident rate against the city-wide rate (1 = the city rate)",
     "rr_lower": "Lower bound of the relative risk (5%)",
     "rr_upper": "Upper bound of the relative risk (95%)",

@@ -3,7 +3,8 @@ sources, in one transaction (bad input writes nothing).
 
 Re-adding a code replaces the city's row with what the command gives (a missing --boundary
 means "no boundary": the study area then comes from the cells where its sources located
-incidents, plus one ring). Districts given with it are upserted by name and tied to the city;
+incidents, plus one ring; a missing --alert-area means the default 5 % cap on its alert
+zones). Districts given with it are upserted by name and tied to the city;
 the city's districts missing from the file are removed unless incidents refer to them.
 """
 
@@ -23,9 +24,12 @@ from pipeline.ingest.boundaries import (
     read_geojson,
     remove_stale_districts,
 )
+from pipeline.risk.alert_rule import DEFAULT_ALERT_AREA
 
 CODE_PATTERN = re.compile(r"[a-z0-9_-]{1,40}")
 MAX_NAME_CHARS = 200
+# ref.cities.alert_area's CHECK: alert zones over half a city would not be alerts.
+MAX_ALERT_AREA = 0.5
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class CitySpec:
     municipalities: tuple[str, ...] = ()
     view: View | None = None
     sources: tuple[str, ...] = field(default_factory=tuple)
+    alert_area: float = DEFAULT_ALERT_AREA
 
     @property
     def city_code(self) -> str:
@@ -94,6 +99,11 @@ def check_spec(spec: CitySpec) -> None:
     for code in spec.municipalities:
         if not re.fullmatch(r"[0-9]{4}", code):
             raise BoundaryError(f"municipality code {code!r}: expected 4 digits (SCB)")
+    if not (0 < spec.alert_area <= MAX_ALERT_AREA):  # also refuses NaN
+        raise BoundaryError(
+            f"--alert-area {spec.alert_area:g}: a share of the city's area,"
+            f" 0 < share <= {MAX_ALERT_AREA:g} (e.g. 0.05 for 5 %)"
+        )
 
 
 def boundary_geometries(source: str | Path) -> list[str]:
@@ -127,6 +137,9 @@ def add_city(database_url: str, spec: CitySpec) -> CityAdded:
         ).fetchone()
         assert row is not None
         city_id = int(row[0])
+        conn.execute(
+            "UPDATE ref.cities SET alert_area = %s WHERE id = %s", (spec.alert_area, city_id)
+        )
         names: list[str] = []
         stale = 0
         if districts is not None:
@@ -166,7 +179,9 @@ def source_time_zone(database_url: str, source_code: str) -> str | None:
 
 
 def city_rows(database_url: str) -> list[tuple[object, ...]]:
-    """Every city: code, name, time zone, boundary area km2, districts, sources, view."""
+    """Every city: code, name, time zone, boundary area km2, districts, sources, view, and its
+    alert rule (the cap on its alert zones' share, the reference multiple of the last
+    refresh)."""
     with psycopg.connect(database_url) as conn:
         return conn.execute(
             """
@@ -176,7 +191,9 @@ def city_rows(database_url: str) -> list[tuple[object, ...]]:
                    (SELECT string_agg(s.code, ',' ORDER BY s.code) FROM ref.data_sources s
                      WHERE s.city_id = c.id),
                    CASE WHEN c.view_lat IS NOT NULL
-                        THEN concat_ws(',', c.view_lat, c.view_lon, c.view_zoom) END
+                        THEN concat_ws(',', c.view_lat, c.view_lon, c.view_zoom) END,
+                   c.alert_area, (SELECT r.alert_multiple FROM risk.city_rates r
+                                   WHERE r.city_id = c.id)
               FROM ref.cities c ORDER BY c.id
             """
         ).fetchall()

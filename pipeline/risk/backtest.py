@@ -17,7 +17,7 @@ import psycopg
 from tqdm import tqdm
 
 from pipeline.jobs import recorded_job
-from pipeline.risk import baselines
+from pipeline.risk import alert_rule, baselines
 from pipeline.risk.blend import (
     MIN_HISTORY_WEEKS,
     BlendFeatures,
@@ -51,6 +51,9 @@ CALIBRATION_MIN_EXPECTED = 100.0
 # Scores, not counts: ranked, and their alert zones measured, but no deviance or calibration.
 SCORES = ("risk_score", "score_no_model")
 ALERT_THRESHOLD = 0.6  # risk.parameters.alert_threshold's default
+# The levels the SQL chooses a city's reference multiple on: the base resolution and its
+# parent (risk.choose_alert_multiples).
+ALERT_LEVELS = ("h3_9", "h3_8")
 
 
 class BacktestSkipped(ValueError):
@@ -200,12 +203,13 @@ def summarise(folds: Folds) -> list[tuple[str, str, str, float, float]]:
     """Hit rate and PAI per area share, Poisson deviance, calibration by decile and totals,
     per level and method."""
     rows: list[tuple[str, str, str, float, float]] = []
+    multiples = {method: alert_multiples(folds, method) for method in SCORES}
     for (level, method), fold_list in sorted(folds.data.items()):
         for pct in AREA_PCTS:
             hit, pai = pooled_hit_rate_and_pai(fold_list, pct / 100)
             rows += [(level, method, "hit_rate", pct, hit), (level, method, "pai", pct, pai)]
         if method in SCORES:
-            rows += alert_rows(level, method, fold_list)
+            rows += alert_rows(level, method, fold_list, multiples[method])
             continue
         predicted = np.concatenate([f[0] for f in fold_list])
         observed = np.concatenate([f[1] for f in fold_list])
@@ -232,15 +236,43 @@ def summarise(folds: Folds) -> list[tuple[str, str, str, float, float]]:
     return rows
 
 
+def alert_multiples(folds: Folds, method: str) -> list[float]:
+    """The city's reference multiple k at each origin for a score's alert zones, as the SQL
+    chooses it (baselines.alert_multiple: the smallest rung of the ladder keeping the zones
+    within DEFAULT_ALERT_AREA of the area at every alert level, with its hysteresis carried
+    from origin to origin, starting at k = 1). The folds hold the score at k = 1 (x area)."""
+    levels = [folds.data[(name, method)] for name in ALERT_LEVELS if (name, method) in folds.data]
+    if not levels:
+        return []
+    chosen, previous = [], 1.0
+    for origin in zip(*levels, strict=True):
+        rr = [(alert_rule.rr_lower_of(pred / area), area) for pred, _, area in origin]
+        previous, _ = alert_rule.alert_multiple(
+            rr, ALERT_THRESHOLD, alert_rule.DEFAULT_ALERT_AREA, previous
+        )
+        chosen.append(previous)
+    return chosen
+
+
 def alert_rows(
-    level: str, method: str, fold_list: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    level: str,
+    method: str,
+    fold_list: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    multiples: list[float] | None = None,
 ) -> list[tuple[str, str, str, float, float]]:
-    """The score's alert zones (score >= ALERT_THRESHOLD) at each origin: their mean share of
-    the area and the mean week-to-week overlap (Jaccard) of consecutive origins' zones (a
-    stricter test than day to day: a week of new events between them)."""
+    """The score's alert zones (score >= ALERT_THRESHOLD, with the city's reference multiple
+    of each origin: `multiples`, k = 1 without) at each origin: their mean share of the area,
+    the mean week-to-week overlap (Jaccard) of consecutive origins' zones (a stricter test
+    than day to day: a week of new events between them) and the mean multiple."""
+    ks = multiples or [1.0] * len(fold_list)
     zones = [
-        {int(i) for i in np.flatnonzero(pred / area >= ALERT_THRESHOLD)}
-        for pred, _, area in fold_list
+        {
+            int(i)
+            for i in np.flatnonzero(
+                alert_rule.score_of(alert_rule.rr_lower_of(pred / area), k) >= ALERT_THRESHOLD
+            )
+        }
+        for (pred, _, area), k in zip(fold_list, ks, strict=True)
     ]
     shares = [
         float(area[list(zone)].sum() / area.sum()) if zone else 0.0
@@ -250,37 +282,55 @@ def alert_rows(
     return [
         (level, method, "alert_area_share", 0, float(np.mean(shares))),
         (level, method, "alert_jaccard_week_to_week", 0, float(np.mean(overlaps or [1.0]))),
+        (level, method, "alert_multiple", 0, float(np.mean(ks))),
     ]
 
 
 def alert_stability(
     conn: psycopg.Connection, end: datetime
 ) -> list[tuple[str, str, str, float, float]]:
-    """Day-to-day overlap (Jaccard) of the resolution-8 alert zones over the last days, and
-    the share of the area they cover, from the SQL risk functions with the latest model's
-    predictions, as published (rolled back after)."""
-    zones: list[set[str]] = []
-    shares: list[float] = []
+    """Day-to-day overlap (Jaccard) of the alert zones over the last days and the share of the
+    area they cover, at resolution 8 (the alert zones' default; rows named as before) and 9
+    (suffix _9), and the mean largest reference multiple of the cities, from the SQL risk
+    functions with the latest model's predictions, as published (rolled back after)."""
+    zones: dict[int, list[set[str]]] = {8: [], 9: []}
+    shares: dict[int, list[float]] = {8: [], 9: []}
+    multiples: list[float] = []
     model = latest_model_version(conn)
     for day in range(STABILITY_DAYS, -1, -1):
         as_of = end - timedelta(days=day)
         with conn.transaction(force_rollback=True):
             conn.execute("SELECT risk.rebuild_cell_mass(%s)", (as_of,))
             conn.execute("SELECT risk.rebuild_cell_risk(%s)", (model,))
-            alert = conn.execute(
-                "SELECT r.cell::text, r.area_km2 FROM risk.cell_risk r, risk.parameters p"
-                " WHERE r.resolution = 8 AND r.risk_score >= p.alert_threshold"
-            ).fetchall()
-            total = conn.execute(
-                "SELECT sum(area_km2) FROM risk.cells WHERE resolution = 8"
-            ).fetchone()
-        zones.append({c for c, _ in alert})
-        shares.append(sum(a for _, a in alert) / total[0] if total and total[0] else 0.0)
-    overlaps = [jaccard(a, b) for a, b in itertools.pairwise(zones)]
-    return [
-        ("h3", "risk_score", "alert_jaccard_day_to_day", 0, float(np.mean(overlaps))),
-        ("h3", "risk_score", "alert_area_share", 0, float(np.mean(shares))),
-    ]
+            for resolution in (8, 9):
+                alert = conn.execute(
+                    "SELECT r.cell::text, r.area_km2 FROM risk.cell_risk r, risk.parameters p"
+                    " WHERE r.resolution = %s AND r.risk_score >= p.alert_threshold",
+                    (resolution,),
+                ).fetchall()
+                total = conn.execute(
+                    "SELECT sum(area_km2) FROM risk.cells WHERE resolution = %s", (resolution,)
+                ).fetchone()
+                zones[resolution].append({c for c, _ in alert})
+                shares[resolution].append(
+                    sum(a for _, a in alert) / total[0] if total and total[0] else 0.0
+                )
+            k = conn.execute("SELECT max(alert_multiple) FROM risk.city_rates").fetchone()
+            multiples.append(float(k[0]) if k and k[0] is not None else 1.0)
+    rows = []
+    for resolution, suffix in ((8, ""), (9, "_9")):
+        overlaps = [jaccard(a, b) for a, b in itertools.pairwise(zones[resolution])]
+        rows += [
+            ("h3", "risk_score", f"alert_jaccard_day_to_day{suffix}", 0, float(np.mean(overlaps))),
+            (
+                "h3",
+                "risk_score",
+                f"alert_area_share{suffix}",
+                0,
+                float(np.mean(shares[resolution])),
+            ),
+        ]
+    return [*rows, ("h3", "risk_score", "alert_multiple", 0, float(np.mean(multiples)))]
 
 
 def latest_model_version(conn: psycopg.Connection) -> str:

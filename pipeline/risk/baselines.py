@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse, stats
 
+from pipeline.risk.alert_rule import score_of
+
 # Kernel weight of the cell itself and of its first and second rings.
 RING_KERNEL = (1.0, 0.5, 0.25)
 
@@ -68,19 +70,21 @@ def risk_score_from_model(
     window_weeks: float = 90 / np.log(2) * (1 - 0.5 ** (365 / 90)) / 7,
     prior_strength: float = 2.0,
     lower_quantile: float = 0.05,
+    multiple: float = 1.0,
 ) -> np.ndarray:
     """The published risk_score of sql/072 (risk.model_evidence, risk.rebuild_cell_risk)
     where the model predicts the unit: the model's relative risk RR_m (expected_week against
     the model's city rate over the unit's area) with the evidence of a unit of the level's
     mean area over the decayed window's weeks (risk.evidence_weeks): O = RR_m x E against E;
-    prior at the city rate; the Gamma posterior's lower quantile; RR_lo / (1 + RR_lo). It
-    rises with RR_m alone, so it ranks exactly as the model does."""
+    prior at the city rate; the Gamma posterior's lower quantile; RR_lo / (k + RR_lo), k the
+    city's reference multiple (alert_multiple). It rises with RR_m alone, so it ranks exactly
+    as the model does."""
     model_rate = max(expected_week.sum() / area.sum(), 1e-12)
     expected = model_rate * area.mean() * window_weeks
     observed = expected_week / (area * model_rate) * expected
     shape = prior_strength + observed
     rr_lower = stats.gamma.ppf(lower_quantile, shape, scale=1.0 / (prior_strength + expected))
-    return np.asarray(rr_lower / (1.0 + rr_lower))
+    return score_of(rr_lower, multiple)
 
 
 def risk_score_now(
@@ -92,11 +96,12 @@ def risk_score_now(
     ring_weights: tuple[float, float] = (0.5, 0.25),
     half_life_days: float = 90.0,
     lower_quantile: float = 0.05,
+    multiple: float = 1.0,
 ) -> np.ndarray:
     """The published risk_score of sql/072 (risk.rebuild_cell_risk), recomputed from unit x
     week counts (columns oldest first, the last the week before the origin) with unit
     severity: decayed mass O against E = city rate x area, a ring prior that leaves the unit
-    out, the Gamma posterior's lower quantile, RR_lo / (1 + RR_lo). Since issue 20 the score
+    out, the Gamma posterior's lower quantile, RR_lo / (k + RR_lo). Since issue 20 the score
     of a unit the model predicts is risk_score_from_model; this is the fallback (no model)."""
     observed, expected = decayed_expected(weekly, area, half_life_days)
     prior_o = ring_weights[0] * (ring1 @ observed) + ring_weights[1] * (ring2 @ observed)
@@ -105,4 +110,4 @@ def risk_score_now(
     shape = prior_strength + observed
     rate_param = prior_strength / prior_rr + expected
     rr_lower = stats.gamma.ppf(lower_quantile, shape, scale=1.0 / rate_param)
-    return np.asarray(rr_lower / (1.0 + rr_lower))
+    return score_of(rr_lower, multiple)

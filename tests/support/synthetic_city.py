@@ -45,10 +45,16 @@ def make_city(conn: psycopg.Connection) -> dict[str, int]:
 
 
 def add_test_city(conn: psycopg.Connection, code: str = "stockholm") -> int:
-    """A city row in Stockholm's time zone covering municipality 0180 (no boundary yet)."""
+    """A city row in Stockholm's time zone covering municipality 0180 (no boundary yet).
+
+    Its alert cap is the largest allowed (50 %), not the default 5 %: the toy city's hot spots
+    are a large share of its two small districts by design, and the tests built on it check
+    scores, zones and thresholds with k = 1 (the per-city rule has its own tests:
+    tests/test_alert_rule.py, tests/test_cities.py)."""
     row = conn.execute(
         "INSERT INTO ref.cities (code, name, time_zone, municipality_codes, view_lat, view_lon,"
-        " view_zoom) VALUES (%s, 'Stockholm', 'Europe/Stockholm', '{0180}', 59.33, 18.07, 11)"
+        " view_zoom, alert_area)"
+        " VALUES (%s, 'Stockholm', 'Europe/Stockholm', '{0180}', 59.33, 18.07, 11, 0.5)"
         " RETURNING id",
         (code,),
     ).fetchone()
