@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+from scipy import stats
 
 from config.settings import get_settings
 from pipeline.ingest.cities import CitySpec, add_city
@@ -34,13 +35,15 @@ from pipeline.ingest.point_rows import load_type_mapping
 from pipeline.ingest.points_file import default_rules, ingest_points_file, parse_mapping
 from pipeline.risk.backtest import (
     CALIBRATION_MIN_EXPECTED,
+    DEVIANCE_FLOOR,
     METHODS,
     BacktestReport,
     alert_stability,
     backtest_study,
     study_levels,
 )
-from pipeline.risk.evaluation import pooled_hit_rate_and_pai
+from pipeline.risk.blend import poisson_deviance
+from pipeline.risk.evaluation import hit_rate_at_area, pooled_hit_rate_and_pai
 from pipeline.risk.model import current_cutoff, retrain
 from pipeline.risk.study import Level, Study, level_events, load_study, week_grid
 from pipeline.risk.weekly import WeekMatrix
@@ -115,28 +118,62 @@ def run(
 
 
 def side_by_side(reports: dict[str, BacktestReport]) -> str:
-    """PAI@5 % and deviance of every method, the model against the best baseline, and the
-    published score's ranking against the model's."""
+    """PAI@5 % and deviance of every method and of the oracle (the test week's own counts:
+    the headroom), the model against the best baseline (ratio, and origins won/lost/tied
+    with a two-sided sign test's p), and the published score's ranking against the model's."""
     methods = [m for m in METHODS if m != "model"]
     head = f"{'data':>14} {'level':>8} {'metric':>9} {'model':>8}"
     head += "".join(f" {m:>14}" for m in methods)
-    head += f" {'model/best baseline':>20} {'risk_score/model':>17}"
+    head += f" {'oracle':>8} {'model/best baseline':>20} {'risk_score/model':>17}"
+    head += f" {'origins W/L/T':>14} {'sign p':>7}"
     lines = [head]
     for label, report in reports.items():
         v = {(lv, m, metric, pct): x for lv, m, metric, pct, x in report.rows}
         for level in sorted({lv for lv, *_ in report.rows if lv != "h3"}, key=_level_order):
             for metric, pct, better in (("pai", 5, max), ("deviance", 0, min)):
                 model = v[(level, "model", metric, pct)]
-                best = better(v[(level, b, metric, pct)] for b in BASELINES)
+                best_name = better(BASELINES, key=lambda b: v[(level, b, metric, pct)])
+                best = v[(level, best_name, metric, pct)]
                 cells = [v.get((level, m, metric, pct)) for m in methods]
                 score = v.get((level, "risk_score", metric, pct))
+                oracle, duel = versus(report, level, metric, best_name)
                 lines.append(
                     f"{label:>14} {level:>8} {metric:>9} {model:>8.4f}"
                     + "".join(f" {x:>14.4f}" if x is not None else f" {'-':>14}" for x in cells)
-                    + f" {model / best:>20.3f}"
+                    + f" {oracle:>8.4f} {model / best:>20.3f}"
                     + (f" {score / model:>17.3f}" if score is not None else f" {'-':>17}")
+                    + f" {duel}"
                 )
     return "\n".join(lines)
+
+
+def versus(report: BacktestReport, level: str, metric: str, baseline: str) -> tuple[float, str]:
+    """The oracle's figure (the test week's own counts as the prediction; deviance 0 by
+    definition, so shown as 0) and the model against `baseline` origin by origin: hits at
+    5 % of the area (PAI) or the origin's mean deviance, won/lost/tied and the two-sided
+    sign test's p over the untied origins."""
+    assert report.folds is not None
+    model, other = report.folds.data[(level, "model")], report.folds.data[(level, baseline)]
+    if metric == "pai":
+        oracle = pooled_hit_rate_and_pai([(o, o, a) for _p, o, a in model], 0.05)[1]
+        gain = [
+            hit_rate_at_area(m[0], m[1], m[2], 0.05)[0]
+            - hit_rate_at_area(b[0], b[1], b[2], 0.05)[0]
+            for m, b in zip(model, other, strict=True)
+        ]
+    else:
+        oracle = 0.0
+        gain = [fold_deviance(*b) - fold_deviance(*m) for m, b in zip(model, other, strict=True)]
+    won = sum(g > 1e-9 for g in gain)
+    lost = sum(g < -1e-9 for g in gain)
+    p = stats.binomtest(won, won + lost).pvalue if won + lost else 1.0
+    return oracle, f"{f'{won}/{lost}/{len(gain) - won - lost}':>14} {p:>7.3f}"
+
+
+def fold_deviance(predicted: np.ndarray, observed: np.ndarray, area: np.ndarray) -> float:
+    """One origin's mean Poisson deviance, floored as the backtest's summary floors it."""
+    floor = DEVIANCE_FLOOR * predicted.sum() * area / area.sum()
+    return poisson_deviance(observed, np.maximum(predicted, floor))
 
 
 def calibration(reports: dict[str, BacktestReport]) -> str:
@@ -191,32 +228,64 @@ def alerts(reports: dict[str, BacktestReport]) -> str:
     return "\n".join(lines)
 
 
-def ceiling(study: Study, levels: list[Level], end: datetime, origins: int) -> str:
-    """What no forecast from history can beat, on the same folds: PAI@5 % of last52 against a
-    clairvoyant rate (the 52 weeks centred on the test week, the test week left out: the
-    best a stationary rate could know) and an oracle (the test week itself). A PAI this high
-    is the city's concentration, not leakage, when the clairvoyant rate is no higher."""
+def ceiling(
+    study: Study, levels: list[Level], end: datetime, origins: int, report: BacktestReport
+) -> str:
+    """What no forecast from history can beat, on the same folds: PAI@5 % of last52 and the
+    model against a clairvoyant rate (the 52 weeks centred on the test week, the test week
+    left out: the best a stationary rate could know) and the oracle (the test week itself);
+    then a Poisson world with the clairvoyant rates (5 seeded draws per origin), where the
+    oracle's lead over the rate is the test week's noise alone; and how many units the 5 %
+    takes (the last in part) and how many of them the model and last52 share. A PAI this
+    high is the city's concentration, not leakage, when the clairvoyant rate is no higher."""
     start_epoch, n_weeks = week_grid(study, end)
-    lines = [f"{'level':>8} {'last52':>8} {'clairvoyant':>12} {'oracle':>8}"]
+    rng = np.random.default_rng(20)
+    assert report.folds is not None
+    lines = [
+        f"{'level':>8} {'last52':>8} {'model':>8} {'clairvoyant':>12} {'oracle':>8}"
+        f" {'Poisson: rate':>14} {'oracle':>8} {'units in 5 %':>13} {'shared':>7}"
+    ]
     for level in levels:
         matrix = WeekMatrix(level.units, level_events(study, level, start_epoch), n_weeks)
         counts, area = matrix.counts, level.units.area
         folds: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-        for week in range(n_weeks - origins, n_weeks):
+        taken, shared = [], []
+        model_folds = report.folds.data[(level.name, "model")]
+        for week, (model, _obs, _area) in zip(
+            range(n_weeks - origins, n_weeks), model_folds, strict=True
+        ):
             observed = counts[:, week]
             around = counts[:, max(week - 26, 0) : week + 27].sum(axis=1) - observed
+            last52 = counts[:, week - 52 : week].sum(axis=1)
             for name, predicted in (
-                ("last52", counts[:, week - 52 : week].sum(axis=1)),
+                ("last52", last52),
+                ("model", model),
                 ("clairvoyant", around),
                 ("oracle", observed),
             ):
                 folds.setdefault(name, []).append((predicted, observed, area))
+            rate = around / max(around.sum(), 1e-9) * observed.sum()
+            for _ in range(5):
+                draw = rng.poisson(rate).astype(float)
+                folds.setdefault("poisson_rate", []).append((rate, draw, area))
+                folds.setdefault("poisson_oracle", []).append((draw, draw, area))
+            top_model, top_last52 = top_units(model, area), top_units(last52, area)
+            taken.append(len(top_model))
+            shared.append(len(top_model & top_last52))
         pai = {k: pooled_hit_rate_and_pai(f, 0.05)[1] for k, f in folds.items()}
         lines.append(
-            f"{level.name:>8} {pai['last52']:>8.3f} {pai['clairvoyant']:>12.3f}"
-            f" {pai['oracle']:>8.3f}"
+            f"{level.name:>8} {pai['last52']:>8.3f} {pai['model']:>8.3f}"
+            f" {pai['clairvoyant']:>12.3f} {pai['oracle']:>8.3f} {pai['poisson_rate']:>14.3f}"
+            f" {pai['poisson_oracle']:>8.3f} {np.mean(taken):>13.1f} {np.mean(shared):>7.1f}"
         )
     return "\n".join(lines)
+
+
+def top_units(predicted: np.ndarray, area: np.ndarray, share: float = 0.05) -> set[int]:
+    """The units the 5 % of the area takes by predicted density (the last one in part)."""
+    order = np.argsort(-(predicted / area), kind="stable")
+    full = int((np.cumsum(area[order]) <= share * area.sum()).sum())
+    return {int(u) for u in order[: full + 1]}
 
 
 def _level_order(level: str) -> tuple[int, str]:
@@ -269,7 +338,7 @@ def main() -> None:
             conn.rollback()
             print(f"read {len(dense.share):,} events: {time.perf_counter() - started:.1f} s")
         reports["vancouver"] = run(dense, dense_levels, end, args.origins, "Vancouver dense")
-        limits = ceiling(dense, dense_levels, end, args.origins)
+        limits = ceiling(dense, dense_levels, end, args.origins, reports["vancouver"])
         reports[f"vancouver {args.thin:.0%}"] = run(
             thinned, thin_levels, end, args.origins, f"Vancouver {args.thin:.0%} thinned"
         )
@@ -288,7 +357,10 @@ def main() -> None:
     print(side_by_side(reports))
     print("\nCalibration of the model: observed / predicted per decile of the prediction")
     print(calibration(reports))
-    print("\nVancouver dense, PAI@5 %: history against a clairvoyant rate and the oracle")
+    print(
+        "\nVancouver dense, PAI@5 %: history against a clairvoyant rate, the oracle, and a"
+        " Poisson world with the clairvoyant rates (the oracle's lead there is noise alone)"
+    )
     print(limits)
     print("\nAlert zones (score >= 0.6)")
     print(alerts(reports))

@@ -231,3 +231,4 @@ class BacktestResult(Base):
     area_pct: Mapped[float] = mapped_column(REAL, primary_key=True, server_default="0")
     value: Mapped[float | None] = mapped_column(Double)
     computed_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default="now()")
+    city: Mapped[str] = mapped_column(Text, primary_key=True, server_default="all")

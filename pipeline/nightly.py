@@ -77,14 +77,16 @@ def run_nightly_backtest(owner_url: str, n_origins: int) -> str:
     if n_origins <= 0:
         return "off"
     try:
-        report = run_backtest(owner_url, n_origins=n_origins, progress=False)
+        reports = run_backtest(owner_url, n_origins=n_origins, progress=False)
     except BacktestSkipped as exc:
         log.warning("nightly backtest skipped: %s", exc)
         return f"skipped: {exc}"
     except Exception as exc:
         log.exception("nightly backtest failed (retrain and refresh stand)")
         return f"failed: {type(exc).__name__}: {exc}"[:500]
-    return f"{report.origins} origins" + "".join(f"; {note}" for note in report.notes)
+    origins = ", ".join(f"{r.city} {r.origins} origins" for r in reports if r.origins)
+    notes = sorted({note for r in reports for note in r.notes})
+    return origins + "".join(f"; {note}" for note in notes)
 
 
 def next_daily_time(now: datetime, hour_utc: int, minute: int = 0) -> datetime:

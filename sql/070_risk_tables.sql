@@ -186,7 +186,10 @@ CREATE TABLE IF NOT EXISTS risk.backtest_results (
     area_pct real NOT NULL DEFAULT 0,
     value double precision,
     computed_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (model_version, level, method, metric, area_pct)
+    city text NOT NULL DEFAULT 'all' CHECK (city ~ '^[a-z0-9_-]{1,40}$'),
+    PRIMARY KEY (model_version, city, level, method, metric, area_pct)
 );
 COMMENT ON TABLE risk.backtest_results IS
-    'Rolling-origin backtest metrics per model version, level and method (model and baselines).';
+    'Rolling-origin backtest metrics per model version, city, level and method (model and baselines).';
+COMMENT ON COLUMN risk.backtest_results.city IS
+    'The city (ref.cities.code) whose folds these are: each city is backtested alone, as the nightly fits it; ''all'' for the whole study area when no city has one yet, and for the SQL alert-zone rows (level h3), which span every city.';

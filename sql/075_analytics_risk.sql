@@ -40,13 +40,13 @@ COMMENT ON VIEW analytics.cities IS
 
 CREATE OR REPLACE VIEW analytics.model_metrics AS
 SELECT b.id, b.model_version, m.trained_at, m.family, b.level, b.method, b.metric,
-       b.area_pct, b.value, b.computed_at
+       b.area_pct, b.value, b.computed_at, b.city
 FROM risk.backtest_results b
 LEFT JOIN risk.model_runs m ON m.version = b.model_version;
 COMMENT ON VIEW analytics.model_metrics IS
-    'Rolling-origin backtest metrics per model version: hit rate and PAI by area share, calibration by decile, alert-zone stability; the model beside the uniform, last-52-week and ring-KDE baselines and the published risk_score. Side by side: analytics.model_comparison.';
+    'Rolling-origin backtest metrics per model version and city: hit rate and PAI by area share, calibration by decile, alert-zone stability; the model beside the uniform, last-52-week and ring-KDE baselines and the published risk_score. Side by side: analytics.model_comparison.';
 
--- One row per model version, level and method: the backtest's headline figures side by side
+-- One row per model version, city, level and method: the backtest's headline figures side by side
 -- (QGIS attribute table, /api/v1/model/metrics' comparison). The key is the smallest id of
 -- the row's metrics (stable while the version's results stand).
 CREATE OR REPLACE VIEW analytics.model_comparison AS
@@ -65,9 +65,10 @@ SELECT min(b.id) AS id, b.model_version, m.trained_at, b.level, b.method,
        max(b.value) FILTER (WHERE b.metric = 'alert_jaccard_week_to_week')
            AS alert_jaccard_week_to_week,
        max(b.value) FILTER (WHERE b.metric = 'alert_jaccard_day_to_day')
-           AS alert_jaccard_day_to_day
+           AS alert_jaccard_day_to_day,
+       b.city
 FROM risk.backtest_results b
 LEFT JOIN risk.model_runs m ON m.version = b.model_version
-GROUP BY b.model_version, m.trained_at, b.level, b.method;
+GROUP BY b.model_version, m.trained_at, b.city, b.level, b.method;
 COMMENT ON VIEW analytics.model_comparison IS
-    'Backtest headline per model version, level and method, side by side: PAI and hit rate at 5 % of the area, Poisson deviance, predicted/observed total, worst calibration decile (>= 100 expected), alert-zone area and overlap (risk_score rows). risk_score is the published score; score_no_model the score without the model (the fallback).';
+    'Backtest headline per model version, city, level and method, side by side: PAI and hit rate at 5 % of the area, Poisson deviance, predicted/observed total, worst calibration decile (>= 100 expected), alert-zone area and overlap (risk_score rows). risk_score is the published score; score_no_model the score without the model (the fallback).';

@@ -18,9 +18,16 @@ from pipeline.risk.backtest import format_report, run_backtest
 from pipeline.risk.blend import FEATURES
 from pipeline.risk.model import retrain
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.halo_cli import db_env, halo
 from tests.support.live_server import live_server
 from tests.support.opstools import api_key
-from tests.support.synthetic_city import AS_OF, add_hotspot_history, add_point, make_city
+from tests.support.synthetic_city import (
+    AS_OF,
+    add_hotspot_history,
+    add_point,
+    add_test_city,
+    make_city,
+)
 
 FRIDAY_22H = 4 * 24 + 22
 
@@ -170,7 +177,10 @@ def test_backtest_rates_the_model_beside_the_baselines(history: ScratchDatabase)
     with psycopg.connect(history.owner_url) as conn:
         conn.execute("SELECT risk.refresh_all(%s)", (AS_OF,))
         conn.commit()
-    report = run_backtest(history.owner_url, n_origins=4, progress=False, end=AS_OF)
+    reports = {r.city: r for r in run_backtest(history.owner_url, 4, progress=False, end=AS_OF)}
+    # The city's folds, and the SQL alert zones of every city ('all').
+    assert set(reports) == {"stockholm", "all"}
+    report = reports["stockholm"]
     methods = {(level, method) for level, method, *_ in report.rows}
     for level in ("district", "h3_9", "h3_8"):
         expected = ("model", "uniform", "last52", "ring_kde", "risk_score", "score_no_model")
@@ -180,22 +190,70 @@ def test_backtest_rates_the_model_beside_the_baselines(history: ScratchDatabase)
     for level in ("h3_9", "h3_8"):
         assert values[(level, "model", "pai", 5)] > 2 * values[(level, "uniform", "pai", 5)]
         assert values[(level, "model", "deviance", 0)] > 0
-    assert 0 <= values[("h3", "risk_score", "alert_area_share", 0)] <= 0.2
+    shared = {(lv, m, metric): v for lv, m, metric, _pct, v in reports["all"].rows}
+    assert 0 <= shared[("h3", "risk_score", "alert_area_share")] <= 0.2
     table = format_report(report)
     assert "ring_kde" in table and "PAI@5%" in table
     with psycopg.connect(history.analyst_url) as conn:
-        rows = conn.execute("SELECT count(*) FROM analytics.model_metrics").fetchone()
+        rows = conn.execute(
+            "SELECT city, count(*) FROM analytics.model_metrics GROUP BY city"
+        ).fetchall()
         side = conn.execute(
             "SELECT pai_5, deviance, predicted_over_observed FROM analytics.model_comparison"
-            " WHERE level = 'h3_9' AND method = 'model'"
+            " WHERE city = 'stockholm' AND level = 'h3_9' AND method = 'model'"
         ).fetchone()
-    assert rows[0] == len(report.rows)
+    assert dict(rows) == {code: len(r.rows) for code, r in reports.items()}
     assert side[0] == values[("h3_9", "model", "pai", 5)]
     assert side[1] == values[("h3_9", "model", "deviance", 0)]
     assert side[2] == pytest.approx(
         values[("h3_9", "model", "predicted_total", 0)]
         / values[("h3_9", "model", "observed_total", 0)]
     )
+
+
+def test_a_second_city_changes_none_of_the_first_citys_backtest(history: ScratchDatabase) -> None:
+    # Each city is backtested alone, as the nightly fits it (fit_cities): a second city with
+    # a different pattern leaves every row of the first as it was (a joint fit moves them).
+    alone = {
+        (lv, m, metric, pct): v
+        for r in run_backtest(history.owner_url, 6, progress=False)
+        if r.city == "stockholm"
+        for lv, m, metric, pct, v in r.rows
+    }
+    with psycopg.connect(history.owner_url) as conn:
+        second = add_test_city(conn, "uppsala")
+        conn.execute(
+            "UPDATE ref.cities SET boundary = ST_Multi(ST_MakeEnvelope(17.60, 59.84, 17.68,"
+            " 59.88, 4326)) WHERE id = %s",
+            (second,),
+        )
+        rng = np.random.default_rng(11)
+        for week in range(1, 71):  # busier than Stockholm, spread out: a joint fit would shift
+            start = AS_OF - timedelta(weeks=week + 1)
+            for k in range(25):
+                lon, lat = rng.uniform(17.601, 17.679), rng.uniform(59.841, 59.879)
+                when = start + timedelta(hours=float(rng.uniform(0, 168)))
+                add_point(conn, f"u{week}-{k}", lon, lat, when, category="theft")
+        # All before Stockholm's last week: the as-of time (the newest first seen) stays.
+        conn.commit()
+    done = halo("backtest", "--origins", "6", env=db_env(history))
+    assert done.returncode == 0, done.stderr
+    assert "city stockholm: model untrained, 6 weekly origins" in done.stdout
+    assert "city uppsala: model untrained, 6 weekly origins" in done.stdout
+    with psycopg.connect(history.owner_url) as conn:
+        stored = conn.execute(
+            "SELECT city, level, method, metric, area_pct, value FROM risk.backtest_results"
+        ).fetchall()
+    both: dict[str, dict[tuple[str, str, str, float], float]] = {}
+    for city, level, method, metric, pct, value in stored:
+        both.setdefault(city, {})[(level, method, metric, pct)] = value
+    assert set(both) == {"stockholm", "uppsala", "all"}
+    assert both["stockholm"].keys() == alone.keys()
+    for key, value in alone.items():
+        assert both["stockholm"][key] == pytest.approx(value, rel=1e-6, nan_ok=True), key
+    # The second city has folds of its own (its own levels: no districts).
+    assert both["uppsala"][("h3_9", "model", "pai", 5)] > 0
+    assert ("district", "model", "pai", 5) not in both["uppsala"]
 
 
 def test_nightly_retrains_refreshes_and_backtests(

@@ -58,16 +58,16 @@ SELECT version, trained_at, family,
   FROM risk.model_runs ORDER BY trained_at DESC LIMIT 1
 """
 BACKTEST_SQL = """
-SELECT level, method, metric, area_pct, value, computed_at
+SELECT city, level, method, metric, area_pct, value, computed_at
   FROM risk.backtest_results WHERE model_version = %s
- ORDER BY level, method, metric, area_pct
+ ORDER BY city, level, method, metric, area_pct
 """
 
 
-# The headline figures of every level and method side by side (as analytics.model_comparison,
+# The headline figures of every city, level and method side by side (as analytics.model_comparison,
 # which the API role cannot read: it reads risk.backtest_results only).
 COMPARISON_SQL = """
-SELECT level, method,
+SELECT city, level, method,
        max(value) FILTER (WHERE metric = 'pai' AND area_pct = 5) AS pai_5,
        max(value) FILTER (WHERE metric = 'hit_rate' AND area_pct = 5) AS hit_rate_5,
        max(value) FILTER (WHERE metric = 'deviance') AS deviance,
@@ -82,7 +82,7 @@ SELECT level, method,
        max(value) FILTER (WHERE metric = 'alert_jaccard_day_to_day')
            AS alert_jaccard_day_to_day
   FROM risk.backtest_results WHERE model_version = %s
- GROUP BY level, method ORDER BY level, method
+ GROUP BY city, level, method ORDER BY city, level, method
 """
 
 

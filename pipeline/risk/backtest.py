@@ -33,6 +33,7 @@ from pipeline.risk.study import (
     h3_level,
     level_events,
     load_study,
+    study_cities,
     week_grid,
 )
 from pipeline.risk.weekly import WeekMatrix, data_start_week
@@ -76,7 +77,9 @@ class Folds:
 
 @dataclass
 class BacktestReport:
-    """Metric rows (level, method, metric, area_pct, value) and the model version they rate."""
+    """Metric rows (level, method, metric, area_pct, value) of one city (its code; 'all' for
+    the whole study area) and the model version they rate; the folds they summarise (not
+    stored: for benchmarks' per-origin comparisons)."""
 
     model_version: str
     origins: int
@@ -85,6 +88,13 @@ class BacktestReport:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    city: str = "all"
+    folds: Folds | None = None
+
+
+# The city code of rows that belong to no one city: the whole study area when no city has one,
+# and the SQL alert-zone rows (level h3), which span every city's cells.
+ALL_CITIES = "all"
 
 
 def run_backtest(
@@ -94,27 +104,44 @@ def run_backtest(
     end: datetime | None = None,
     thin: float | None = None,
     seed: int = 20,
-) -> BacktestReport:
-    """Backtest over (up to) n_origins weekly origins ending at the data's as-of time."""
+) -> list[BacktestReport]:
+    """Backtest each city alone (its own cells, its own fits, as `fit_cities` trains the
+    nightly's model) over (up to) n_origins weekly origins ending at the data's as-of time;
+    the whole study area as one when no city has cells yet. Stored per model version and
+    city; a city with too little history is skipped (BacktestSkipped when every one is)."""
     with recorded_job(owner_url, "backtest") as run, psycopg.connect(owner_url) as conn:
         end = end or current_cutoff(conn)
-        study = load_study(conn)
-        if thin is not None:
-            study = study.thinned(thin, seed)
-        levels = study_levels(conn, study)
-        report = backtest_study(study, levels, end, n_origins, progress)
-        report.rows += alert_stability(conn, end) if thin is None else []
-        report.model_version = latest_model_version(conn)
-        store_results(conn, report.model_version, report.rows)
+        version = latest_model_version(conn)
+        cities: list[tuple[int | None, str]] = list(study_cities(conn)) or [(None, ALL_CITIES)]
+        reports, skipped = [], []
+        for city_id, code in cities:
+            study = load_study(conn, city_id)
+            if thin is not None:
+                study = study.thinned(thin, seed)
+            try:
+                report = backtest_study(study, study_levels(conn, study), end, n_origins, progress)
+            except BacktestSkipped as exc:
+                skipped.append(str(exc) if len(cities) == 1 else f"{code}: {exc}")
+                continue
+            report.city, report.model_version = code, version
+            reports.append(report)
+        if not reports:
+            raise BacktestSkipped("; ".join(skipped))
+        if thin is None:
+            reports.append(BacktestReport(version, 0, alert_stability(conn, end), city=ALL_CITIES))
+        conn.execute("DELETE FROM risk.backtest_results WHERE model_version = %s", (version,))
+        for report in reports:
+            report.notes += [f"skipped: {note}" for note in skipped]
+            store_results(conn, version, report.city, report.rows)
         conn.commit()
-        run.rows = len(report.rows)
+        run.rows = sum(len(r.rows) for r in reports)
         run.details = {
-            "model_version": report.model_version,
-            "origins": report.origins,
+            "model_version": version,
+            "origins": {r.city: r.origins for r in reports if r.origins},
             "requested_origins": n_origins,
-            "notes": report.notes,
+            "notes": sorted({n for r in reports for n in r.notes}),
         }
-    return report
+    return reports
 
 
 def study_levels(conn: psycopg.Connection, study: Study) -> list[Level]:
@@ -164,7 +191,7 @@ def backtest_study(
                 bar.update()
     rows = summarise(folds)
     seconds = time.perf_counter() - started
-    report = BacktestReport("", origins, rows, n_origins, seconds, notes=notes)
+    report = BacktestReport("", origins, rows, n_origins, seconds, notes=notes, folds=folds)
     report.cpu_seconds = time.process_time() - cpu_started
     return report
 
@@ -342,15 +369,17 @@ def latest_model_version(conn: psycopg.Connection) -> str:
 
 
 def store_results(
-    conn: psycopg.Connection, version: str, rows: list[tuple[str, str, str, float, float]]
+    conn: psycopg.Connection,
+    version: str,
+    city: str,
+    rows: list[tuple[str, str, str, float, float]],
 ) -> None:
-    """Replace the stored results of this model version."""
-    conn.execute("DELETE FROM risk.backtest_results WHERE model_version = %s", (version,))
+    """Store one city's rows of this model version (the caller clears the version first)."""
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO risk.backtest_results (model_version, level, method, metric, area_pct,"
-            " value) VALUES (%s, %s, %s, %s, %s, %s)",
-            [(version, *row) for row in rows],
+            "INSERT INTO risk.backtest_results (model_version, city, level, method, metric,"
+            " area_pct, value) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [(version, city, *row) for row in rows],
         )
 
 
