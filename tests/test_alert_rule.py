@@ -131,3 +131,14 @@ def test_the_backtest_applies_the_rule_origin_after_origin() -> None:
         assert rows["alert_multiple"] == pytest.approx(float(np.mean(ks)))
         unscaled = alert_rows(level, "risk_score", folds.data[(level, "risk_score")])
         assert dict((m, v) for _, _, m, _, v in unscaled)["alert_area_share"] > 0.05
+    # A city's own, tighter cap (ref.cities.alert_area, carried by its Study) is the one kept.
+    tight = alert_multiples(folds, "risk_score", 0.02)
+    assert all(t >= k for t, k in zip(tight, ks, strict=True)) and tight != ks
+    for level in ("h3_9", "h3_8"):
+        share = {
+            m: v
+            for _, _, m, _, v in alert_rows(
+                level, "risk_score", folds.data[(level, "risk_score")], tight
+            )
+        }["alert_area_share"]
+        assert share <= 0.02

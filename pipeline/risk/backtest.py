@@ -189,7 +189,7 @@ def backtest_study(
             for week in weeks:
                 evaluate_origin(level.name, matrix, features, week, folds)
                 bar.update()
-    rows = summarise(folds)
+    rows = summarise(folds, study.alert_area)
     seconds = time.perf_counter() - started
     report = BacktestReport("", origins, rows, n_origins, seconds, notes=notes, folds=folds)
     report.cpu_seconds = time.process_time() - cpu_started
@@ -226,11 +226,13 @@ def evaluate_origin(
         folds.add(level, method, predicted, observed, matrix.units.area)
 
 
-def summarise(folds: Folds) -> list[tuple[str, str, str, float, float]]:
+def summarise(
+    folds: Folds, alert_area: float = alert_rule.DEFAULT_ALERT_AREA
+) -> list[tuple[str, str, str, float, float]]:
     """Hit rate and PAI per area share, Poisson deviance, calibration by decile and totals,
-    per level and method."""
+    per level and method; the scores' alert zones within the city's cap `alert_area`."""
     rows: list[tuple[str, str, str, float, float]] = []
-    multiples = {method: alert_multiples(folds, method) for method in SCORES}
+    multiples = {method: alert_multiples(folds, method, alert_area) for method in SCORES}
     for (level, method), fold_list in sorted(folds.data.items()):
         for pct in AREA_PCTS:
             hit, pai = pooled_hit_rate_and_pai(fold_list, pct / 100)
@@ -263,10 +265,12 @@ def summarise(folds: Folds) -> list[tuple[str, str, str, float, float]]:
     return rows
 
 
-def alert_multiples(folds: Folds, method: str) -> list[float]:
+def alert_multiples(
+    folds: Folds, method: str, cap: float = alert_rule.DEFAULT_ALERT_AREA
+) -> list[float]:
     """The city's reference multiple k at each origin for a score's alert zones, as the SQL
     chooses it (baselines.alert_multiple: the smallest rung of the ladder keeping the zones
-    within DEFAULT_ALERT_AREA of the area at every alert level, with its hysteresis carried
+    within the city's cap of the area at every alert level, with its hysteresis carried
     from origin to origin, starting at k = 1). The folds hold the score at k = 1 (x area)."""
     levels = [folds.data[(name, method)] for name in ALERT_LEVELS if (name, method) in folds.data]
     if not levels:
@@ -274,9 +278,7 @@ def alert_multiples(folds: Folds, method: str) -> list[float]:
     chosen, previous = [], 1.0
     for origin in zip(*levels, strict=True):
         rr = [(alert_rule.rr_lower_of(pred / area), area) for pred, _, area in origin]
-        previous, _ = alert_rule.alert_multiple(
-            rr, ALERT_THRESHOLD, alert_rule.DEFAULT_ALERT_AREA, previous
-        )
+        previous, _ = alert_rule.alert_multiple(rr, ALERT_THRESHOLD, cap, previous)
         chosen.append(previous)
     return chosen
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from pipeline.risk.alert_rule import DEFAULT_ALERT_AREA
 from pipeline.risk.refresh import rebuild_study_area
 from pipeline.risk.weekly import WEEK_S, Events, Units, ring_matrices, second_ring, week_index
 
@@ -34,6 +35,8 @@ class Study:
     share: np.ndarray
     occurred: np.ndarray  # epoch seconds
     seen: np.ndarray
+    # The city's cap on its alert zones' share of the area (ref.cities.alert_area).
+    alert_area: float = DEFAULT_ALERT_AREA
 
     def thinned(self, keep: float, seed: int) -> Study:
         """A seeded random share `keep` of the events (all shares of an event together)."""
@@ -49,6 +52,7 @@ class Study:
             self.share[mask],
             self.occurred[mask],
             self.seen[mask],
+            self.alert_area,
         )
 
 
@@ -98,7 +102,14 @@ def load_study(conn: psycopg.Connection, city_id: int | None = None) -> Study:
         np.array([e[2] for e in events], dtype=float),
         np.array([e[3] for e in events], dtype=float),
         np.array([e[4] for e in events], dtype=float),
+        city_alert_area(conn, city_id),
     )
+
+
+def city_alert_area(conn: psycopg.Connection, city_id: int | None) -> float:
+    """The city's alert-area cap; the default for the whole study area."""
+    row = conn.execute("SELECT alert_area FROM ref.cities WHERE id = %s", (city_id,)).fetchone()
+    return float(row[0]) if row else DEFAULT_ALERT_AREA
 
 
 _POINT_EVENTS = """
