@@ -50,7 +50,8 @@ class ReportSettings(HaloSettings):
     max_age_h: float = Field(default=168, gt=0, le=24 * 90)
     max_future_s: int = Field(default=300, ge=0, le=3600)
     max_accuracy_m: float = Field(default=2000, gt=0, le=50_000)
-    # The service area (lon/lat box): Stockholm county with a margin.
+    # The service area beyond the cities' study areas (lon/lat box): Stockholm county with a
+    # margin, so reports are taken before the first refresh.
     service_bbox: tuple[float, float, float, float] = (17.0, 58.6, 19.7, 60.3)
     # Reports stored per device (X-Device-Id) or, without one, per client address, per 24 h;
     # on top of the request limit of the 'reports' route class.

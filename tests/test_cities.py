@@ -27,6 +27,7 @@ from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
 from tests.support.ingest_support import ARCHIVE, scalar
 from tests.support.live_server import live_server
 from tests.support.map_support import tile_of
+from tests.support.report_support import form, new_key, submit
 
 runner = CliRunner()
 AS_OF = datetime(2025, 12, 31, tzinfo=UTC)
@@ -338,6 +339,29 @@ def test_the_map_serves_both_cities_tiles_and_tilejson_bounds_cover_them(
             assert tile.status_code == 200
             features = mapbox_vector_tile.decode(tile.content)["risk"]["features"]
             assert len(features) > 100
+
+
+def test_reports_are_taken_in_every_city_s_study_area_and_nowhere_else(
+    two_cities: TwoCities, settings: Settings
+) -> None:
+    """The service area is the configured box (Stockholm county by default) and every city's
+    study area: a report at Waterfront station is stored once Vancouver is a city; one in
+    the Strait of Georgia, off both, is refused and nothing is stored."""
+    config = settings_for(settings, two_cities.db)
+    config = config.model_copy(
+        update={"map": config.map.model_copy(update={"prerender_on_serve": False})}
+    )
+    url = two_cities.db.owner_url
+    stored_before = scalar(url, "SELECT count(*) FROM raw.user_reports")
+    with live_server(config) as client:
+        vancouver = submit(client, form(lat=49.2856, lon=-123.1115), new_key())
+        stockholm = submit(client, form(), new_key())
+        offshore = submit(client, form(lat=49.25, lon=-123.6), new_key())
+    assert vancouver.status_code == 201, vancouver.text
+    assert stockholm.status_code == 201, stockholm.text
+    assert offshore.status_code == 422
+    assert "outside the service area" in offshore.json()["detail"]
+    assert scalar(url, "SELECT count(*) FROM raw.user_reports") == stored_before + 2
 
 
 def test_a_source_s_times_default_to_its_city_s_time_zone(two_cities: TwoCities) -> None:

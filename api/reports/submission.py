@@ -43,6 +43,12 @@ RECEIPT_BY_ID_SQL = "SELECT * FROM raw.report_receipts WHERE id = %s"
 MEDIA_IN_USE_SQL = (
     "SELECT 1 FROM raw.user_reports WHERE %(key)s IN (photo_key, video_key, video_poster_key)"
 )
+# In a city's study area: the point's base cell is one of the risk cells (a city's boundary,
+# or its cells with history plus a ring).
+IN_A_CITY_SQL = """
+SELECT EXISTS (SELECT 1 FROM risk.cells c, risk.parameters p
+                WHERE c.cell = h3_lat_lng_to_cell(point(%(lon)s, %(lat)s), p.base_resolution))
+"""
 CATEGORIES_SQL = "SELECT code FROM ref.incident_categories WHERE counts_for_risk ORDER BY code"
 SUBMIT_SQL = """
 SELECT outcome, report_id, retry_after_s
@@ -106,6 +112,7 @@ async def submit_report(
     if known is not None:
         return _replay(known, fingerprint, response)
     check_plausible(form, limits, datetime.now(UTC))
+    await _check_service_area(conn, form, limits)
     await _check_category(conn, form.category)
     submission = Submission(
         form,
@@ -142,17 +149,12 @@ def request_fingerprint(form: ReportForm, photo: bytes | None, video: bytes | No
 
 
 def check_plausible(form: ReportForm, limits: ReportSettings, now: datetime) -> None:
-    """Refuse (422) a time in the future or too long ago, a place outside the service area,
-    or a location too vague to place the event."""
+    """Refuse (422) a time in the future or too long ago, or a location too vague to place
+    the event."""
     if form.occurred_at > now + timedelta(seconds=limits.max_future_s):
         raise InvalidReport("occurred_at is in the future.")
     if form.occurred_at < now - timedelta(hours=limits.max_age_h):
         raise InvalidReport(f"occurred_at is more than {limits.max_age_h:g} hours ago.")
-    xmin, ymin, xmax, ymax = limits.service_bbox
-    if not (xmin <= form.lon <= xmax and ymin <= form.lat <= ymax):
-        raise InvalidReport(
-            f"The location is outside the service area (lon {xmin}..{xmax}, lat {ymin}..{ymax})."
-        )
     if form.accuracy_m is not None and form.accuracy_m > limits.max_accuracy_m:
         raise InvalidReport(f"accuracy_m may be at most {limits.max_accuracy_m:g} metres.")
 
@@ -166,6 +168,23 @@ async def _read_upload(upload: UploadFile | None, max_bytes: int, what: str) -> 
     if not data:
         raise InvalidReport(f"The {what} is empty.")
     return data
+
+
+async def _check_service_area(
+    conn: AsyncConnection, form: ReportForm, limits: ReportSettings
+) -> None:
+    """Refuse (422) a place outside the service area: the cities' study areas (any city added
+    with `halo city add`, once refreshed) and the HALO_REPORTS_SERVICE_BBOX box."""
+    xmin, ymin, xmax, ymax = limits.service_bbox
+    if xmin <= form.lon <= xmax and ymin <= form.lat <= ymax:
+        return
+    cur = await conn.execute(IN_A_CITY_SQL, {"lon": form.lon, "lat": form.lat})
+    row = await cur.fetchone()
+    if not (row and row[0]):
+        raise InvalidReport(
+            "The location is outside the service area (the cities' study areas, and"
+            f" lon {xmin}..{xmax}, lat {ymin}..{ymax})."
+        )
 
 
 async def _check_category(conn: AsyncConnection, category: str) -> None:

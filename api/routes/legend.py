@@ -93,7 +93,8 @@ def decimal_sv(text: str) -> str:
 async def city_rules(conn: AsyncConnection, thresholds: Thresholds) -> list[CityRule]:
     """Every city's reference multiple (1 before its first refresh) and alert cap."""
     cur = await conn.execute(
-        "SELECT c.code, c.name, coalesce(r.alert_multiple, 1)::float8, c.alert_area::float8"
+        "SELECT c.code, c.name, coalesce(r.alert_multiple, 1)::float8,"
+        " round(c.alert_area::numeric, 4)::float8"
         " FROM ref.cities c LEFT JOIN risk.city_rates r ON r.city_id = c.id ORDER BY c.id"
     )
     return [
