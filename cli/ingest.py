@@ -83,6 +83,12 @@ def points(
     ),
     source: str = typer.Option(..., "--source", help="Data source code, e.g. chicago_crimes."),
     source_name: str = typer.Option(None, "--source-name", help="Its name, when new."),
+    attribution: str = typer.Option(
+        None,
+        "--attribution",
+        help="The credit the map shows for this source's data, e.g. 'Data: Vancouver Police"
+        " Department (open data)'.",
+    ),
     timezone_name: str = typer.Option(
         None,
         "--tz",
@@ -147,6 +153,7 @@ def points(
             source_name,
             FileFormat(encoding, delimiter),
             max_rejects,
+            attribution,
         )
     except TooManyRejects as exc:
         _show_rejections(exc.summary)

@@ -331,8 +331,14 @@ def test_the_map_serves_both_cities_tiles_and_tilejson_bounds_cover_them(
         update={"map": config.map.model_copy(update={"prerender_on_serve": False})}
     )
     with live_server(config) as client:
-        west, south, east, north = client.get("/tiles/risk.json").json()["bounds"]
+        risk = client.get("/tiles/risk.json").json()
+        west, south, east, north = risk["bounds"]
         assert west < -123.1 < 18.07 < east and south < 49.26 < 59.33 < north
+        # The credit comes from the data: both cities' sources, then SCB's boundaries.
+        assert risk["attribution"] == (
+            "Data: Swedish Police Authority public information;"
+            " Data: Vancouver Police Department; Källa: SCB"
+        )
         for lon, lat in ((-123.1005, 49.2806), (18.0686, 59.3293)):
             z, x, y = tile_of(lon, lat, 12)
             tile = client.get(f"/tiles/risk/{z}/{x}/{y}.mvt")

@@ -20,6 +20,7 @@ from pipeline.ingest.points_file import (
 )
 from pipeline.ingest.summary import IngestSummary
 from tests.support.dbtools import ScratchDatabase
+from tests.support.halo_cli import db_env, halo, one_error_line
 from tests.support.ingest_support import rows, scalar
 
 MAPPING = parse_mapping("time=Date,lat=Latitude,lon=Longitude,type=Primary Type,id=Case Number")
@@ -348,3 +349,30 @@ def test_blank_lines_extra_fields_and_max_rejects(ref_db: ScratchDatabase, tmp_p
     assert scalar(ref_db.owner_url, "SELECT count(*) FROM raw.incidents") == 0  # rolled back
     summary = load_with(ref_db, path, mapping, max_rejects=1)
     assert summary.inserted == 1
+
+
+def test_the_source_s_attribution_is_stored_and_a_bad_one_writes_nothing(
+    ref_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    """`halo ingest points --attribution` stores the credit the map shows for the source
+    (replaced by a later load that gives one); a multi-line or over-long credit is one error
+    line and nothing is written."""
+    path = tmp_path / "points.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    args = [
+        "ingest", "points", str(path), "--map",
+        "time=Date,lat=Latitude,lon=Longitude,type=Primary Type,id=Case Number",
+        "--source", "city_points", "--bbox", "world", "--tz", "Europe/Stockholm",
+    ]  # fmt: skip
+    credit = "SELECT attribution FROM ref.data_sources WHERE code = 'city_points'"
+    for bad in ("Data:\nInjected line", "x" * 201):
+        refused = halo(*args, "--attribution", bad, env=db_env(ref_db))
+        assert "--attribution" in one_error_line(refused)
+        assert rows(ref_db.owner_url, credit) == []
+        assert scalar(ref_db.owner_url, "SELECT count(*) FROM raw.incidents") == 0
+    first = halo(*args, "--attribution", "Data: City of Example (open data)", env=db_env(ref_db))
+    assert first.returncode == 0, first.stderr
+    assert rows(ref_db.owner_url, credit) == [("Data: City of Example (open data)",)]
+    again = halo(*args, "--attribution", "Data: City of Example, CC BY 4.0", env=db_env(ref_db))
+    assert again.returncode == 0, again.stderr
+    assert rows(ref_db.owner_url, credit) == [("Data: City of Example, CC BY 4.0",)]

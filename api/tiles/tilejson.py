@@ -25,7 +25,6 @@ from core.tiles.layers import LAYERS, Layer, layer_named
 
 router = APIRouter(tags=["tiles"])
 
-ATTRIBUTION = "Data: Swedish Police Authority public information; boundaries: Stockholm stad, SCB"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 ATTRIBUTIONS = {"streets": OSM_ATTRIBUTION, "water": "Water: Stockholms stad (CC0)"}
 
@@ -53,20 +52,38 @@ CITIES_BOUNDS_SQL = (
     " FROM (SELECT st_extent(geom) AS e FROM risk.cell_risk) s WHERE e IS NOT NULL"
 )
 Bounds = tuple[float, float, float, float]
+# The credit of the data layers, from the data: each source with incidents (its attribution,
+# else its name), then the boundary sources (ref.municipalities.attribution, e.g. SCB's).
+DATA_ATTRIBUTION_SQL = """
+SELECT string_agg(credit, '; ' ORDER BY rank, credit) FROM (
+    SELECT 1 AS rank, coalesce(s.attribution, 'Data: ' || s.name) AS credit
+      FROM ref.data_sources s
+     WHERE s.kind <> 'user_reports'
+       AND EXISTS (SELECT 1 FROM raw.incidents i WHERE i.source_id = s.id)
+    UNION
+    SELECT DISTINCT 2, m.attribution FROM ref.municipalities m
+) credits
+"""
 
 
 def tilejson(
-    layer: Layer, settings: MapSettings, base: str, generation: int, bounds: Bounds | None = None
+    layer: Layer,
+    settings: MapSettings,
+    base: str,
+    generation: int,
+    bounds: Bounds | None = None,
+    credit: str | None = None,
 ) -> dict[str, Any]:
     """The TileJSON 3.0.0 document of one layer; tile URLs carry the generation (?v=); bounds:
-    the cities' study areas when known, else HALO_MAP_BOUNDS."""
+    the cities' study areas when known, else HALO_MAP_BOUNDS; credit: the data layers'
+    attribution (DATA_ATTRIBUTION_SQL)."""
     lon, lat, zoom = settings.center
     return {
         "tilejson": "3.0.0",
         "name": f"halo-{layer.name}",
         "description": layer.description,
         "version": f"1.0.{generation}",
-        "attribution": ATTRIBUTIONS.get(layer.name, ATTRIBUTION),
+        "attribution": ATTRIBUTIONS.get(layer.name, credit or ""),
         "scheme": "xyz",
         "tiles": [f"{base}/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.mvt?v={generation}"],
         "minzoom": layer.minzoom,
@@ -100,10 +117,13 @@ async def get_tilejson(request: Request, service: Tiles, layer: str) -> Response
 
     async def produce() -> bytes:
         async with read_pool(request).connection() as conn:
-            cur = await conn.execute(CITIES_BOUNDS_SQL)
-            row = await cur.fetchone()
+            row = await (await conn.execute(CITIES_BOUNDS_SQL)).fetchone()
+            credit = await (await conn.execute(DATA_ATTRIBUTION_SQL)).fetchone()
         bounds = (row[0], row[1], row[2], row[3]) if row else None
-        return _json(tilejson(chosen, service.settings, base, generation, bounds))
+        document = tilejson(
+            chosen, service.settings, base, generation, bounds, credit[0] if credit else None
+        )
+        return _json(document)
 
     return await _document(request, service, generation, f"tilejson-{chosen.name}", base, produce)
 

@@ -267,16 +267,33 @@ def _row(
     return PointRow(where, values, lon, lat, record, problem)
 
 
-def ensure_points_source(conn: psycopg.Connection, code: str, name: str | None) -> int:
-    """The id of a points-file data source, created on first use; other kinds are refused."""
+MAX_ATTRIBUTION = 200  # characters: a credit line under the map, not a licence text
+
+
+def ensure_points_source(
+    conn: psycopg.Connection, code: str, name: str | None, attribution: str | None = None
+) -> int:
+    """The id of a points-file data source, created on first use (a given attribution, the
+    credit the map shows for its data, replaces the stored one); other kinds are refused."""
     row = conn.execute("SELECT id, kind FROM ref.data_sources WHERE code = %s", (code,)).fetchone()
+    if attribution is not None and not (
+        0 < len(attribution) <= MAX_ATTRIBUTION and attribution.isprintable()
+    ):
+        raise PointsFileError(
+            f"--attribution: expected 1-{MAX_ATTRIBUTION} printable characters on one line"
+        )
     if row is not None:
         if row[1] != POINTS_SOURCE_KIND:
             raise PointsFileError(f"source {code!r} is a {row[1]} source, not a points file")
+        if attribution:
+            conn.execute(
+                "UPDATE ref.data_sources SET attribution = %s WHERE id = %s", (attribution, row[0])
+            )
         return int(row[0])
     created = conn.execute(
-        "INSERT INTO ref.data_sources (code, name, kind) VALUES (%s, %s, %s) RETURNING id",
-        (code, name or code, POINTS_SOURCE_KIND),
+        "INSERT INTO ref.data_sources (code, name, kind, attribution) VALUES (%s, %s, %s, %s)"
+        " RETURNING id",
+        (code, name or code, POINTS_SOURCE_KIND, attribution),
     ).fetchone()
     assert created is not None
     return int(created[0])
@@ -312,6 +329,7 @@ def ingest_points_file(
     source_name: str | None = None,
     file_format: FileFormat | None = None,
     max_rejects: int | None = None,
+    source_attribution: str | None = None,
 ) -> IngestSummary:
     """Load one points file in one transaction via COPY (merged in batches, with progress);
     the run's summary. More than `max_rejects` rejected rows (None: no limit) roll it back
@@ -325,7 +343,7 @@ def ingest_points_file(
         psycopg.connect(database_url, autocommit=True) as conn,
         conn.transaction(),
     ):
-        source_id = ensure_points_source(conn, source_code, source_name)
+        source_id = ensure_points_source(conn, source_code, source_name, source_attribution)
         incidents = list(
             checked_incidents(progress(rows, total, f"read {path.name}"), rules, summary)
         )
