@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -61,11 +62,11 @@ def test_risk_fast_path_answers_exactly_like_the_full_path(
     client: httpx.Client,
     city: MapCity,
     caplog: pytest.LogCaptureFixture,
-    params: dict[str, object],
+    params: dict[str, Any],
     fast_path: bool,
 ) -> None:
     lon, lat = city.hotspot
-    query: dict[str, object] = {"lat": lat, "lon": lon, **params}
+    query: dict[str, Any] = {"lat": lat, "lon": lon, **params}
     if query["lat"] == ["59.0", "HOT"]:
         query["lat"] = ["59.0", str(lat)]
     caplog.set_level(logging.INFO, logger="halo.api.access")
@@ -95,7 +96,7 @@ def test_risk_without_a_time_is_now_on_both_paths(client: httpx.Client, city: Ma
     [OUTSIDE, {"lat": "91", "lon": "18"}, {"lat": "59.3"}, {"lat": "59.3", "lon": "18", "at": "x"}],
 )
 def test_refusals_are_the_full_paths_problem_documents(
-    client: httpx.Client, params: dict[str, object]
+    client: httpx.Client, params: dict[str, Any]
 ) -> None:
     fast = client.get("/api/v1/risk", params=params)
     full = client.get("/api/v1/risk", params=params, headers=FULL_PATH)
