@@ -2,15 +2,16 @@
 risk_fastpath.py) checks before it answers, and the headers every answer of the full path
 carries. Anything the full path must judge sends the request there unchanged: HTTPS-only
 mode over plain HTTP, an API key or Authorization header, a CORS request, a host outside the
-allow-list, and a client whose rate-limit lease in this worker is used up or unknown (the full
-path reserves the next lease in the database, or answers 429).
+allow-list, headers the header limit refuses (too large in total, a single-use header twice),
+and a client whose rate-limit lease in this worker is used up or unknown (the full path
+reserves the next lease in the database, or answers 429).
 """
 
 from __future__ import annotations
 
 from starlette.types import Scope
 
-from api.middleware.hardening import API_CSP, STATIC_HEADERS
+from api.middleware.hardening import API_CSP, SINGLE_HEADERS, STATIC_HEADERS
 from api.middleware.request_context import REQUEST_ID_HEADER, request_id_of
 from api.security.rate_limit import LEASE_TAKEN
 from config.settings import Settings
@@ -32,6 +33,7 @@ class FastPathGate:
         self.hsts = f"max-age={sec.hsts_max_age_s}; includeSubDomains".encode()
         self.hosts = None if sec.allowed_hosts == ["*"] else {h.encode() for h in sec.allowed_hosts}
         self.cors = bool(sec.cors_origins)
+        self.max_header_bytes = sec.max_header_bytes
         self.limits = settings.rate_limits
         self.salt = sec.client_hash_salt.get_secret_value().encode()
         self.metrics = settings.monitoring.metrics_enabled
@@ -46,11 +48,17 @@ class FastPathGate:
         client's lease taken); None, having changed nothing, to send it down the full path."""
         if self.https_only and scope["scheme"] != "https":
             return None
-        headers = {}
+        headers: dict[bytes, bytes] = {}
+        size = 0
         for name, value in scope["headers"]:
             if name in FULL_PATH_HEADERS and (name != b"origin" or self.cors):
                 return None
+            if name in SINGLE_HEADERS and name in headers:
+                return None  # the full path's 400
+            size += len(name) + len(value) + 4
             headers[name] = value
+        if size > self.max_header_bytes:
+            return None  # the full path's 431
         if self.hosts is not None and headers.get(b"host", b"").split(b":")[0] not in self.hosts:
             return None
         if self.limits.enabled and not self._lease_taken(scope, route_class):

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from config.settings import Settings
 from tests.support.dbtools import settings_for
 from tests.support.live_server import live_server
-from tests.support.map_support import MapCity, map_api
+from tests.support.map_support import MapCity, map_api, tile_of
 
 # With rate limits off no key is looked up, so an X-API-Key header only sends the request
 # down the full path (FastAPI's routing, dependencies and middleware).
@@ -128,3 +128,26 @@ def test_fast_path_keeps_the_reads_limit_and_counts_a_handed_over_404_once(
     assert [a.status_code for a in answers] == [200, 404] * 3 + [429, 429]
     assert all(int(a.headers["retry-after"]) > 0 for a in answers[6:])
     assert answers[1].headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"X-Padding": "x" * 17_000}, 431),
+        ([("Idempotency-Key", "a-key-of-one"), ("Idempotency-Key", "a-key-of-two")], 400),
+    ],
+)
+def test_the_header_limit_holds_on_both_fast_paths(
+    client: httpx.Client, city: MapCity, headers: Any, status: int
+) -> None:
+    lon, lat = city.hotspot
+    tile = "/tiles/risk/{}/{}/{}.mvt".format(*tile_of(lon, lat, 14))
+    client.get(tile).raise_for_status()  # held in memory from here on: the fast path's case
+    cases: list[tuple[str, dict[str, Any]]] = [
+        (tile, {}),
+        ("/api/v1/risk", {"lat": lat, "lon": lon, "at": AT}),
+    ]
+    for path, params in cases:
+        answer = client.get(path, params=params, headers=headers)
+        assert answer.status_code == status, path
+        assert answer.headers["content-type"] == "application/problem+json"
