@@ -3,8 +3,8 @@ risk_fastpath.py) checks before it answers, and the headers every answer of the 
 carries. Anything the full path must judge sends the request there unchanged: HTTPS-only
 mode over plain HTTP, an API key or Authorization header, a CORS request, a host outside the
 allow-list, headers the header limit refuses (too large in total, a single-use header twice),
-and a client whose rate-limit lease in this worker is used up or unknown (the full path
-reserves the next lease in the database, or answers 429).
+a request body (the body limit's 413), and a client whose rate-limit lease in this worker is
+used up or unknown (the full path reserves the next lease in the database, or answers 429).
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ from core.digests import subject_digest
 
 Headers = list[tuple[bytes, bytes]]
 
-# Headers that send the request down the full path (keys, credentials, CORS).
-FULL_PATH_HEADERS = frozenset({b"x-api-key", b"authorization", b"origin"})
+# Headers that send the request down the full path (keys, credentials, CORS, a request
+# body: its limits are judged there, 413 or 400).
+FULL_PATH_HEADERS = frozenset(
+    {b"x-api-key", b"authorization", b"origin", b"content-length", b"transfer-encoding"}
+)
 DIGEST_MEMO_MAX = 10_000
 
 

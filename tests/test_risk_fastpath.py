@@ -135,9 +135,10 @@ def test_fast_path_keeps_the_reads_limit_and_counts_a_handed_over_404_once(
     [
         ({"X-Padding": "x" * 17_000}, 431),
         ([("Idempotency-Key", "a-key-of-one"), ("Idempotency-Key", "a-key-of-two")], 400),
+        (None, 413),  # a body over the limit, even on a GET
     ],
 )
-def test_the_header_limit_holds_on_both_fast_paths(
+def test_header_and_body_limits_hold_on_both_fast_paths(
     client: httpx.Client, city: MapCity, headers: Any, status: int
 ) -> None:
     lon, lat = city.hotspot
@@ -148,6 +149,10 @@ def test_the_header_limit_holds_on_both_fast_paths(
         ("/api/v1/risk", {"lat": lat, "lon": lon, "at": AT}),
     ]
     for path, params in cases:
-        answer = client.get(path, params=params, headers=headers)
+        if headers is None:
+            body = b"x" * (2**20 + 1)
+            answer = client.request("GET", path, params=params, content=body)
+        else:
+            answer = client.get(path, params=params, headers=headers)
         assert answer.status_code == status, path
         assert answer.headers["content-type"] == "application/problem+json"
