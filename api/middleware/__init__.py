@@ -15,6 +15,7 @@ from api.middleware.hardening import (
     SecurityHeadersMiddleware,
 )
 from api.middleware.request_context import RequestContextMiddleware
+from api.routes.risk_fastpath import RiskAtPointFastPath
 from api.tiles.fastpath import CachedTileFastPath
 from config.settings import Settings
 
@@ -34,8 +35,9 @@ CORS_EXPOSED = ["ETag", "Retry-After", "X-Request-ID"]
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Install the stack; the last added runs first, so this reads from the inside out.
 
-    Outermost to innermost: trusted proxy headers (real client and scheme) -> cached-tile fast
-    path (api/tiles/fastpath.py: answers tiles held in memory, else passes on) -> security headers
+    Outermost to innermost: trusted proxy headers (real client and scheme) -> tile fast path
+    (api/tiles/fastpath.py: answers tiles, else passes on) -> risk-at-a-point fast path
+    (api/routes/risk_fastpath.py) -> security headers
     (on every answer, 500s included) -> request id, access log, last-resort 500 -> metrics ->
     allowed hosts -> HTTPS redirect -> CORS -> body size limit -> the app. The header limit
     (size, single headers) runs before the request id, so no oversized header reaches a log.
@@ -60,7 +62,9 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(HeaderLimitMiddleware, sec.max_header_bytes)
     app.add_middleware(SecurityHeadersMiddleware, settings=sec)
-    # Cached tiles are answered before the stack above (same headers, counted in metrics).
+    # Tiles and risk at a point are answered before the stack above (same headers, counted
+    # in metrics), tiles first.
+    app.add_middleware(RiskAtPointFastPath, settings=settings)
     app.add_middleware(CachedTileFastPath, settings=settings)
     if sec.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=sec.trusted_proxies)

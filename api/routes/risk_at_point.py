@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import AwareDatetime
@@ -21,6 +21,20 @@ router = APIRouter(tags=["risk"])
 RISK_SQL = """
 SELECT jsonb_set(risk.risk_at_point(%s, %s, %s)::jsonb, '{at,time}', to_jsonb(%s::text))::text
 """
+# Request-state key under which the fast path (api/routes/risk_fastpath.py) hands over what
+# its read gave when it does not answer itself: no row (404 here) or the read's error.
+RISK_READ = "halo_risk_read"
+NO_READ = object()
+
+
+def risk_params(lat: float, lon: float, when: datetime) -> tuple[object, ...]:
+    """RISK_SQL's parameters for a point and time (the time echoed as given)."""
+    return (lon, lat, when, when.isoformat())
+
+
+def risk_body(text: str) -> bytes:
+    """The answer's JSON from RISK_SQL's text: validated and written by the response model."""
+    return RiskAtPoint.model_validate_json(text).model_dump_json().encode()
 
 
 @router.get(
@@ -41,10 +55,14 @@ async def risk_at_point(
     """The base-resolution H3 cell holding (lat, lon): risk_score (RR_lo / (1 + RR_lo)), the
     relative-risk interval, evidence, the value at the hour of the week of `at`, and the
     categories with most incident mass there. The location is neither stored nor logged."""
-    when = at or datetime.now(UTC)
-    # A read: retried once on another connection if its connection broke under it.
-    row = await fetch_one(read_pool(request), RISK_SQL, (lon, lat, when, when.isoformat()))
+    handed: Any = getattr(request.state, RISK_READ, NO_READ)
+    if isinstance(handed, Exception):  # the fast path's read failed: answer its error, no retry
+        raise handed
+    row: tuple[Any, ...] | None = handed
+    if handed is NO_READ:
+        # A read: retried once on another connection if its connection broke under it.
+        when = at or datetime.now(UTC)
+        row = await fetch_one(read_pool(request), RISK_SQL, risk_params(lat, lon, when))
     if row is None or row[0] is None:
         raise HTTPException(404, "Outside the study area, or no risk computed yet.")
-    answer = RiskAtPoint.model_validate_json(row[0])
-    return Response(answer.model_dump_json(), media_type="application/json")
+    return Response(risk_body(row[0]), media_type="application/json")

@@ -29,6 +29,9 @@ SELECT hits, reset_after_s, floor(extract(epoch FROM now()) / %(window_s)s)::big
 # Never limited: probes of load balancers and Prometheus must get through.
 EXEMPT_PREFIXES = ("/health", "/metrics")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Request-state key set by a fast path (api/fastpath_gate.py) that already took this request
+# from the client's lease before handing the request to the full path.
+LEASE_TAKEN = "halo_rate_lease_taken"
 MAX_ENTRIES = 50_000
 
 
@@ -103,7 +106,7 @@ async def enforce_rate_limit(request: Request) -> None:
     settings: RateLimitSettings = request.app.state.settings.rate_limits
     route = request.scope.get("route")
     cls = route_class(request.method, getattr(route, "path", request.url.path))
-    if not settings.enabled or cls is None:
+    if not settings.enabled or cls is None or getattr(request.state, LEASE_TAKEN, False):
         return
     limit = settings.limit(cls)
     principal = await authenticate(request)

@@ -27,24 +27,22 @@ import time
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import read_pool_of
+from api.fastpath_gate import FastPathGate
 from api.http_cache import CONTENT_VERSION, GZIP_SUFFIX
 from api.metrics import LATENCY, REQUESTS, TILE_CACHE_HITS
-from api.middleware.hardening import API_CSP, STATIC_HEADERS
-from api.middleware.request_context import REQUEST_ID_HEADER, request_id_of
 from api.tiles.cache import Rendered
 from api.tiles.service import MEMORY, RENDER_ERROR, STORE, TileService
 from config.settings import Settings
-from core.digests import subject_digest
 from core.tiles.layers import LAYERS, Layer, layer_named
 from core.tiles.store import CacheKey
 
 TILE_PATH = re.compile(r"/tiles/([a-z_]{1,32})/(\d{1,2})/(\d{1,7})/(\d{1,7})\.mvt")
 ROUTE = "/tiles/{layer}/{z}/{x}/{y}.mvt"
 MVT_MEDIA_TYPE = b"application/vnd.mapbox-vector-tile"
-# Headers that send the request down the full path (keys, credentials, CORS).
-FULL_PATH_HEADERS = frozenset({b"x-api-key", b"authorization", b"origin"})
 Q_ZERO = (b"q=0", b"q=0.0", b"q=0.00", b"q=0.000")
-DIGEST_MEMO_MAX = 10_000
+# The metric series of this route, looked up once (a labels() call per request showed in py-spy).
+SECONDS = LATENCY.labels("GET", ROUTE)
+ANSWERED = {status: REQUESTS.labels("GET", ROUTE, str(status)) for status in (200, 204, 304)}
 
 
 def gzip_accepted(value: bytes) -> bool:
@@ -78,21 +76,10 @@ class CachedTileFastPath:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        sec = settings.security
-        self.https_only = sec.https_only
-        self.hsts = f"max-age={sec.hsts_max_age_s}; includeSubDomains".encode()
-        self.hosts = None if sec.allowed_hosts == ["*"] else {h.encode() for h in sec.allowed_hosts}
-        self.cors = bool(sec.cors_origins)
-        self.limits = settings.rate_limits
-        self.salt = sec.client_hash_salt.get_secret_value().encode()
-        self.metrics = settings.monitoring.metrics_enabled
+        self.gate = FastPathGate(settings)
         maps = settings.map
         self.long_lived = f"public, max-age={maps.versioned_max_age_s}, immutable".encode()
         self.short_lived = f"public, max-age={maps.unversioned_max_age_s}, must-revalidate".encode()
-        self.static = [
-            (name.lower().encode(), value.encode()) for name, value in STATIC_HEADERS.items()
-        ] + [(b"content-security-policy", API_CSP.encode()), (b"vary", b"Accept-Encoding")]
-        self._digests: dict[str, bytes] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and await self._answer(scope, send):
@@ -120,33 +107,22 @@ class CachedTileFastPath:
             layer = layer_named(key[0])
             if layer is None or not layer.has_tile(*key[1:]):
                 return False
-        https = scope["scheme"] == "https"
-        if self.https_only and not https:
-            return False
-        wanted = {}
-        for name, value in scope["headers"]:
-            if name in FULL_PATH_HEADERS and (name != b"origin" or self.cors):
-                return False
-            wanted[name] = value
-        if self.hosts is not None and wanted.get(b"host", b"").split(b":")[0] not in self.hosts:
-            return False
-        if self.limits.enabled and not self._lease_taken(scope):
+        wanted = self.gate.admitted(scope, "tiles")
+        if wanted is None:
             return False
 
         etag = f'"{CONTENT_VERSION}-g{generation}-{key[0]}-{key[1]}-{key[2]}-{key[3]}'
         plain_etag, gz_etag = (etag + '"').encode(), (etag + GZIP_SUFFIX + '"').encode()
         gzipped = gzip_accepted(wanted.get(b"accept-encoding", b""))
         versioned = version_param(scope["query_string"]) == str(generation).encode()
-        headers = [
-            *self.static,
+        headers = self.gate.answer_headers(scope)
+        headers += [
+            (b"vary", b"Accept-Encoding"),
             (
                 b"cache-control",
                 self.long_lived if versioned and generation > 0 else self.short_lived,
             ),
-            (REQUEST_ID_HEADER, request_id_of(scope).encode()),
         ]
-        if https and self.https_only:
-            headers.append((b"strict-transport-security", self.hsts))
         body = b""
         if b"if-none-match" in wanted and names_etag(wanted[b"if-none-match"], plain_etag, gz_etag):
             status = 304
@@ -178,9 +154,9 @@ class CachedTileFastPath:
                 ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-        if self.metrics:
-            REQUESTS.labels("GET", ROUTE, str(status)).inc()
-            LATENCY.labels("GET", ROUTE).observe(time.perf_counter() - started)
+        if self.gate.metrics:
+            ANSWERED[status].inc()
+            SECONDS.observe(time.perf_counter() - started)
         return True
 
     @staticmethod
@@ -194,15 +170,3 @@ class CachedTileFastPath:
         except Exception as exc:  # noqa: BLE001 - every error is answered by the full path
             scope.setdefault("state", {})[RENDER_ERROR] = exc
             return None
-
-    def _lease_taken(self, scope: Scope) -> bool:
-        """Take one request of this client's tile lease in this worker; False when the lease
-        is used up, unknown or denied (the full path then asks the database)."""
-        client = scope.get("client")
-        subject = f"addr:{client[0] if client else 'unknown'}"
-        digest = self._digests.get(subject)
-        if digest is None:
-            if len(self._digests) >= DIGEST_MEMO_MAX:
-                self._digests.clear()
-            digest = self._digests[subject] = subject_digest(self.salt, subject)
-        return bool(scope["app"].state.rate_leases.take(("tiles", digest)) == 0)

@@ -128,7 +128,7 @@ class TileService:
         if stored is not None:
             count_hit(key)
             return Rendered(stored[0], self.settings.gzip_level, stored[1] or None), STORE
-        answer = Rendered(await render(pool, key), self.settings.gzip_level)
+        answer = Rendered(await render(pool, key), self.settings.render_gzip_level)
         if self.redis is not None or self.disk is not None:
             value = pack(answer.raw, answer.gz if answer.raw else b"")
             if self.disk is not None:

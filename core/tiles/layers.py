@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from psycopg import sql
 
@@ -20,11 +21,12 @@ class Layer:
     description: str
     fields: dict[str, str]
 
-    @property
-    def query(self) -> sql.Composed:
-        """SELECT of the layer's tile function, z/x/y bound as parameters."""
+    @cached_property
+    def query(self) -> str:
+        """SELECT of the layer's tile function, z/x/y bound as parameters. Composed once, as
+        text: psycopg caches the conversion of a text query, not of a Composed one."""
         function = sql.Identifier("tiles", f"tile_{self.name}")
-        return sql.SQL("SELECT {}(%s, %s, %s)").format(function)
+        return sql.SQL("SELECT {}(%s, %s, %s)").format(function).as_string()
 
     def has_tile(self, z: int, x: int, y: int) -> bool:
         """Whether z/x/y is a tile of this layer's zoom range and of the tile matrix."""
