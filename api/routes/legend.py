@@ -20,6 +20,7 @@ from psycopg import AsyncConnection
 from pydantic import BaseModel
 
 from api.deps import ReadConn
+from api.errors import problem_response
 
 router = APIRouter(tags=["map"])
 
@@ -247,7 +248,10 @@ def _step(outputs: list[Any], classes: list[LegendClass]) -> list[Any]:
 
 
 @router.get(
-    "/api/v1/legend", summary="The risk layer's legend and alert thresholds", response_model=Legend
+    "/api/v1/legend",
+    summary="The risk layer's legend and alert thresholds",
+    response_model=Legend,
+    responses={404: problem_response("Unknown city")},
 )
 async def get_legend(
     conn: ReadConn,
