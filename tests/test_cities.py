@@ -337,7 +337,7 @@ def test_the_map_serves_both_cities_tiles_and_tilejson_bounds_cover_them(
         # The credit comes from the data: both cities' sources, then SCB's boundaries.
         assert risk["attribution"] == (
             "Data: Swedish Police Authority public information;"
-            " Data: Vancouver Police Department; Källa: SCB"
+            " Data: Vancouver Police Department; boundaries: SCB"
         )
         for lon, lat in ((-123.1005, 49.2806), (18.0686, 59.3293)):
             z, x, y = tile_of(lon, lat, 12)

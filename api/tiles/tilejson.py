@@ -53,15 +53,18 @@ CITIES_BOUNDS_SQL = (
 )
 Bounds = tuple[float, float, float, float]
 # The credit of the data layers, from the data: each source with incidents (its attribution,
-# else its name), then the boundary sources (ref.municipalities.attribution, e.g. SCB's).
-DATA_ATTRIBUTION_SQL = """
+# else its name), then the boundary sources (ref.municipalities.attribution: SCB).
+DATA_ATTRIBUTION_SQL = r"""
 SELECT string_agg(credit, '; ' ORDER BY rank, credit) FROM (
     SELECT 1 AS rank, coalesce(s.attribution, 'Data: ' || s.name) AS credit
       FROM ref.data_sources s
      WHERE s.kind <> 'user_reports'
        AND EXISTS (SELECT 1 FROM raw.incidents i WHERE i.source_id = s.id)
     UNION
-    SELECT DISTINCT 2, m.attribution FROM ref.municipalities m
+    -- SCB's credit is stored as its Swedish form, "Källa: SCB"; the credit line is one list
+    -- in every language, so it names the source without the Swedish "Källa:" (source).
+    SELECT DISTINCT 2, 'boundaries: ' || regexp_replace(m.attribution, '^Källa:\s*', '')
+      FROM ref.municipalities m
 ) credits
 """
 
