@@ -295,6 +295,13 @@ def test_failover_under_traffic_loses_and_duplicates_no_acknowledged_report(
         s for t, kind, s in traffic.reads if killed_at < t < promoted_at and kind == "tile"
     ]
     assert outage_reads and all(s in (200, 204, 304) for s in outage_reads)
+    # Risk reads too: the rate limit's counters are on the lost primary, and it stops counting
+    # rather than holding reads the standby can serve (api/security/rate_limit.py).
+    risk_reads = [
+        s for t, kind, s in traffic.reads if killed_at < t < promoted_at and kind == "risk"
+    ]
+    # (404: the test database has no cell there; an answer, not a 503 or a timeout.)
+    assert risk_reads and all(s in (200, 404) for s in risk_reads), risk_reads
     back = [t for t, s in traffic.writes if t > promoted_at and s == 201]
     assert back and back[0] - promoted_at < 10
     print(  # noqa: T201 - the failover figures, for the record

@@ -7,11 +7,14 @@ worker answers 429 without asking the database until the window ends.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
 
+import psycopg
 from fastapi import Request
+from psycopg_pool import PoolTimeout
 
 from api.deps import app_pool
 from api.errors import RateLimited
@@ -33,6 +36,12 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # from the client's lease before handing the request to the full path.
 LEASE_TAKEN = "halo_rate_lease_taken"
 MAX_ENTRIES = 50_000
+log = logging.getLogger("halo.api.rate_limit")
+# The counters live on the primary. While it is unreachable (a failover) a reservation waits at
+# most RESERVE_TIMEOUT_S, then the worker stops counting for UNCOUNTED_S: reads on the standby
+# go on instead of waiting for the primary (writes fail on their own, with 503).
+RESERVE_TIMEOUT_S = 1.0
+UNCOUNTED_S = 5.0
 
 
 def route_class(method: str, path_template: str) -> str | None:
@@ -65,6 +74,14 @@ class LeaseBook:
 
     def __init__(self) -> None:
         self._leases: dict[tuple[str, bytes], _Lease] = {}
+        self._uncounted_until = 0.0
+
+    def counting(self) -> bool:
+        """False for UNCOUNTED_S after the counters' database was unreachable."""
+        return time.monotonic() >= self._uncounted_until
+
+    def stop_counting(self) -> None:
+        self._uncounted_until = time.monotonic() + UNCOUNTED_S
 
     def take(self, key: tuple[str, bytes]) -> int | None:
         """0 when a reserved request is used; the seconds to wait when denied; None if unknown."""
@@ -120,8 +137,15 @@ async def enforce_rate_limit(request: Request) -> None:
     key = (cls, subject_digest(salt, subject))
     book: LeaseBook = request.app.state.rate_leases
     wait_s = book.take(key)
+    if wait_s is None and not book.counting():
+        return
     if wait_s is None:
-        wait_s = await _reserve(request, book, key, limit, allowed)
+        try:
+            wait_s = await _reserve(request, book, key, limit, allowed)
+        except (psycopg.Error, PoolTimeout):
+            log.warning("rate limit: counters unreachable, not counting for %g s", UNCOUNTED_S)
+            book.stop_counting()
+            return
     if wait_s:
         RATE_LIMITED.labels(route_class=cls).inc()
         raise RateLimited(
@@ -134,7 +158,7 @@ async def _reserve(
     request: Request, book: LeaseBook, key: tuple[str, bytes], limit: RouteLimit, allowed: int
 ) -> int:
     """Reserve a lease in the database; 0 if this request may go on, else seconds to wait."""
-    async with app_pool(request).connection() as conn:
+    async with app_pool(request).connection(timeout=RESERVE_TIMEOUT_S) as conn:
         cur = await conn.execute(
             COUNT_SQL,
             {"cls": key[0], "subject": key[1], "window_s": limit.window_s, "lease": limit.lease},
