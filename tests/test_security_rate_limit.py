@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -13,7 +14,7 @@ import psycopg
 from api.security.rate_limit import route_class
 from config.settings import Settings
 from tests.support.dbtools import ScratchDatabase
-from tests.support.live_server import live_server
+from tests.support.live_server import free_port, live_server
 from tests.support.opstools import api_key, app_with_probe_routes, tuned
 
 PING = "/api/v1/test/ping"
@@ -162,3 +163,22 @@ def test_concurrent_clients_on_two_servers_get_exactly_the_limit(
             statuses = [s for batch in pool.map(burst, range(8)) for s in batch]
     assert statuses.count(200) == 200
     assert statuses.count(429) == 120
+
+
+def test_reads_the_standby_serves_are_answered_while_the_counters_primary_is_unreachable(
+    settings: Settings, db: ScratchDatabase
+) -> None:
+    """A failover's outage: the rate limit's counters are on the primary (here: nothing
+    listens), reads go to the standby (here: the live database). A reservation waits at most
+    RESERVE_TIMEOUT_S and the worker stops counting, so risk reads (lease 1: every one reserves)
+    and tiles are answered, not held or refused with 503."""
+    config = limited(settings, db, reads_requests=1000, tiles_requests=1000)
+    lost = db.api_url.replace(f":{urlsplit(db.api_url).port}/", f":{free_port()}/")
+    config = config.model_copy(
+        update={"api_database_url": lost, "api_read_database_url": db.api_url}
+    )
+    with live_server(config) as client:
+        risk = [client.get("/api/v1/risk?lat=59.33&lon=18.06").status_code for _ in range(4)]
+        tile = client.get("/tiles/risk/11/1126/596.mvt").status_code
+    assert all(status in (200, 404) for status in risk), risk
+    assert tile in (200, 204), tile
