@@ -256,7 +256,9 @@ BEGIN
            (previous -> a.city_id::text ->> 1)::real
     -- ON, not USING: pg_dump writes USING unqualified, and a restore (empty search_path)
     -- then cannot find h3index's = operator; an explicit = is dumped schema-qualified.
-    FROM (SELECT c.city_id, coalesce(sum(m.mass), 0) AS mass, sum(c.area_km2) AS area_km2
+    -- Masses are real; summing them as real accumulates in float4, whose rounding depends on
+    -- the plan's row order (another city's rows change it): sum in double precision.
+    FROM (SELECT c.city_id, coalesce(sum(m.mass::float8), 0) AS mass, sum(c.area_km2) AS area_km2
           FROM risk.cell_mass m JOIN risk.cells c ON c.cell = m.cell
           GROUP BY c.city_id) a
     LEFT JOIN (SELECT c.city_id, count(DISTINCT ic.id) AS located
@@ -358,9 +360,12 @@ BEGIN
         CROSS JOIN generate_series(p.base_resolution - 2, p.base_resolution) AS r
     )
     SELECT c.cell, c.resolution, c.city_id, c.district_id, c.area_km2, c.geom,
-           coalesce(sum(t.mass), 0) AS observed, coalesce(sum(t.mass_precise), 0) AS precise,
-           c.area_km2 * risk.city_rate(c.city_id) AS expected, sum(t.recent_mass) AS recent,
-           sum(t.previous_mass) AS previous, sum(t.expected_week) AS expected_week
+           -- In double precision: a real sum's rounding depends on the row order.
+           coalesce(sum(t.mass::float8), 0) AS observed,
+           coalesce(sum(t.mass_precise::float8), 0) AS precise,
+           c.area_km2 * risk.city_rate(c.city_id) AS expected,
+           sum(t.recent_mass::float8) AS recent, sum(t.previous_mass::float8) AS previous,
+           sum(t.expected_week::float8) AS expected_week
     FROM risk.cells c
     LEFT JOIN base_to_target t ON t.target = c.cell
     GROUP BY c.cell;
@@ -371,7 +376,7 @@ BEGIN
     -- neither for the first.
     DROP TABLE IF EXISTS city_model_rate;
     CREATE TEMP TABLE city_model_rate ON COMMIT DROP AS
-    SELECT city_id, sum(expected_week) / nullif(sum(area_km2), 0) AS rate
+    SELECT city_id, sum(expected_week::float8) / nullif(sum(area_km2), 0) AS rate
     FROM cell_observed WHERE resolution = p.base_resolution AND expected_week > 0
     GROUP BY city_id;
 
@@ -390,8 +395,10 @@ BEGIN
     DROP TABLE IF EXISTS cell_prior;
     CREATE TEMP TABLE cell_prior ON COMMIT DROP AS
     SELECT o.cell,
-           (coalesce(sum(p.ring_weights[x.distance] * n.observed), 0) + p.prior_strength)
-           / (coalesce(sum(p.ring_weights[x.distance] * n.expected), 0) + p.prior_strength)
+           (coalesce(sum(p.ring_weights[x.distance]::float8 * n.observed), 0)
+            + p.prior_strength)
+           / (coalesce(sum(p.ring_weights[x.distance]::float8 * n.expected), 0)
+              + p.prior_strength)
            AS rr
     FROM cell_observed o
     CROSS JOIN LATERAL h3_grid_disk_distances(o.cell, cardinality(p.ring_weights)) AS x
@@ -522,11 +529,12 @@ BEGIN
     FROM ref.districts d
     JOIN (
         SELECT c.district_id,
-               coalesce(sum(m.mass), 0) AS observed,
-               coalesce(sum(m.mass_precise), 0) AS precise,
-               coalesce(sum(m.recent_mass), 0) AS recent,
-               coalesce(sum(m.previous_mass), 0) AS previous,
-               sum(r.expected_week) AS expected_week,
+               -- In double precision: a real sum's rounding depends on the row order.
+               coalesce(sum(m.mass::float8), 0) AS observed,
+               coalesce(sum(m.mass_precise::float8), 0) AS precise,
+               coalesce(sum(m.recent_mass::float8), 0) AS recent,
+               coalesce(sum(m.previous_mass::float8), 0) AS previous,
+               sum(r.expected_week::float8) AS expected_week,
                sum(c.area_km2) AS cell_area
         FROM risk.cells c
         JOIN risk.cell_mass m USING (cell)
@@ -537,7 +545,7 @@ BEGIN
     CROSS JOIN LATERAL (SELECT d.area_km2 * risk.city_rate(d.city_id) AS expected) e
     JOIN (SELECT city_id, avg(area_km2) AS area FROM ref.districts GROUP BY city_id) typical
          ON typical.city_id = d.city_id
-    LEFT JOIN (SELECT city_id, sum(expected_week) / nullif(sum(area_km2), 0) AS rate
+    LEFT JOIN (SELECT city_id, sum(expected_week::float8) / nullif(sum(area_km2), 0) AS rate
                FROM risk.cell_risk
                WHERE resolution = p.base_resolution AND expected_week > 0
                GROUP BY city_id) model_rate ON model_rate.city_id = d.city_id

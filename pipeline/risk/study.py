@@ -88,6 +88,9 @@ def load_study(conn: psycopg.Connection, city_id: int | None = None) -> Study:
             "SELECT s.incident_id, s.cell::text, s.share, extract(epoch FROM s.occurred),"
             " extract(epoch FROM s.first_seen_at)"
             " FROM risk.incident_shares('infinity', '-infinity', 'infinity') s"
+            # A fixed order: float sums over events (np.bincount) must not depend on the plan,
+            # which changes when another city's rows are present.
+            " ORDER BY s.incident_id, s.cell"
         ).fetchall()
     else:
         cells, events = _point_city(conn)
@@ -118,6 +121,7 @@ _POINT_EVENTS = """
            extract(epoch FROM i.first_seen_at)
     FROM raw.incidents i JOIN ref.incident_categories k ON k.code = i.category
     WHERE k.counts_for_risk AND i.location_support = 'point'
+    ORDER BY i.id
 """
 _POINT_CELLS = """
     WITH hull AS (
@@ -169,7 +173,7 @@ def h3_level(conn: psycopg.Connection, study: Study, resolution: int) -> Level:
         (index[a], index[b], d)
         for a, b, d in conn.execute(
             "SELECT u, x.index::text, x.distance FROM unnest(%s::text[]) AS u,"
-            " h3_grid_disk_distances(u::h3index, 2) AS x WHERE x.distance > 0",
+            " h3_grid_disk_distances(u::h3index, 2) AS x WHERE x.distance > 0 ORDER BY 1, 2",
             (names,),
         ).fetchall()
         if b in index
@@ -190,7 +194,8 @@ def district_level(conn: psycopg.Connection, study: Study) -> Level | None:
         (index[a], index[b], 1)
         for a, b in conn.execute(
             "SELECT a.id, b.id FROM ref.districts a JOIN ref.districts b"
-            " ON a.id <> b.id AND ST_Intersects(a.geom, b.geom) WHERE a.id = ANY(%s)",
+            " ON a.id <> b.id AND ST_Intersects(a.geom, b.geom) WHERE a.id = ANY(%s)"
+            " ORDER BY 1, 2",
             (ids,),
         ).fetchall()
         if b in index
