@@ -3,6 +3,7 @@ shared by several servers on one database, per route class, windows that end."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,8 +11,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from api.security.rate_limit import route_class
+from api.security.rate_limit import LeaseBook, reserve_or_stop_counting, route_class
+from config.security import RouteLimit
 from config.settings import Settings
 from tests.support.dbtools import ScratchDatabase
 from tests.support.live_server import free_port, live_server
@@ -182,3 +185,48 @@ def test_reads_the_standby_serves_are_answered_while_the_counters_primary_is_unr
         tile = client.get("/tiles/risk/11/1126/596.mvt").status_code
     assert all(status in (200, 404) for status in risk), risk
     assert tile in (200, 204), tile
+
+
+def test_a_busy_pool_is_no_outage_the_limit_keeps_counting(db: ScratchDatabase) -> None:
+    """A flood that holds every connection of the pool makes a reservation time out; that is
+    answered 503 (PoolTimeout) and the worker keeps counting. Only a connection that failed
+    (nothing listens, or the session was cut) makes the worker stop counting for a while."""
+    limit = RouteLimit(requests=10, window_s=60, lease=1)
+    key = ("reads", b"subject")
+
+    async def scenario() -> tuple[bool, bool, int | None, bool, int | None, bool]:
+        busy_book, lost_book, cut_book = LeaseBook(), LeaseBook(), LeaseBook()
+        async with AsyncConnectionPool(db.api_url, min_size=1, max_size=1) as pool:
+            await pool.wait()
+            async with pool.connection():  # the flood holds the only connection
+                try:
+                    await reserve_or_stop_counting(pool, busy_book, key, limit, 10)
+                    busy_raised = False
+                except PoolTimeout:
+                    busy_raised = True
+            busy_counting = busy_book.counting()
+            # The session is cut under the pool (a primary that went away).
+            async with pool.connection() as conn:
+                pid = conn.info.backend_pid
+            with psycopg.connect(db.api_url, autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            cut = await reserve_or_stop_counting(pool, cut_book, key, limit, 10)
+        lost_url = db.api_url.replace(f":{urlsplit(db.api_url).port}/", f":{free_port()}/")
+        async with AsyncConnectionPool(lost_url, min_size=1, max_size=1, open=False) as lost:
+            await lost.open(wait=False)
+            unreachable = await reserve_or_stop_counting(lost, lost_book, key, limit, 10)
+        return (
+            busy_raised,
+            busy_counting,
+            cut,
+            cut_book.counting(),
+            unreachable,
+            lost_book.counting(),
+        )
+
+    busy_raised, busy_counting, cut, cut_counting, unreachable, lost_counting = asyncio.run(
+        scenario()
+    )
+    assert busy_raised and busy_counting  # 503, and the limit still holds
+    assert cut is None and not cut_counting
+    assert unreachable is None and not lost_counting

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import psycopg
 from fastapi import Request
-from psycopg_pool import PoolTimeout
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from api.deps import app_pool
 from api.errors import RateLimited
@@ -39,9 +39,12 @@ MAX_ENTRIES = 50_000
 log = logging.getLogger("halo.api.rate_limit")
 # The counters live on the primary. While it is unreachable (a failover) a reservation waits at
 # most RESERVE_TIMEOUT_S, then the worker stops counting for UNCOUNTED_S: reads on the standby
-# go on instead of waiting for the primary (writes fail on their own, with 503).
+# go on instead of waiting for the primary (writes fail on their own, with 503). A pool that is
+# merely busy (a flood) is no outage: its timeout is answered 503, and counting goes on.
 RESERVE_TIMEOUT_S = 1.0
 UNCOUNTED_S = 5.0
+# psycopg_pool's counters of connections that could not be made or were found broken.
+FAILURE_STATS = ("connections_errors", "connections_lost", "returns_bad")
 
 
 def route_class(method: str, path_template: str) -> str | None:
@@ -75,13 +78,28 @@ class LeaseBook:
     def __init__(self) -> None:
         self._leases: dict[tuple[str, bytes], _Lease] = {}
         self._uncounted_until = 0.0
+        self._unreachable = False  # since the last failure, no reservation has succeeded
+        self._failures_seen = 0  # the pool's connection failures at the last look
 
     def counting(self) -> bool:
         """False for UNCOUNTED_S after the counters' database was unreachable."""
         return time.monotonic() >= self._uncounted_until
 
     def stop_counting(self) -> None:
+        self._unreachable = True
         self._uncounted_until = time.monotonic() + UNCOUNTED_S
+
+    def reached(self) -> None:
+        """A reservation succeeded: the counters' database is reachable."""
+        self._unreachable = False
+
+    def unreachable_after_timeout(self, failures: int) -> bool:
+        """Whether a pool timeout means an outage, not a busy pool: a connection failed since
+        the last successful reservation (`failures`: the pool's failure count, growing)."""
+        if failures > self._failures_seen:
+            self._unreachable = True
+        self._failures_seen = failures
+        return self._unreachable
 
     def take(self, key: tuple[str, bytes]) -> int | None:
         """0 when a reserved request is used; the seconds to wait when denied; None if unknown."""
@@ -140,12 +158,7 @@ async def enforce_rate_limit(request: Request) -> None:
     if wait_s is None and not book.counting():
         return
     if wait_s is None:
-        try:
-            wait_s = await _reserve(request, book, key, limit, allowed)
-        except (psycopg.Error, PoolTimeout):
-            log.warning("rate limit: counters unreachable, not counting for %g s", UNCOUNTED_S)
-            book.stop_counting()
-            return
+        wait_s = await reserve_or_stop_counting(app_pool(request), book, key, limit, allowed)
     if wait_s:
         RATE_LIMITED.labels(route_class=cls).inc()
         raise RateLimited(
@@ -154,11 +167,40 @@ async def enforce_rate_limit(request: Request) -> None:
         )
 
 
+async def reserve_or_stop_counting(
+    pool: AsyncConnectionPool,
+    book: LeaseBook,
+    key: tuple[str, bytes],
+    limit: RouteLimit,
+    allowed: int,
+) -> int | None:
+    """Reserve a lease: 0 if this request may go on, else seconds to wait; None (not counted)
+    when the counters' database is unreachable. A busy pool's PoolTimeout propagates (503)."""
+    try:
+        wait_s = await _reserve(pool, book, key, limit, allowed)
+    except PoolTimeout:
+        stats = pool.get_stats()
+        if not book.unreachable_after_timeout(sum(stats.get(k, 0) for k in FAILURE_STATS)):
+            raise
+    except psycopg.Error:
+        pass
+    else:
+        book.reached()
+        return wait_s
+    log.warning("rate limit: counters unreachable, not counting for %g s", UNCOUNTED_S)
+    book.stop_counting()
+    return None
+
+
 async def _reserve(
-    request: Request, book: LeaseBook, key: tuple[str, bytes], limit: RouteLimit, allowed: int
+    pool: AsyncConnectionPool,
+    book: LeaseBook,
+    key: tuple[str, bytes],
+    limit: RouteLimit,
+    allowed: int,
 ) -> int:
     """Reserve a lease in the database; 0 if this request may go on, else seconds to wait."""
-    async with app_pool(request).connection(timeout=RESERVE_TIMEOUT_S) as conn:
+    async with pool.connection(timeout=RESERVE_TIMEOUT_S) as conn:
         cur = await conn.execute(
             COUNT_SQL,
             {"cls": key[0], "subject": key[1], "window_s": limit.window_s, "lease": limit.lease},
