@@ -12,6 +12,7 @@ from api.reports import analysis, moderation, submission
 from api.routes import (
     admin,
     alert_zones,
+    cities,
     devices,
     health,
     incidents,
@@ -39,12 +40,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     privacy.router,
     # The incident feed and how fresh the data is.
     incidents.router,
-    # The map: tiles, TileJSON and style, glyphs, the legend, neighbourhoods, risk at a point,
-    # alert zones, web map.
+    # The map: tiles, TileJSON and style, glyphs, the legend, the cities, neighbourhoods, risk
+    # at a point, alert zones, web map.
     tile_routes.router,
     tilejson.router,
     glyphs.router,
     legend.router,
+    cities.router,
     neighborhoods.router,
     risk_at_point.router,
     alert_zones.router,

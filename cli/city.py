@@ -37,6 +37,15 @@ def add(
         help="Largest share of the city its alert zones may cover (0 < share <= 0.5; default"
         " 0.05 = 5 %). Each refresh raises the city's reference multiple k until they fit.",
     ),
+    emergency: str = typer.Option(
+        None,
+        "--emergency",
+        help="The emergency number the app and map give residents, e.g. 112 or 911 (without"
+        " it: 112, which mobile phones route to the local service almost everywhere).",
+    ),
+    police: str = typer.Option(
+        None, "--police", help="The police's non-emergency number, e.g. '114 14' (optional)."
+    ),
 ) -> None:
     """Add a city, or update it: re-adding a code replaces what the command states (a
     missing --boundary means none); nothing is written when any input is bad."""
@@ -54,6 +63,8 @@ def add(
             view=parse_view(view) if view else None,
             sources=tuple(sources),
             **({} if alert_area is None else {"alert_area": alert_area}),
+            emergency_number=emergency,
+            police_number=police,
         )
         added = add_city(get_settings().database_url, spec)
     except (BoundaryError, OSError, psycopg.Error) as exc:

@@ -18,7 +18,7 @@ halo load boundaries
 # The study area, rate and time zone come from the city (as `make run`'s demo-data adds it).
 districts="$data/boundaries/stockholm_stadsdelar_utan_vatten_simplified.geojson"
 halo city add Stockholm --tz Europe/Stockholm --boundary "$districts" --districts "$districts" \
-  --municipality 0180 --view 59.3293,18.0686,11 --source polisen
+  --municipality 0180 --view 59.3293,18.0686,11 --source polisen --emergency 112 --police "114 14"
 halo load gazetteer
 if has_command load basemap; then
   echo "bootstrap: base map"

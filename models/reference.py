@@ -52,6 +52,8 @@ class City(Base):
     view_zoom: Mapped[float | None] = mapped_column(REAL)
     updated_at = mapped_column(DateTime(timezone=True), nullable=False, server_default="now()")
     alert_area: Mapped[float] = mapped_column(REAL, server_default="0.05")
+    emergency_number: Mapped[str | None] = mapped_column(Text)
+    police_number: Mapped[str | None] = mapped_column(Text)
 
 
 class DataSource(Base):

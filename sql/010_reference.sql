@@ -45,12 +45,18 @@ CREATE TABLE IF NOT EXISTS ref.cities (
     view_zoom real CHECK (view_zoom BETWEEN 0 AND 22),
     updated_at timestamptz NOT NULL DEFAULT now(),
     alert_area real NOT NULL DEFAULT 0.05 CHECK (alert_area > 0 AND alert_area <= 0.5),
+    emergency_number text CHECK (emergency_number ~ '^\+?[0-9][0-9 -]{0,18}[0-9]$'),
+    police_number text CHECK (police_number ~ '^\+?[0-9][0-9 -]{0,18}[0-9]$'),
     CHECK ((view_lat IS NULL) = (view_lon IS NULL) AND (view_lat IS NULL) = (view_zoom IS NULL))
 );
 CREATE INDEX IF NOT EXISTS cities_boundary_idx ON ref.cities USING gist (boundary);
 COMMENT ON TABLE ref.cities IS
     'A city or region Halo computes risk for: its boundary (the study area; NULL: the cells where its sources have located incidents, plus one ring), IANA time zone (hour-of-week, local days), the SCB codes of the municipalities it covers (municipality-only events count in its located share) and its default map view. Written by `halo city add` (ref.upsert_city).';
 COMMENT ON COLUMN ref.cities.time_zone IS 'IANA name, one of pg_timezone_names (checked by ref.upsert_city).';
+COMMENT ON COLUMN ref.cities.emergency_number IS
+    'The emergency number residents of the city are told to call (`halo city add --emergency`, e.g. 112, 911); NULL: the app and web map say 112, which mobile phones route to the local emergency service almost everywhere.';
+COMMENT ON COLUMN ref.cities.police_number IS
+    'The police''s non-emergency number (`halo city add --police`, e.g. 114 14); NULL: none is shown.';
 COMMENT ON COLUMN ref.cities.alert_area IS
     'Largest share of the city''s area its alert zones (risk_score >= risk.parameters.alert_threshold) may cover at any H3 level the alert zones serve (0.05 = 5 %; `halo city add --alert-area`). Each refresh picks the city''s reference multiple (risk.city_rates.alert_multiple) to keep within it.';
 

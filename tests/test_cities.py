@@ -154,6 +154,8 @@ def two_cities(
                 time_zone="America/Vancouver",
                 view=View(49.26, -123.12, 12),
                 sources=("vpd",),
+                emergency_number="911",
+                police_number="604-717-3321",
             ),
         )
         retrain_and_refresh(db.owner_url)
@@ -357,6 +359,38 @@ def test_the_map_serves_both_cities_tiles_and_tilejson_bounds_cover_them(
             assert len(features) > 100
 
 
+def test_each_city_is_served_with_its_box_view_and_emergency_numbers(
+    two_cities: TwoCities, settings: Settings
+) -> None:
+    """/api/v1/cities: a Vancouver resident is given 911 and the VPD's line, a Stockholm
+    resident 112 and 114 14; each box holds its own city's centre and not the other's."""
+    config = settings_for(settings, two_cities.db)
+    config = config.model_copy(
+        update={"map": config.map.model_copy(update={"prerender_on_serve": False})}
+    )
+    with live_server(config) as client:
+        response = client.get("/api/v1/cities")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=300"
+    cities = {c["code"]: c for c in response.json()["cities"]}
+    assert list(cities) == ["stockholm", "vancouver"]
+    stockholm, vancouver = cities["stockholm"], cities["vancouver"]
+    assert (stockholm["emergency_number"], stockholm["police_number"]) == ("112", "114 14")
+    assert (vancouver["emergency_number"], vancouver["police_number"]) == ("911", "604-717-3321")
+    assert vancouver["view"] == {"lat": 49.26, "lon": -123.12, "zoom": 12.0}
+    assert vancouver["time_zone"] == "America/Vancouver"
+
+    def holds(box: list[float], lon: float, lat: float) -> bool:
+        return box[0] <= lon <= box[2] and box[1] <= lat <= box[3]
+
+    assert holds(vancouver["bbox"], -123.1005, 49.2806)  # Waterfront
+    assert holds(stockholm["bbox"], 18.0686, 59.3293)  # Sergels torg
+    assert not holds(vancouver["bbox"], 18.0686, 59.3293)
+    assert not holds(stockholm["bbox"], -123.1005, 49.2806)
+    # Boxes of the study area, not of the world: Vancouver's is city-sized.
+    assert vancouver["bbox"][2] - vancouver["bbox"][0] < 0.5
+
+
 def test_reports_are_taken_in_every_city_s_study_area_and_nowhere_else(
     two_cities: TwoCities, settings: Settings
 ) -> None:
@@ -414,6 +448,9 @@ def cities_row_count(url: str) -> int:
         (["--tz", "UTC", "--alert-area", "0.9"], "--alert-area 0.9: a share of the city's area"),
         (["--tz", "UTC", "--alert-area", "0"], "0 < share <= 0.5"),
         (["--tz", "UTC", "--alert-area", "nan"], "--alert-area nan"),
+        (["--tz", "UTC", "--emergency", "call 911"], "--emergency 'call 911': a phone number"),
+        (["--tz", "UTC", "--police", "1"], "--police '1': a phone number"),
+        (["--tz", "UTC", "--police", "114 14\n"], "--police '114 14\\n'"),
     ],
 )
 def test_bad_input_is_one_error_line_and_writes_nothing(
@@ -448,9 +485,13 @@ def test_re_adding_a_city_updates_it_in_place(cli_db: ScratchDatabase, tmp_path:
     )
     first = runner.invoke(
         city.app,
-        ["add", "Test By", "--tz", "Europe/Berlin", "--boundary", str(box), "--alert-area", "0.1"],
-    )
+        ["add", "Test By", "--tz", "Europe/Berlin", "--boundary", str(box), "--alert-area", "0.1",
+         "--emergency", "112", "--police", "+49 110"],
+    )  # fmt: skip
     assert first.exit_code == 0, first.output
+    numbers = "SELECT emergency_number, police_number FROM ref.cities WHERE code = 'test-by'"
+    with psycopg.connect(cli_db.owner_url) as conn:
+        assert conn.execute(numbers).fetchone() == ("112", "+49 110")
     assert first.output.startswith("city test-by (id ")
     assert scalar(cli_db.owner_url, "SELECT alert_area FROM ref.cities WHERE code = 'test-by'") == (
         pytest.approx(0.1)
@@ -464,6 +505,8 @@ def test_re_adding_a_city_updates_it_in_place(cli_db: ScratchDatabase, tmp_path:
             "SELECT time_zone, boundary IS NULL, view_zoom FROM ref.cities WHERE code = 'test-by'"
         ).fetchone()
     assert row == ("Europe/Paris", True, 12.0)  # the command states the whole city
+    with psycopg.connect(cli_db.owner_url) as conn:
+        assert conn.execute(numbers).fetchone() == (None, None)
     assert scalar(cli_db.owner_url, "SELECT alert_area FROM ref.cities WHERE code = 'test-by'") == (
         pytest.approx(0.05)
     )

@@ -72,7 +72,8 @@ def open_page(
     page.goto(f"{client.base_url}{path}")
     page.wait_for_function(LOADED, timeout=30_000)
     page.wait_for_function(
-        "() => window.haloState.legend && window.haloState.items", timeout=10_000
+        "() => window.haloState.legend && window.haloState.items && window.haloState.citiesLoaded",
+        timeout=10_000,
     )
     page.wait_for_timeout(600)  # labels fade in after placement
     page.wait_for_function(LOADED, timeout=30_000)
@@ -209,6 +210,30 @@ def test_the_language_switch_changes_every_visible_string(
     assert "Källa" not in english and "stadens nivå" not in english
     assert "lang=en" in page.url
     shot(page, "list_en_after_switch")
+    page.context.close()
+
+
+def test_the_emergency_line_is_the_city_s_own_and_112_outside_every_city(
+    browser: Browser, client: httpx.Client
+) -> None:
+    """The numbers come from the city whose box holds the map's centre (/api/v1/cities): 112
+    and 114 14 over Stockholm; over the Pacific, in no city, the GSM number 112 alone."""
+    page, errors = open_page(browser, client, f"/#13/{LAT}/{LON}")
+    emergency = page.locator("#emergency")
+    police = "to reach the police otherwise 114 14."
+    assert emergency.inner_text() == f"In an emergency call 112; {police}"
+    assert page.title() == "Halo: reported incidents in Stockholm"
+    page.evaluate("() => window.haloMap.jumpTo({center: [-140, 40], zoom: 5})")
+    page.wait_for_function("() => window.haloState.city === null", timeout=10_000)
+    assert emergency.inner_text() == "In an emergency call 112."
+    assert page.title() == "Halo: reported incidents"
+    page.locator("#languages button[data-lang='sv']").click()
+    assert emergency.inner_text() == "I nödsituation ring 112."
+    page.evaluate(f"() => window.haloMap.jumpTo({{center: [{LON}, {LAT}], zoom: 13}})")
+    page.wait_for_function("() => window.haloState.city?.code === 'stockholm'", timeout=10_000)
+    assert emergency.inner_text() == "I nödsituation ring 112; för att nå polisen annars 114 14."
+    assert page.title() == "Halo: rapporterade händelser i Stockholm"
+    assert not errors
     page.context.close()
 
 

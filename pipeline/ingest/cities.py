@@ -4,8 +4,9 @@ sources, in one transaction (bad input writes nothing).
 Re-adding a code replaces the city's row with what the command gives (a missing --boundary
 means "no boundary": the study area then comes from the cells where its sources located
 incidents, plus one ring; a missing --alert-area means the default 5 % cap on its alert
-zones). Districts given with it are upserted by name and tied to the city;
-the city's districts missing from the file are removed unless incidents refer to them.
+zones; a missing --emergency or --police means none stated: residents are then told 112).
+Districts given with it are upserted by name and tied to the city; the city's districts
+missing from the file are removed unless incidents refer to them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ CODE_PATTERN = re.compile(r"[a-z0-9_-]{1,40}")
 MAX_NAME_CHARS = 200
 # ref.cities.alert_area's CHECK: alert zones over half a city would not be alerts.
 MAX_ALERT_AREA = 0.5
+# ref.cities.emergency_number/police_number's CHECK: what a resident dials, as written locally.
+PHONE_PATTERN = re.compile(r"\+?[0-9][0-9 -]{0,18}[0-9]")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class CitySpec:
     view: View | None = None
     sources: tuple[str, ...] = field(default_factory=tuple)
     alert_area: float = DEFAULT_ALERT_AREA
+    emergency_number: str | None = None  # what residents call in an emergency, e.g. "112"
+    police_number: str | None = None  # the police's non-emergency number, e.g. "114 14"
 
     @property
     def city_code(self) -> str:
@@ -104,6 +109,13 @@ def check_spec(spec: CitySpec) -> None:
             f"--alert-area {spec.alert_area:g}: a share of the city's area,"
             f" 0 < share <= {MAX_ALERT_AREA:g} (e.g. 0.05 for 5 %)"
         )
+    numbers = (("--emergency", spec.emergency_number), ("--police", spec.police_number))
+    for option, number in numbers:
+        if number is not None and not PHONE_PATTERN.fullmatch(number):
+            raise BoundaryError(
+                f"{option} {number!r}: a phone number of 2-20 digits, spaces or hyphens,"
+                " optionally after + (e.g. 112, 114 14, 604-717-3321)"
+            )
 
 
 def boundary_geometries(source: str | Path) -> list[str]:
@@ -138,7 +150,9 @@ def add_city(database_url: str, spec: CitySpec) -> CityAdded:
         assert row is not None
         city_id = int(row[0])
         conn.execute(
-            "UPDATE ref.cities SET alert_area = %s WHERE id = %s", (spec.alert_area, city_id)
+            "UPDATE ref.cities SET alert_area = %s, emergency_number = %s, police_number = %s"
+            " WHERE id = %s",
+            (spec.alert_area, spec.emergency_number, spec.police_number, city_id),
         )
         names: list[str] = []
         stale = 0

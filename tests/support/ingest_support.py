@@ -31,6 +31,8 @@ def stockholm_city(data_dir: Path) -> CitySpec:
         municipalities=("0180",),
         view=View(59.3293, 18.0686, 11),
         sources=("polisen",),
+        emergency_number="112",
+        police_number="114 14",
     )
 
 
@@ -45,6 +47,7 @@ def stockholm_city_command(data_dir: Path) -> list[str]:
         *[arg for code in spec.municipalities for arg in ("--municipality", code)],
         "--view", view,
         *[arg for source in spec.sources for arg in ("--source", source)],
+        "--emergency", str(spec.emergency_number), "--police", str(spec.police_number),
     ]  # fmt: skip
 
 

@@ -2,11 +2,13 @@
 // (navigator.languages) until the user picks one; the choice is kept in the page's URL.
 export const STRINGS = {
   sv: {
-    pageTitle: "Halo: rapporterade händelser i Stockholm",
+    pageTitle: (city) => (city ? `Halo: rapporterade händelser i ${city}` : "Halo: rapporterade händelser"),
     mapLabel: "Karta över rapporterade händelser",
     legendTitle: "Rapporterade händelser jämfört med staden",
     legendToggle: "Teckenförklaring",
-    emergency: "I nödsituation ring 112; för att nå polisen annars 114 14.",
+    emergency: (number, police) => (police
+      ? `I nödsituation ring ${number}; för att nå polisen annars ${police}.`
+      : `I nödsituation ring ${number}.`),
     dataUpTo: (date) => `Data t.o.m. ${date}`,
     updatedAt: (date) => `Senast uppdaterad ${date}`,
     feedStale: "Flödet är inte aktuellt just nu.",
@@ -45,11 +47,13 @@ export const STRINGS = {
     language: "Språk",
   },
   en: {
-    pageTitle: "Halo: reported incidents in Stockholm",
+    pageTitle: (city) => (city ? `Halo: reported incidents in ${city}` : "Halo: reported incidents"),
     mapLabel: "Map of reported incidents",
     legendTitle: "Reported incidents compared with the city",
     legendToggle: "Legend",
-    emergency: "In an emergency call 112; to reach the police otherwise 114 14.",
+    emergency: (number, police) => (police
+      ? `In an emergency call ${number}; to reach the police otherwise ${police}.`
+      : `In an emergency call ${number}.`),
     dataUpTo: (date) => `Data up to ${date}`,
     updatedAt: (date) => `Last updated ${date}`,
     feedStale: "The feed is not current right now.",
@@ -114,10 +118,24 @@ export function timeAgo(iso, lang, now = Date.now()) {
   return format.format(Math.round(seconds), "second");
 }
 
-export function formatDate(iso, lang) {
+// The date in the map's city's time zone (the browser's own outside every city).
+export function formatDate(iso, lang, timeZone) {
   return new Intl.DateTimeFormat(lang === "sv" ? "sv-SE" : "en-GB", {
-    day: "numeric", month: "short", year: "numeric", timeZone: "Europe/Stockholm",
+    day: "numeric", month: "short", year: "numeric", timeZone,
   }).format(new Date(iso));
+}
+
+// Without a number of the city's own: 112, which mobile phones route to the local emergency
+// service almost everywhere (GSM).
+export const FALLBACK_EMERGENCY_NUMBER = "112";
+
+// The city of /api/v1/cities whose study-area box holds [lon, lat]; the smallest such box
+// when several do (a city inside a region); null outside every city.
+export function cityAt(cities, lon, lat) {
+  const holding = (cities ?? []).filter(({ bbox }) =>
+    bbox && bbox[0] <= lon && lon <= bbox[2] && bbox[1] <= lat && lat <= bbox[3]);
+  const area = ({ bbox }) => (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]);
+  return holding.sort((a, b) => area(a) - area(b))[0] ?? null;
 }
 
 export function times(value, lang) {

@@ -2,12 +2,16 @@
 // recent events near the map centre, and details of a clicked place; Swedish and English.
 // Served by the API itself (no CDN); strict CSP: no inline script, data shown as text only.
 import * as maplibregl from "/vendor/maplibre-gl/maplibre-gl.mjs";
-import { STRINGS, LANGUAGES, chooseLanguage, formatDate, timeAgo, times } from "/web/i18n.js";
+import {
+  STRINGS, LANGUAGES, FALLBACK_EMERGENCY_NUMBER, chooseLanguage, cityAt, formatDate, timeAgo, times,
+} from "/web/i18n.js";
 import { selectionFeatures, boundsOf, listRadius } from "/web/selection.js";
 
 const state = {
   lang: chooseLanguage(location.search, navigator.languages),
   legend: null,
+  cities: [],
+  city: null, // the city whose box holds the map's centre (/api/v1/cities)
   freshness: null,
   listAsOf: null,
   items: [],
@@ -43,6 +47,7 @@ map.on("load", () => {
   if (asked) selectIncident(Number(asked));
 });
 map.on("moveend", debounce(refreshList, 400));
+map.on("moveend", () => chooseCity());
 map.on("mouseenter", "risk-fill", () => { map.getCanvas().style.cursor = "pointer"; });
 map.on("mouseleave", "risk-fill", () => { map.getCanvas().style.cursor = ""; });
 map.on("error", (event) => { setStatus(t().mapError(event.error?.message ?? "?")); });
@@ -57,6 +62,8 @@ if (window.matchMedia("(max-width: 640px)").matches) {
   document.getElementById("events").open = false;
 }
 applyLanguage();
+renderCity();
+loadCities();
 loadLegend();
 loadFreshness();
 
@@ -92,6 +99,7 @@ function setLanguage(lang) {
   url.searchParams.set("lang", lang);
   history.replaceState(null, "", url);
   applyLanguage();
+  renderCity();
   renderLegend();
   renderAsOf();
   renderList();
@@ -109,6 +117,36 @@ function applyLanguage() {
   for (const button of document.querySelectorAll("#languages button")) {
     button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
   }
+}
+
+// The cities (their boxes and numbers); the emergency line says 112 until they are in, and
+// when they cannot be had.
+async function loadCities() {
+  try {
+    const response = await fetch("/api/v1/cities");
+    if (response.ok) state.cities = (await response.json()).cities;
+  } catch {
+    state.cities = [];
+  }
+  state.citiesLoaded = true;
+  chooseCity(true);
+}
+
+function chooseCity(force = false) {
+  const centre = map.getCenter();
+  const city = cityAt(state.cities, centre.lng, centre.lat);
+  if (!force && city?.code === state.city?.code) return;
+  state.city = city;
+  renderCity();
+  renderAsOf();
+}
+
+// The page title and the emergency line of the city on the map.
+function renderCity() {
+  const city = state.city;
+  document.title = t().pageTitle(city?.name);
+  document.getElementById("emergency").textContent = t().emergency(
+    city?.emergency_number ?? FALLBACK_EMERGENCY_NUMBER, city?.police_number);
 }
 
 async function loadLegend() {
@@ -154,7 +192,7 @@ function renderAsOf() {
     node.textContent = t().windowNote;
     return;
   }
-  const date = formatDate(newest, state.lang);
+  const date = formatDate(newest, state.lang, state.city?.time_zone);
   const stale = fresh ? fresh.stale : true;
   node.textContent = stale ? t().dataUpTo(date) : t().updatedAt(date);
 }
