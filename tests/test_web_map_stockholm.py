@@ -217,8 +217,15 @@ def test_the_emergency_line_is_the_city_s_own_and_112_outside_every_city(
     browser: Browser, client: httpx.Client
 ) -> None:
     """The numbers come from the city whose box holds the map's centre (/api/v1/cities): 112
-    and 114 14 over Stockholm; over the Pacific, in no city, the GSM number 112 alone."""
+    and 114 14 over Stockholm; over the Pacific, in no city, the GSM number 112 alone. The
+    legend is worded for the city on the map."""
     page, errors = open_page(browser, client, f"/#13/{LAT}/{LON}")
+    page.wait_for_function("() => window.haloState.city?.code === 'stockholm'", timeout=10_000)
+    legend_url = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('/api/v1/legend'))"
+    )
+    assert any(url.endswith("/api/v1/legend?city=stockholm") for url in legend_url), legend_url
     emergency = page.locator("#emergency")
     police = "to reach the police otherwise 114 14."
     assert emergency.inner_text() == f"In an emergency call 112; {police}"

@@ -139,6 +139,7 @@ function chooseCity(force = false) {
   state.city = city;
   renderCity();
   renderAsOf();
+  loadLegend();
 }
 
 // The page title and the emergency line of the city on the map.
@@ -149,9 +150,11 @@ function renderCity() {
     city?.emergency_number ?? FALLBACK_EMERGENCY_NUMBER, city?.police_number);
 }
 
+// The legend worded for the city on the map (its reference multiple), else for all cities.
 async function loadLegend() {
-  const response = await fetch("/api/v1/legend");
-  if (!response.ok) return;
+  const code = state.city?.code;
+  const response = await fetch(`/api/v1/legend${code ? `?city=${encodeURIComponent(code)}` : ""}`);
+  if (!response.ok || code !== state.city?.code) return; // a newer city's legend is coming
   state.legend = await response.json();
   renderLegend();
 }
@@ -247,10 +250,15 @@ function eventSummary(incident) {
   type.textContent = incident.type || incident.category_label[state.lang];
   meta.append(type, ` · ${timeAgo(incident.occurred_at, state.lang)}`);
   if (incident.location.name) meta.append(` · ${incident.location.name}`);
-  const text = document.createElement("p");
-  text.className = "event-text";
-  text.textContent = incident.summary || incident.title;
-  root.append(meta, text);
+  root.append(meta);
+  // A point file's event has only its type as title ("Theft from Vehicle"): said once.
+  const words = incident.summary || incident.title;
+  if (words && words !== type.textContent) {
+    const text = document.createElement("p");
+    text.className = "event-text";
+    text.textContent = words;
+    root.append(text);
+  }
   if (incident.url) {
     const link = document.createElement("a");
     link.href = incident.url;
