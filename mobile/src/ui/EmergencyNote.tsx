@@ -13,7 +13,9 @@ export function EmergencyNote({ compact = false }: { compact?: boolean }) {
   const { text, calls } = emergencyWords(t, useContext(CurrentCityContext));
   return (
     <View style={[styles.box, compact && styles.compact]} testID="emergency-note">
-      <Text style={styles.text}>{text}</Text>
+      <Text style={styles.text} testID="emergency-text">
+        {text}
+      </Text>
       <View style={styles.calls}>
         {calls.map((call, index) => (
           <Pressable
