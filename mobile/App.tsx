@@ -8,6 +8,8 @@ import { StyleSheet } from "react-native";
 import { SafeAreaProvider, SafeAreaView } from "react-native-safe-area-context";
 import { services } from "./src/app/services";
 import { useAlerts } from "./src/app/useAlerts";
+import { useCities } from "./src/app/useCities";
+import { CurrentCityContext, useCityAt } from "./src/app/useCityAt";
 import { useOutbox } from "./src/app/useOutbox";
 import type { LonLat } from "./src/geo/geometry";
 import { loadLanguage } from "./src/i18n/language";
@@ -32,6 +34,8 @@ export default function App() {
   const mapCenter = useRef<LonLat>(STOCKHOLM);
   const outboxStatus = useOutbox();
   const alerts = useAlerts(settings.alertsEnabled, locationAllowed);
+  const cities = useCities(services().mapApi.baseUrl, asyncStorageStore);
+  const { city, followCentre } = useCityAt(cities, alerts.userPosition, mapCenter.current);
 
   useEffect(() => {
     void loadAlertSettings(asyncStorageStore).then(setSettings);
@@ -52,33 +56,38 @@ export default function App() {
   return (
     <SafeAreaProvider>
       <SafeAreaView style={styles.app}>
-        <StatusBar style="dark" />
-        {screen === "map" ? (
-          <MapScreen
-            outboxStatus={outboxStatus}
-            alerts={alerts}
-            alertsEnabled={settings.alertsEnabled}
-            onCenterChange={(center) => (mapCenter.current = center)}
-            onReport={() => setScreen("report")}
-            onAlerts={() => setScreen("alerts")}
-          />
-        ) : null}
-        {screen === "report" ? (
-          <ReportScreen
-            initialPosition={alerts.userPosition ?? mapCenter.current}
-            userPosition={alerts.userPosition}
-            duringAlert={alerts.active}
-            onSubmit={submitReport}
-            onCancel={() => setScreen("map")}
-          />
-        ) : null}
-        {screen === "alerts" ? (
-          <AlertsScreen
-            settings={settings}
-            onChange={changeSettings}
-            onClose={() => setScreen("map")}
-          />
-        ) : null}
+        <CurrentCityContext.Provider value={city}>
+          <StatusBar style="dark" />
+          {screen === "map" ? (
+            <MapScreen
+              outboxStatus={outboxStatus}
+              alerts={alerts}
+              alertsEnabled={settings.alertsEnabled}
+              onCenterChange={(center) => {
+                mapCenter.current = center;
+                followCentre(center);
+              }}
+              onReport={() => setScreen("report")}
+              onAlerts={() => setScreen("alerts")}
+            />
+          ) : null}
+          {screen === "report" ? (
+            <ReportScreen
+              initialPosition={alerts.userPosition ?? mapCenter.current}
+              userPosition={alerts.userPosition}
+              duringAlert={alerts.active}
+              onSubmit={submitReport}
+              onCancel={() => setScreen("map")}
+            />
+          ) : null}
+          {screen === "alerts" ? (
+            <AlertsScreen
+              settings={settings}
+              onChange={changeSettings}
+              onClose={() => setScreen("map")}
+            />
+          ) : null}
+        </CurrentCityContext.Provider>
       </SafeAreaView>
     </SafeAreaProvider>
   );

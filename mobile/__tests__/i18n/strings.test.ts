@@ -55,11 +55,17 @@ test("times and dates read naturally in each language", () => {
   expect(STRINGS.sv.relativeRate(1.8, 1.2, 2.6)).toBe("1,8× stadens nivå (troligen 1,2×–2,6×)");
 });
 
-test("the emergency entry names 112 and 114 14 in both languages", () => {
-  for (const language of LANGUAGES) {
-    expect(STRINGS[language].emergency).toMatch(/112/);
-    expect(STRINGS[language].emergency).toMatch(/114\s14/);
-  }
+test("the emergency sentences name the numbers they are given, in both languages", () => {
+  expect(STRINGS.en.emergencyAndPolice("112", "114\u00a014")).toBe(
+    "In an emergency call 112. To reach the police otherwise: 114\u00a014.",
+  );
+  expect(STRINGS.sv.emergencyAndPolice("112", "114\u00a014")).toBe(
+    "Vid nödsituation, ring 112. För att nå polisen i andra fall: 114\u00a014.",
+  );
+  expect(STRINGS.en.emergencyOnly("911")).toBe("In an emergency call 911.");
+  expect(STRINGS.sv.emergencyOnly("911")).toBe("Vid nödsituation, ring 911.");
+  expect(STRINGS.en.callNumber("911")).toBe("Call 911");
+  expect(STRINGS.sv.callNumber("911")).toBe("Ring 911");
 });
 
 test.each([

@@ -128,9 +128,11 @@ const en = {
   backToList: "Back to the list",
   sourceNames: { polisen: "Swedish Police", report: "Halo report" } as Record<string, string>,
   // Emergency
-  emergency: "In an emergency call 112. To reach the police otherwise: 114\u00a014.",
-  call112: "Call 112",
-  call11414: "Call 114 14",
+  // The numbers are the city's (GET /api/v1/cities), already written with non-breaking spaces.
+  emergencyAndPolice: (emergency: string, police: string) =>
+    `In an emergency call ${emergency}. To reach the police otherwise: ${police}.`,
+  emergencyOnly: (emergency: string) => `In an emergency call ${emergency}.`,
+  callNumber: (number: string) => `Call ${number}`,
   // Share
   shareMessage: (title: string, link: string) => `${title} – Halo map: ${link}`,
   placeTitle: "A place on the Halo map",
@@ -316,9 +318,10 @@ const sv: Strings = {
   showOnMap: "Visas på kartan så exakt som den är känd.",
   backToList: "Tillbaka till listan",
   sourceNames: { polisen: "Polisen", report: "Halo-rapport" },
-  emergency: "Vid nödsituation, ring 112. För att nå polisen i andra fall: 114\u00a014.",
-  call112: "Ring 112",
-  call11414: "Ring 114 14",
+  emergencyAndPolice: (emergency: string, police: string) =>
+    `Vid nödsituation, ring ${emergency}. För att nå polisen i andra fall: ${police}.`,
+  emergencyOnly: (emergency: string) => `Vid nödsituation, ring ${emergency}.`,
+  callNumber: (number: string) => `Ring ${number}`,
   shareMessage: (title: string, link: string) => `${title} – Halo-kartan: ${link}`,
   placeTitle: "En plats på Halo-kartan",
   linkCopied: (link: string) => `Länk: ${link}`,
