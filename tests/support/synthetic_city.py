@@ -45,7 +45,8 @@ def make_city(conn: psycopg.Connection) -> dict[str, int]:
 
 
 def add_test_city(conn: psycopg.Connection, code: str = "stockholm") -> int:
-    """A city row in Stockholm's time zone covering municipality 0180 (no boundary yet).
+    """A city row in Stockholm's time zone covering municipality 0180 (no boundary yet), with
+    Sweden's emergency and police numbers.
 
     Its alert cap is the largest allowed (50 %), not the default 5 %: the toy city's hot spots
     are a large share of its two small districts by design, and the tests built on it check
@@ -53,8 +54,9 @@ def add_test_city(conn: psycopg.Connection, code: str = "stockholm") -> int:
     tests/test_alert_rule.py, tests/test_cities.py)."""
     row = conn.execute(
         "INSERT INTO ref.cities (code, name, time_zone, municipality_codes, view_lat, view_lon,"
-        " view_zoom, alert_area)"
-        " VALUES (%s, 'Stockholm', 'Europe/Stockholm', '{0180}', 59.33, 18.07, 11, 0.5)"
+        " view_zoom, alert_area, emergency_number, police_number)"
+        " VALUES (%s, 'Stockholm', 'Europe/Stockholm', '{0180}', 59.33, 18.07, 11, 0.5,"
+        " '112', '114 14')"
         " RETURNING id",
         (code,),
     ).fetchone()
