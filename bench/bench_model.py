@@ -4,7 +4,7 @@ polisen archive's districts (and resolutions 9 and 8); the calibration tables, t
 of the published score, and the time of each backtest.
 
     python -m bench.bench_model [--origins 104] [--polisen-origins 52] [--thin 0.03]
-                                [--database URL] [--polisen-database URL]
+                                [--database URL] [--polisen-database URL] [--vancouver-only]
 
 Without --database it loads ../shared/data/cities/vancouver into a scratch database with
 `halo ingest points`' code (no id column used: content ids; types from docs/types/); without
@@ -311,6 +311,22 @@ def scratch_or(
         factory.drop(scratch.name)
 
 
+def polisen(factory: DatabaseFactory, url: str | None, origins: int) -> BacktestReport:
+    """The polisen archive's backtest (districts, res 9 and 8) and its SQL alert zones."""
+    with (
+        scratch_or(factory, url, "bench_polisen", load_polisen) as owner_url,
+        psycopg.connect(owner_url) as conn,
+    ):
+        end = current_cutoff(conn)
+        study = load_study(conn)
+        levels = study_levels(conn, study)
+        conn.commit()
+        report = run(study, levels, end, origins, "polisen archive")
+        report.rows += alert_stability(conn, end)
+        conn.rollback()
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--origins", type=int, default=104)
@@ -319,6 +335,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--database", help="a database with Vancouver loaded (else scratch)")
     parser.add_argument("--polisen-database", help="a database with the polisen archive")
+    parser.add_argument(
+        "--vancouver-only", action="store_true", help="skip the polisen archive (faster)"
+    )
     args = parser.parse_args()
     settings = get_settings()
     factory = DatabaseFactory(
@@ -343,16 +362,8 @@ def main() -> None:
             thinned, thin_levels, end, args.origins, f"Vancouver {args.thin:.0%} thinned"
         )
         reports["vancouver"].rows += vancouver_sql_alerts(url, end)
-    with scratch_or(factory, args.polisen_database, "bench_polisen", load_polisen) as url:
-        with psycopg.connect(url) as conn:
-            end = current_cutoff(conn)
-            study = load_study(conn)
-            levels = study_levels(conn, study)
-            conn.commit()
-            report = run(study, levels, end, args.polisen_origins, "polisen archive")
-            report.rows += alert_stability(conn, end)
-            conn.rollback()
-        reports["polisen"] = report
+    if not args.vancouver_only:
+        reports["polisen"] = polisen(factory, args.polisen_database, args.polisen_origins)
     print("\nPAI@5 % and Poisson deviance, every method (risk_score: the published score)")
     print(side_by_side(reports))
     print("\nCalibration of the model: observed / predicted per decile of the prediction")
