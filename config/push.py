@@ -64,8 +64,8 @@ class PushSettings(HaloSettings):
     # Only events first seen this recently are pushed (no backlog after an archive load or
     # an outage); a message not sent by then expires.
     max_event_age_s: int = Field(default=6 * 3600, ge=60, le=7 * 86_400)
-    # Quiet hours are local times of the followed district's city (ref.cities.time_zone);
-    # this zone only for a district without a city, and for the times written in messages.
+    # Quiet hours and the times written in messages are local times of the followed
+    # district's city (ref.cities.time_zone); this zone only for a district without a city.
     local_timezone: str = "Europe/Stockholm"
 
     # Rate limited (429) or unavailable (5xx, no connection): back off, doubling per attempt.

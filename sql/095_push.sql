@@ -276,12 +276,13 @@ COMMENT ON FUNCTION push.settle_stale_messages(integer, integer) IS
 
 -- Claim up to batch_limit due messages: each becomes 'sending' with one attempt more and a
 -- lease of lease_s, and is returned with what its text needs (language, category label in
--- that language, district name, event time). Concurrent senders skip each other's rows.
+-- that language, district name, event time, and the time zone of the district's city that
+-- time is written in; NULL without a city). Concurrent senders skip each other's rows.
 -- VOLATILE.
 CREATE OR REPLACE FUNCTION push.claim_due_messages(batch_limit integer, lease_s integer)
 RETURNS TABLE (outbox_id bigint, device_id uuid, token_sealed bytea, language text, kind text,
                subject_id bigint, threat_level text, category_label text, district_id integer,
-               district_name text, event_time timestamptz)
+               district_name text, event_time timestamptz, time_zone text)
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
     WITH due AS (
@@ -300,12 +301,13 @@ BEGIN ATOMIC
     )
     SELECT c.id, c.device_id, d.token_sealed, d.language, c.kind, c.subject_id, c.threat_level,
            CASE d.language WHEN 'sv' THEN k.label_sv ELSE k.label_en END,
-           c.district_id, r.name, coalesce(i.occurred_at, i.first_seen_at)
+           c.district_id, r.name, coalesce(i.occurred_at, i.first_seen_at), city.time_zone
       FROM claimed c
       JOIN push.devices d ON d.id = c.device_id
       LEFT JOIN raw.incidents i ON c.kind = 'incident' AND i.id = c.subject_id
       LEFT JOIN ref.incident_categories k ON k.code = i.category
       LEFT JOIN ref.districts r ON r.id = c.district_id
+      LEFT JOIN ref.cities city ON city.id = r.city_id
      ORDER BY c.id;
 END;
 COMMENT ON FUNCTION push.claim_due_messages(integer, integer) IS

@@ -147,6 +147,35 @@ def test_quiet_hours_are_local_times_of_the_followed_districts_city(
     assert fake.accepted == []
 
 
+def test_a_message_writes_the_event_time_on_the_followed_districts_city_clock(
+    db: ScratchDatabase, settings: Settings, expo: tuple[FakeExpo, str]
+) -> None:
+    """An event in a Tokyo district says Tokyo's time, not the sender's default zone
+    (Stockholm): seven or eight hours apart, so the two clock readings differ."""
+    fake, url = expo
+    districts = seed_districts(db)
+    with psycopg.connect(db.owner_url) as conn:
+        conn.execute("UPDATE ref.cities SET time_zone = 'Asia/Tokyo'")
+    push = fast_push_settings(settings, url)  # its own zone stays Europe/Stockholm
+    token = expo_token()
+    register_directly(db, push, token, [districts["Östra"]], language="en")
+    incident = police_event(db, "tokyo-event", districts["Östra"], category="weapons")
+    with psycopg.connect(db.owner_url) as conn:
+        row = conn.execute(
+            "SELECT coalesce(occurred_at, first_seen_at) FROM raw.incidents WHERE id = %s",
+            (incident,),
+        ).fetchone()
+    assert row is not None
+
+    dispatch_pushes(db.owner_url, push)
+
+    [message] = fake.accepted_for(token)
+    tokyo, stockholm = (
+        f"{row[0].astimezone(ZoneInfo(z)):%H:%M}" for z in ("Asia/Tokyo", "Europe/Stockholm")
+    )
+    assert f"at {tokyo}" in message["body"] and stockholm not in message["body"]
+
+
 @pytest.mark.parametrize(
     ("start", "end", "local_time", "quiet"),
     [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.push.expo import PushMessage
 
@@ -46,6 +46,7 @@ class ClaimedMessage:
     district_id: int | None
     district_name: str | None
     event_time: datetime | None
+    time_zone: str | None = None  # of the district's city; None: the sender's default zone
 
 
 def event_when(event_time: datetime | None, language: str, now: datetime, tz: ZoneInfo) -> str:
@@ -59,6 +60,17 @@ def event_when(event_time: datetime | None, language: str, now: datetime, tz: Zo
     return ON_DAY_AT_TIME[language].format(day=local.strftime("%Y-%m-%d"), time=clock)
 
 
+def city_zone(name: str | None, default: ZoneInfo) -> ZoneInfo:
+    """The zone of the district's city (a Vancouver event at Vancouver's clock), else the
+    default (HALO_PUSH_LOCAL_TIMEZONE) without a city or for a name Python does not know."""
+    if not name:
+        return default
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return default
+
+
 def incident_message(
     claimed: ClaimedMessage, token: str, now: datetime, tz: ZoneInfo
 ) -> PushMessage:
@@ -66,7 +78,7 @@ def incident_message(
     language = claimed.language if claimed.language in INCIDENT_TITLE else "en"
     district = claimed.district_name or FALLBACK_DISTRICT[language]
     category = claimed.category_label or FALLBACK_CATEGORY[language]
-    when = event_when(claimed.event_time, language, now, tz)
+    when = event_when(claimed.event_time, language, now, city_zone(claimed.time_zone, tz))
     loud = claimed.threat_level in LOUD_LEVELS
     return PushMessage(
         to=token,
