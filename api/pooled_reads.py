@@ -8,9 +8,9 @@ sent its FATAL message and closed the socket, so the socket is readable: checkin
 system call, not a round trip. A readable socket, a connection in a transaction or one not
 handed out for `FULL_CHECK_IDLE_S` gets the full check (a silently dropped network path sends
 nothing). A death between the check and the query is left: the reads that may run twice
-(tiles, risk at a point) go through `fetch_one`, which retries once on a new connection
-when the connection broke; a statement timeout (57014) is no broken connection and is not
-retried.
+(tiles, risk at a point) go through `fetch_one` (or `fetch_value`), which retries once on
+a new connection when the connection broke; a statement timeout (57014) is no broken
+connection and is not retried.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from typing import Any
 from psycopg import AsyncConnection, OperationalError, sql
 from psycopg.pq import ConnStatus, TransactionStatus
 from psycopg_pool import AsyncConnectionPool
+
+from api.prepared_value import PreparedValue
 
 # A connection last handed out longer ago than this gets the full check (one round trip).
 FULL_CHECK_IDLE_S = 30.0
@@ -80,6 +82,25 @@ async def fetch_one(
     conn = await pool.getconn()
     try:
         return await _first_row(conn, query, params, binary)
+    finally:
+        await pool.putconn(conn)
+
+
+async def fetch_value(
+    pool: AsyncConnectionPool, read: PreparedValue, params: tuple[object, ...]
+) -> bytes | None:
+    """`read`'s one value (api/prepared_value.py), retried once like `fetch_one`."""
+    conn = await pool.getconn()
+    try:
+        return await read.value(conn, params)
+    except OperationalError:
+        if not conn.broken:
+            raise
+    finally:
+        await pool.putconn(conn)
+    conn = await pool.getconn()
+    try:
+        return await read.value(conn, params)
     finally:
         await pool.putconn(conn)
 
