@@ -125,12 +125,13 @@ class TileService:
     ) -> tuple[Rendered, str]:
         """The shared store when it holds the tile, else the layer's SQL function (then kept
         in the store, gzip included, for the other workers)."""
-        stored = await self._stored(generation, key)
+        shared = self.redis is not None or self.disk is not None
+        stored = await self._stored(generation, key) if shared else None
         if stored is not None:
             count_hit(key)
             return Rendered(stored[0], self.settings.gzip_level, stored[1] or None), STORE
         answer = Rendered(await render(pool, key), self.settings.render_gzip_level)
-        if self.redis is not None or self.disk is not None:
+        if shared:
             value = pack(answer.raw, answer.gz if answer.raw else b"")
             if self.disk is not None:
                 self.disk.put(generation, key, value)
