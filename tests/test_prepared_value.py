@@ -124,3 +124,29 @@ def test_a_backend_killed_between_reads_does_not_fail_the_next_read(
 
     before, after = run(read())
     assert before and before == after
+
+
+def test_the_pool_hands_out_the_connection_returned_last(settings: Settings, city: MapCity) -> None:
+    pool_settings = settings_for(settings, city.db).model_copy(
+        update={"pool_min_size": 3, "pool_max_size": 3}
+    )
+
+    async def checkouts() -> tuple[list[int], list[int]]:
+        pool = open_pool(pool_settings, name="halo-hot-first-test")
+        await pool.open(wait=True)
+        try:
+            held = [await pool.getconn() for _ in range(3)]
+            for conn in held:
+                await pool.putconn(conn)
+            used = []
+            for _ in range(4):
+                conn = await pool.getconn()
+                used.append(conn.info.backend_pid)
+                await pool.putconn(conn)
+            return [conn.info.backend_pid for conn in held], used
+        finally:
+            await pool.close()
+
+    held, used = run(checkouts())
+    assert len(set(held)) == 3
+    assert used == [held[-1]] * 4
