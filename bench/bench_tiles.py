@@ -20,9 +20,10 @@ Load: `wrk` (Debian package) cycling through the tile list, 1 and 32 connections
 accepted; the servers interleaved, `--reps` repetitions, medians. Raw SQL:
 `SELECT tiles.tile_risk(z, x, y)` over one connection, as the API role. Risk at a point:
 `/api/v1/risk` with one client against the route's own query (`risk.risk_at_point` with the
-time echoed, as text) on one connection, prepared. Both sides run the statement prepared
-(psycopg prepares it on a pooled connection from its fifth execution) with binary results
-for the tiles.
+time echoed, as text) on one connection, prepared. Both sides run the statement prepared,
+as the API role with its settings (jit off, the statement timeout): Halo reads a tile over
+libpq, the statement prepared by name once per connection with text parameters and a binary
+result (api/prepared_value.py); the raw side with psycopg (`prepare=True`, `binary=True`).
 The raw SQL runs are interleaved with the servers' too.
 """
 

@@ -17,7 +17,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from api.generation import GenerationClock
 from api.metrics import TILE_CACHE_HITS, TILE_CACHE_MISSES
-from api.pooled_reads import fetch_one
+from api.pooled_reads import fetch_value
+from api.prepared_value import PreparedValue
 from api.tiles.cache import GenerationLRU, Rendered
 from config.map import MapSettings
 from core.tiles.layers import LAYERS, Layer
@@ -124,12 +125,13 @@ class TileService:
     ) -> tuple[Rendered, str]:
         """The shared store when it holds the tile, else the layer's SQL function (then kept
         in the store, gzip included, for the other workers)."""
-        stored = await self._stored(generation, key)
+        shared = self.redis is not None or self.disk is not None
+        stored = await self._stored(generation, key) if shared else None
         if stored is not None:
             count_hit(key)
             return Rendered(stored[0], self.settings.gzip_level, stored[1] or None), STORE
         answer = Rendered(await render(pool, key), self.settings.render_gzip_level)
-        if self.redis is not None or self.disk is not None:
+        if shared:
             value = pack(answer.raw, answer.gz if answer.raw else b"")
             if self.disk is not None:
                 self.disk.put(generation, key, value)
@@ -209,13 +211,20 @@ def count_hit(key: CacheKey) -> None:
         TILE_CACHE_HITS.labels(key[0]).inc()
 
 
+# Each layer's tile read, prepared by name on the connections that run it; its miss counter.
+TILE_READS = {
+    name: PreparedValue(f"halo_tile_{name}", layer.prepared_query) for name, layer in LAYERS.items()
+}
+MISSES = {name: TILE_CACHE_MISSES.labels(name) for name in LAYERS}
+
+
 async def render(pool: AsyncConnectionPool, key: CacheKey) -> bytes:
-    """Run the layer's tile function (once more if its connection broke under it); binary
-    results, so bytea arrives without hex decoding."""
+    """Run the layer's tile function (once more if its connection broke under it), straight
+    over libpq with a binary result (api/prepared_value.py: ~0.1 ms less than psycopg's
+    cursor per tile)."""
     name, z, x, y = key
-    TILE_CACHE_MISSES.labels(name).inc()
-    row = await fetch_one(pool, LAYERS[name].query, (z, x, y), binary=True)
-    return bytes(row[0]) if row and row[0] is not None else b""
+    MISSES[name].inc()
+    return await fetch_value(pool, TILE_READS[name], (z, x, y)) or b""
 
 
 async def _tile_service(request: Request) -> TileService:

@@ -28,6 +28,13 @@ class Layer:
         function = sql.Identifier("tiles", f"tile_{self.name}")
         return sql.SQL("SELECT {}(%s, %s, %s)").format(function).as_string()
 
+    @cached_property
+    def prepared_query(self) -> str:
+        """The same SELECT with numbered parameters, for a statement prepared by name
+        (api/prepared_value.py): the parameters go as text, hence the casts."""
+        function = sql.Identifier("tiles", f"tile_{self.name}")
+        return sql.SQL("SELECT {}($1::int, $2::int, $3::int)").format(function).as_string()
+
     def has_tile(self, z: int, x: int, y: int) -> bool:
         """Whether z/x/y is a tile of this layer's zoom range and of the tile matrix."""
         return self.minzoom <= z <= self.maxzoom and 0 <= x < 2**z and 0 <= y < 2**z
