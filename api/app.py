@@ -11,7 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from api.errors import COMMON_RESPONSES, install_error_handlers
 from api.map_api import close_map, install_map
-from api.middleware import install_middleware
+from api.middleware.install import install_middleware
 from api.pooled_reads import HotFirstPool, check_connection
 from api.routers import ROUTERS
 from api.routes.docs_pages import install_docs
