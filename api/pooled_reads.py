@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import select
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from psycopg import AsyncConnection, OperationalError, sql
 from psycopg.pq import ConnStatus, TransactionStatus
 from psycopg_pool import AsyncConnectionPool
 
 from api.prepared_value import PreparedValue
+
+T = TypeVar("T")
 
 # A connection last handed out longer ago than this gets the full check (one round trip).
 FULL_CHECK_IDLE_S = 30.0
@@ -90,28 +93,24 @@ async def fetch_one(
     getconn/putconn rather than `pool.connection()`: the context manager adds a generator
     frame and a COMMIT check through the connection's lock (an autocommit read has nothing
     to commit), ~20 us of CPU a read (measured, uvloop, 1,500 reads)."""
-    conn = await pool.getconn()
-    try:
-        return await _first_row(conn, query, params, binary)
-    except OperationalError:
-        if not conn.broken:
-            raise
-    finally:
-        await pool.putconn(conn)
-    conn = await pool.getconn()
-    try:
-        return await _first_row(conn, query, params, binary)
-    finally:
-        await pool.putconn(conn)
+    return await _once_more_if_broken(pool, lambda conn: _first_row(conn, query, params, binary))
 
 
 async def fetch_value(
     pool: AsyncConnectionPool, read: PreparedValue, params: tuple[object, ...]
 ) -> bytes | None:
     """`read`'s one value (api/prepared_value.py), retried once like `fetch_one`."""
+    return await _once_more_if_broken(pool, lambda conn: read.value(conn, params))
+
+
+async def _once_more_if_broken(
+    pool: AsyncConnectionPool, read: Callable[[AsyncConnection[Any]], Awaitable[T]]
+) -> T:
+    """`read` on a pooled connection; once more on another when the connection broke under
+    it (an idempotent read only)."""
     conn = await pool.getconn()
     try:
-        return await read.value(conn, params)
+        return await read(conn)
     except OperationalError:
         if not conn.broken:
             raise
@@ -119,7 +118,7 @@ async def fetch_value(
         await pool.putconn(conn)
     conn = await pool.getconn()
     try:
-        return await read.value(conn, params)
+        return await read(conn)
     finally:
         await pool.putconn(conn)
 
