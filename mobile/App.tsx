@@ -22,7 +22,7 @@ import {
 } from "./src/settings/alertSettings";
 import { asyncStorageStore } from "./src/storage/asyncStorageStore";
 import { AlertsScreen } from "./src/ui/AlertsScreen";
-import { MapScreen, STOCKHOLM } from "./src/ui/MapScreen";
+import { MapScreen, type MapView, STOCKHOLM } from "./src/ui/MapScreen";
 import { ReportScreen } from "./src/ui/ReportScreen";
 
 type Screen = "map" | "report" | "alerts";
@@ -32,6 +32,7 @@ export default function App() {
   const [settings, setSettings] = useState<AlertSettings>(DEFAULT_ALERT_SETTINGS);
   const [locationAllowed, setLocationAllowed] = useState(false);
   const mapCenter = useRef<LonLat>(STOCKHOLM);
+  const mapView = useRef<MapView | null>(null);
   const outboxStatus = useOutbox();
   const alerts = useAlerts(settings.alertsEnabled, locationAllowed);
   const cities = useCities(services().mapApi.baseUrl, asyncStorageStore);
@@ -63,8 +64,10 @@ export default function App() {
               outboxStatus={outboxStatus}
               alerts={alerts}
               alertsEnabled={settings.alertsEnabled}
-              onCenterChange={(center) => {
+              lastView={mapView.current}
+              onCenterChange={(center, zoom) => {
                 mapCenter.current = center;
+                mapView.current = { center, zoom: zoom ?? mapView.current?.zoom ?? 12 };
                 followCentre(center);
               }}
               onReport={() => setScreen("report")}

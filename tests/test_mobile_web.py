@@ -365,6 +365,12 @@ def test_swedish_follows_the_browser_and_english_is_one_switch_away(
         expect(page.get_by_text("Välj en kategori.")).to_be_visible()
         page.get_by_text("Avbryt").click()
 
+        # The resident moves the map, visits another screen and finds the map where they left
+        # it (not back at their position and the start zoom).
+        lon, lat = city.hotspot
+        left = [lon + 0.02, lat + 0.01]
+        page.wait_for_function(MAP_READY, timeout=30_000)
+        page.evaluate("(at) => window.halo.map.jumpTo({center: at, zoom: 14})", left)
         page.get_by_test_id("open-alerts").click()
         expect(page.get_by_test_id("emergency-note")).to_contain_text("112")
         expect(page.get_by_test_id("emergency-note")).to_contain_text("114 14")
@@ -373,6 +379,12 @@ def test_swedish_follows_the_browser_and_english_is_one_switch_away(
         expect(page.get_by_test_id("alerts-screen")).to_contain_text("Your location stays on this")
         page.get_by_test_id("close-alerts").click()
         expect(page.get_by_test_id("legend")).to_contain_text("Reported incident rate compared")
+        page.wait_for_function(MAP_READY, timeout=30_000)
+        view = page.evaluate(
+            "() => { const c = window.halo.map.getCenter();"
+            " return [c.lng, c.lat, window.halo.map.getZoom()]; }"
+        )
+        assert view == pytest.approx([*left, 14], abs=1e-4)
         screenshot(page, "app-map-en")
         # The choice is kept: a reload stays English although the browser says Swedish.
         page.reload()

@@ -24,12 +24,21 @@ import { StatusPill } from "./StatusPill";
 import { shareMessage, webMapLink } from "./share";
 
 export const STOCKHOLM: LonLat = [18.07, 59.33];
+const START_ZOOM = 12;
+
+/** Where the map was left: it opens there again after another screen. */
+export interface MapView {
+  center: LonLat;
+  zoom: number;
+}
 
 export interface MapScreenProps {
   outboxStatus: OutboxStatus;
   alerts: AlertsView;
   alertsEnabled: boolean;
-  onCenterChange: (center: LonLat) => void;
+  /** The view the resident left (null at the first start: their position, else the default). */
+  lastView: MapView | null;
+  onCenterChange: (center: LonLat, zoom?: number) => void;
   onReport: () => void;
   onAlerts: () => void;
 }
@@ -69,8 +78,12 @@ export function MapScreen(props: MapScreenProps) {
   const [selection, setSelection] = useState<Selection | null>(null);
   const [listOpen, setListOpen] = useState(false);
   const [sharedLink, setSharedLink] = useState<string | null>(null);
-  const centre = useRef<LonLat>(props.alerts.userPosition ?? STOCKHOLM);
-  const zoom = useRef(12);
+  const start = props.lastView ?? {
+    center: props.alerts.userPosition ?? STOCKHOLM,
+    zoom: START_ZOOM,
+  };
+  const centre = useRef<LonLat>(start.center);
+  const zoom = useRef(start.zoom);
 
   const reloadList = async () => {
     const followed = (await push.settings()).followed;
@@ -106,15 +119,15 @@ export function MapScreen(props: MapScreenProps) {
     <View style={styles.screen}>
       <RiskMap
         styleUrl={mapApi.styleUrl}
-        initialCenter={props.alerts.userPosition ?? STOCKHOLM}
-        initialZoom={12}
+        initialCenter={start.center}
+        initialZoom={start.zoom}
         userPosition={props.alerts.userPosition}
         highlight={listOpen ? incidents.highlight : null}
         onPress={(hits, at) => void showDetails(hits, at)}
         onCenterChange={(center, atZoom) => {
           centre.current = center;
           if (atZoom !== undefined) zoom.current = atZoom;
-          props.onCenterChange(center);
+          props.onCenterChange(center, atZoom);
           if (listOpen && !incidents.selected) void reloadList();
         }}
         exposeAs="map"
