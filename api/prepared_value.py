@@ -66,9 +66,11 @@ async def _result(pgconn: pq.abc.PGconn, expected: pq.ExecStatus) -> pq.abc.PGre
         await _ready(loop, fd, writing=True)
     result: pq.abc.PGresult | None = None
     while True:
-        pgconn.consume_input()
+        # Read only once the socket is readable: right after sending, the answer is not there
+        # yet, and a read then is one system call for nothing.
         if pgconn.is_busy():
             await _ready(loop, fd, writing=False)
+            pgconn.consume_input()
             continue
         last = pgconn.get_result()
         if last is None:

@@ -150,3 +150,49 @@ def test_the_pool_hands_out_the_connection_returned_last(settings: Settings, cit
     held, used = run(checkouts())
     assert len(set(held)) == 3
     assert used == [held[-1]] * 4
+
+
+def test_a_return_the_uncontended_path_cannot_judge_takes_the_pools_own_path(
+    settings: Settings, city: MapCity
+) -> None:
+    """The quick checkout and return (api/pooled_reads.HotFirstPool) leave to psycopg_pool a
+    connection returned in a transaction (rolled back), one returned while a client waits
+    (handed to it) and one past its lifetime (replaced); a quiet checkout still counts."""
+    pool_settings = settings_for(settings, city.db).model_copy(
+        update={"pool_min_size": 1, "pool_max_size": 1}
+    )
+
+    async def scenario() -> dict[str, Any]:
+        pool = open_pool(pool_settings, name="halo-quick-path-test")
+        await pool.open(wait=True)
+        seen: dict[str, Any] = {}
+        try:
+            conn = await pool.getconn()
+            seen["first_pid"] = conn.info.backend_pid
+            await conn.execute("BEGIN")
+            await conn.execute("SELECT 1")
+            await pool.putconn(conn)
+            conn = await pool.getconn()
+            seen["after_transaction"] = conn.pgconn.transaction_status
+            waiter = asyncio.ensure_future(pool.getconn())
+            await asyncio.sleep(0.05)
+            seen["waiting"] = not waiter.done()
+            await pool.putconn(conn)
+            handed = await asyncio.wait_for(waiter, 5)
+            seen["handed_same"] = handed is conn
+            handed._expire_at = 0.0  # past its lifetime (psycopg_pool's own field)
+            await pool.putconn(handed)
+            await pool.wait(timeout=5)
+            fresh = await pool.getconn()
+            seen["replaced"] = fresh.info.backend_pid != seen["first_pid"]
+            await pool.putconn(fresh)
+            seen["requests"] = pool.get_stats()["requests_num"]
+        finally:
+            await pool.close()
+        return seen
+
+    seen = run(scenario())
+    assert seen["after_transaction"] == TransactionStatus.IDLE
+    assert seen["waiting"] and seen["handed_same"]
+    assert seen["replaced"]
+    assert seen["requests"] == 4
