@@ -41,9 +41,10 @@ class MapSettings(HaloSettings):
     unversioned_max_age_s: int = Field(default=60, ge=0)
     # gzip of what is rendered ahead of time (the refresh's pre-render, map documents) ...
     gzip_level: int = Field(default=6, ge=1, le=9)
-    # ... and of a tile rendered while its request waits (outside the pre-rendered set): level
-    # 1 takes a third of level 6's time on a z8 tile (~75 against ~200 us) for ~8 % more bytes.
-    render_gzip_level: int = Field(default=1, ge=1, le=9)
+    # ... and of a tile rendered while its request waits (outside the pre-rendered set): 0 is
+    # ISA-L's fastest (still compressed; core/tiles/rendered.py), 1-9 zlib's levels. A z14
+    # tile: ~7 us at 0, ~15 at 1, ~60 at 6, for ~19 % and ~11 % more bytes than level 6.
+    render_gzip_level: int = Field(default=0, ge=0, le=9)
     # Stockholm; the TileJSON bounds and the web map's initial view.
     bounds: tuple[float, float, float, float] = (17.75, 59.22, 18.21, 59.45)
     center: tuple[float, float, int] = (18.07, 59.33, 11)

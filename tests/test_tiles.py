@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from config.settings import Settings
+from core.tiles.rendered import FASTEST, gzip_of
 from tests.support.map_support import MapCity, decode, map_api, redis_server, tile_of
 from tests.support.synthetic_city import AS_OF
 
@@ -219,6 +220,20 @@ def test_raw_gzip_body_is_the_compressed_tile(client: httpx.Client, city: MapCit
     with client.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as response:
         raw = b"".join(response.iter_raw())
     assert decode(gzip.decompress(raw))["districts"]["features"]
+
+
+def test_every_gzip_level_gives_the_tile_back_and_the_fastest_still_compresses(
+    client: httpx.Client, city: MapCity
+) -> None:
+    tile = client.get("/tiles/risk/{}/{}/{}.mvt".format(*tile_of(*city.hotspot, 12))).content
+    assert len(tile) > 1000
+    sizes = {}
+    for level in (FASTEST, 1, 6, 9):
+        packed = gzip_of(tile, level)
+        assert gzip.decompress(packed) == tile
+        sizes[level] = len(packed)
+    assert sizes[FASTEST] < 0.8 * len(tile)  # compressed, unlike zlib's level 0 (stored)
+    assert sizes[9] <= sizes[6] < sizes[FASTEST]
 
 
 def test_versioned_url_is_cached_long_and_unversioned_briefly(
