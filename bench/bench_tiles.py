@@ -12,8 +12,10 @@ off:
   * Halo warm: the in-process cache holds the tiles (the cached-tile fast path);
   * Halo behind nginx: deploy/nginx/halo.conf.template (Debian nginx) in front of Halo warm,
     its cache filled before measuring;
-  * Halo uncached: no cache at all, every request renders in PostGIS (a tile outside the
-    pre-rendered set); its in-server time is compared with the raw SQL's;
+  * Halo uncached: the memory cache on but holding nothing (a budget of one byte), so every
+    request misses and renders in PostGIS, through the same single-flight path as a tile
+    outside the pre-rendered set in production; its in-server time is compared with the
+    raw SQL's;
   * tipg: `risk.cell_risk` as an OGC collection, filtered to the H3 resolution Halo shows at
     that zoom (`?resolution=`); tipg has no tile cache.
 Load: `wrk` (Debian package) cycling through the tile list, 1 and 32 connections, gzip
@@ -118,7 +120,7 @@ def measure_all(
     with (
         server(halo_command(), halo_env(env, cache=False, tile_dir=tile_dir), ports[0]) as first,
         server(halo_command(), halo_env(env, cache=True), ports[1]) as warm,
-        server(halo_command(), halo_env(env, cache=False), ports[2]) as uncached,
+        server(halo_command(), uncached_env(env), ports[2]) as uncached,
         server(tipg_command(), tipg_env(env, api_url), ports[3]) as tipg,
         nginx_proxy(warm.removeprefix("http://"), ports[4]) as proxied,
     ):
@@ -145,7 +147,7 @@ def measure_uncached(
 ) -> Measured:
     """Only what the in-server/SQL ratios need: Halo uncached with one client, the raw SQL
     and risk at a point (a short run while working on the request path)."""
-    with server(halo_command(), halo_env(env, cache=False), PORT_BASE + 2) as uncached:
+    with server(halo_command(), uncached_env(env), PORT_BASE + 2) as uncached:
         targets = [(UNCACHED, uncached, halo_paths(tiles))]
         rows, sql_times = measure(targets, api_url, tiles, args.seconds, args.reps, (1,))
         risk_api, risk_sql = measure_risk(uncached, api_url, points, args.seconds, args.reps)
@@ -311,6 +313,12 @@ def halo_env(env: dict[str, str], cache: bool, tile_dir: str | None = None) -> d
     if tile_dir:
         values["HALO_MAP_TILE_DIR"] = tile_dir
     return values
+
+
+def uncached_env(env: dict[str, str]) -> dict[str, str]:
+    """Halo with its memory cache on and a budget of one byte: every tile misses, and takes
+    the miss path of production (single flight, the LRU's put) rather than no cache at all."""
+    return {**halo_env(env, cache=False), "HALO_MAP_TILE_CACHE_MAX_BYTES": "1"}
 
 
 def tipg_command() -> list[str]:

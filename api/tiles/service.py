@@ -1,7 +1,7 @@
 """Rendering behind the caches: the LRU, then the shared store (disk or Redis), then SQL, once
 per missing answer. Concurrent requests for the same missing answer share one database render
-(single flight). When a worker first sees a generation it fills its LRU with the pre-rendered
-set in the background (api/tiles/prerender.py).
+(single flight: api/tiles/single_flight.py). When a worker first sees a generation it fills
+its LRU with the pre-rendered set in the background (api/tiles/prerender.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -20,6 +21,7 @@ from api.metrics import TILE_CACHE_HITS, TILE_CACHE_MISSES
 from api.pooled_reads import fetch_value
 from api.prepared_value import PreparedValue
 from api.tiles.cache import GenerationLRU, Rendered
+from api.tiles.single_flight import SingleFlight
 from config.map import MapSettings
 from core.tiles.layers import LAYERS, Layer
 from core.tiles.prerender import EXTENT_SQL, extents_of, prerender_keys
@@ -45,7 +47,7 @@ class TileService:
             RedisTiles(settings.redis_url, settings.redis_ttl_s) if settings.redis_url else None
         )
         self.disk = DiskTiles(settings.tile_dir) if settings.tile_dir else None
-        self._inflight: dict[tuple[int, CacheKey], asyncio.Task[tuple[Rendered, str]]] = {}
+        self._flights: SingleFlight[tuple[Rendered, str]] = SingleFlight()
         self._warmed = 0
         self._warming: asyncio.Task[None] | None = None
 
@@ -88,14 +90,9 @@ class TileService:
         if answer is not None:
             count_hit(key)
             return answer, MEMORY
-        flight = (generation, key)
-        task = self._inflight.get(flight)
-        if task is None:
-            task = asyncio.ensure_future(self._fill(generation, key, produce))
-            self._inflight[flight] = task
-            task.add_done_callback(lambda done: self._settle(flight, done))
-        # Shielded: a client that goes away does not cancel the render others wait for.
-        return await asyncio.shield(task)
+        return await self._flights.run(
+            (generation, key), partial(self._fill, generation, key, produce)
+        )
 
     def _producing(self, produce: Produce) -> Callable[[], Awaitable[tuple[Rendered, str]]]:
         async def rendered() -> tuple[Rendered, str]:
@@ -189,13 +186,6 @@ class TileService:
             )
         except Exception as exc:  # noqa: BLE001 - the warm-up is an optimisation; requests still render
             log.warning("tile warm-up g%s failed: %s", generation, type(exc).__name__)
-
-    def _settle(
-        self, flight: tuple[int, CacheKey], task: asyncio.Task[tuple[Rendered, str]]
-    ) -> None:
-        self._inflight.pop(flight, None)
-        if not task.cancelled():
-            task.exception()  # retrieved, so an error nobody awaited is not logged as lost
 
     async def close(self) -> None:
         """Stop the warm-up; release the Redis connections, if any."""
