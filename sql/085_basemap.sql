@@ -148,6 +148,26 @@ $$;
 COMMENT ON FUNCTION tiles.tile_streets(integer, integer, integer) IS
     'MVT layer "streets": name, class (motorway|primary|secondary|tertiary|minor); classes by zoom; id = street id.';
 
+-- The lon/lat box of one base-map layer's data ('water' or 'streets'): the bounds of its
+-- TileJSON, so the web map shows that layer (and its credit) only over it. No row when the
+-- layer is empty or not a base-map layer. Reads the whole table (a few ms for the Stockholm
+-- base map); the API calls it once per tile generation. STABLE, SECURITY DEFINER (the API
+-- role does not read basemap).
+CREATE OR REPLACE FUNCTION tiles.basemap_bounds(layer text)
+RETURNS TABLE (west double precision, south double precision,
+               east double precision, north double precision)
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = public, pg_temp
+BEGIN ATOMIC
+    SELECT st_xmin(e), st_ymin(e), st_xmax(e), st_ymax(e)
+      FROM (SELECT CASE layer WHEN 'water' THEN (SELECT st_extent(geom) FROM basemap.water)
+                              WHEN 'streets' THEN (SELECT st_extent(geom) FROM basemap.streets)
+                   END AS e) extent
+     WHERE e IS NOT NULL;
+END;
+COMMENT ON FUNCTION tiles.basemap_bounds(text) IS
+    'Lon/lat box (west, south, east, north) of base-map layer water or streets; no row if empty.';
+
 -- Layer "district_labels": one point per district (ST_PointOnSurface: always inside, unlike a
 -- centroid) with its name and area, for name labels. EPSG:3857 out, EPSG:4326 filter.
 -- STABLE, PARALLEL SAFE.

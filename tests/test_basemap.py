@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from psycopg import sql
 
 from config.settings import Settings
 from pipeline.ingest.basemap import STREETS_FILE, WATER_FILE, BasemapError, load_basemap
@@ -125,6 +126,43 @@ def test_tilejson_and_style_credit_openstreetmap_and_use_halos_glyphs(
     ids = [layer["id"] for layer in style["layers"]]
     assert ids.index("water") < ids.index("risk-fill") < ids.index("street-labels")
     assert "metadata" not in style
+
+
+def test_base_map_tilejson_bounds_are_the_extent_of_its_own_data(
+    client: httpx.Client, city: ScratchDatabase
+) -> None:
+    """Not the cities' box (here, before a refresh, HALO_MAP_BOUNDS): the web map shows and
+    credits a base-map layer only over these bounds."""
+    with psycopg.connect(city.owner_url) as conn:
+        extents = {
+            layer: conn.execute(
+                sql.SQL(
+                    "SELECT st_xmin(e), st_ymin(e), st_xmax(e), st_ymax(e)"
+                    " FROM (SELECT st_extent(geom) AS e FROM {}) s"
+                ).format(sql.Identifier("basemap", layer))
+            ).fetchone()
+            for layer in ("water", "streets")
+        }
+    cities = client.get("/tiles/risk.json").json()["bounds"]
+    for layer, extent in extents.items():
+        bounds = client.get(f"/tiles/{layer}.json").json()["bounds"]
+        assert bounds == pytest.approx(extent, abs=1e-9)
+        assert bounds != cities
+        west, south, east, north = bounds
+        assert 17.5 < west < T_CENTRALEN[0] < east < 18.5 and 59 < south < north < 59.7
+
+
+def test_an_empty_base_map_gives_tilejson_the_configured_bounds(
+    settings: Settings, db_factory: DatabaseFactory, template_db: ScratchDatabase, glyphs: Path
+) -> None:
+    empty = db_factory.create(template=template_db.name)
+    try:
+        with stockholm_api(settings, empty, glyphs) as http:
+            water = http.get("/tiles/water.json").json()
+            streets = http.get("/tiles/streets.json").json()
+    finally:
+        db_factory.drop(empty.name)
+    assert water["bounds"] == streets["bounds"] == list(settings.map.bounds)
 
 
 def test_an_external_style_url_is_offered_to_the_web_map(

@@ -346,6 +346,11 @@ def test_the_map_serves_both_cities_tiles_and_tilejson_bounds_cover_them(
         risk = client.get("/tiles/risk.json").json()
         west, south, east, north = risk["bounds"]
         assert west < -123.1 < 18.07 < east and south < 49.26 < 59.33 < north
+        # The base map's bounds are its own data's (none loaded here: the configured box),
+        # never the cities' box across the Atlantic.
+        for layer in ("water", "streets"):
+            basemap = client.get(f"/tiles/{layer}.json").json()
+            assert basemap["bounds"] == list(config.map.bounds)
         # The credit comes from the data: both cities' sources, then SCB's boundaries.
         assert risk["attribution"] == (
             "Data: Swedish Police Authority public information;"

@@ -244,6 +244,41 @@ def test_the_emergency_line_is_the_city_s_own_and_112_outside_every_city(
     page.context.close()
 
 
+def test_the_base_map_and_its_credit_show_only_over_the_base_maps_data(
+    browser: Browser, client: httpx.Client
+) -> None:
+    """MapLibre credits every source with a visible layer, in view or not: over Vancouver,
+    far outside the base map's bounds, Stockholm's water and OpenStreetMap are no longer
+    credited (nor their tiles asked for), the data's credit stays; back over Stockholm they
+    return."""
+    data_credit = client.get("/tiles/risk.json").json()["attribution"]
+    page, errors = open_page(browser, client, f"/#12/{LAT}/{LON}")
+    credit = page.locator(".maplibregl-ctrl-attrib")
+    over_stockholm = credit.inner_text()
+    assert "Water: Stockholms stad (CC0)" in over_stockholm
+    assert "© OpenStreetMap contributors" in over_stockholm
+    assert data_credit and data_credit in over_stockholm
+    shot(page, "credit_stockholm")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.evaluate("() => window.haloMap.jumpTo({center: [-123.12, 49.28], zoom: 12})")
+    page.wait_for_function(LOADED, timeout=30_000)
+    page.wait_for_timeout(300)  # the credit line follows the next frame
+    over_vancouver = credit.inner_text()
+    assert "Stockholms stad" not in over_vancouver
+    assert "OpenStreetMap" not in over_vancouver
+    assert data_credit in over_vancouver
+    assert not [url for url in requested if "/tiles/water/" in url or "/tiles/streets/" in url]
+    shot(page, "credit_vancouver")
+    page.evaluate(f"() => window.haloMap.jumpTo({{center: [{LON}, {LAT}], zoom: 12}})")
+    page.wait_for_function(LOADED, timeout=30_000)
+    page.wait_for_timeout(300)
+    assert "Water: Stockholms stad (CC0)" in credit.inner_text()
+    assert page.evaluate("() => window.haloMap.queryRenderedFeatures({layers: ['water']}).length")
+    assert not errors
+    page.context.close()
+
+
 def test_on_a_phone_the_panels_fold_and_the_attribution_stays_clear(
     browser: Browser, client: httpx.Client
 ) -> None:

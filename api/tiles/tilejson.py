@@ -26,6 +26,7 @@ from core.tiles.layers import LAYERS, Layer, layer_named
 router = APIRouter(tags=["tiles"])
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+# The base-map layers and their credits; the other layers carry the data's credit.
 ATTRIBUTIONS = {"streets": OSM_ATTRIBUTION, "water": "Water: Stockholms stad (CC0)"}
 
 
@@ -51,6 +52,8 @@ CITIES_BOUNDS_SQL = (
     "SELECT st_xmin(e), st_ymin(e), st_xmax(e), st_ymax(e)"
     " FROM (SELECT st_extent(geom) AS e FROM risk.cell_risk) s WHERE e IS NOT NULL"
 )
+# The lon/lat box of a base-map layer's own data (tiles.basemap_bounds); no row when empty.
+BASEMAP_BOUNDS_SQL = "SELECT west, south, east, north FROM tiles.basemap_bounds(%s)"
 Bounds = tuple[float, float, float, float]
 # The credit of the data layers, from the data: each source with incidents (its attribution,
 # else its name), then the boundary sources (ref.municipalities.attribution: SCB).
@@ -78,8 +81,8 @@ def tilejson(
     credit: str | None = None,
 ) -> dict[str, Any]:
     """The TileJSON 3.0.0 document of one layer; tile URLs carry the generation (?v=); bounds:
-    the cities' study areas when known, else HALO_MAP_BOUNDS; credit: the data layers'
-    attribution (DATA_ATTRIBUTION_SQL)."""
+    the base map's own extent for its layers, the cities' study areas for the others, else
+    HALO_MAP_BOUNDS; credit: the data layers' attribution (DATA_ATTRIBUTION_SQL)."""
     lon, lat, zoom = settings.center
     return {
         "tilejson": "3.0.0",
@@ -120,7 +123,11 @@ async def get_tilejson(request: Request, service: Tiles, layer: str) -> Response
 
     async def produce() -> bytes:
         async with read_pool(request).connection() as conn:
-            row = await (await conn.execute(CITIES_BOUNDS_SQL)).fetchone()
+            if chosen.name in ATTRIBUTIONS:  # a base-map layer: where its data is
+                found = await conn.execute(BASEMAP_BOUNDS_SQL, (chosen.name,))
+            else:
+                found = await conn.execute(CITIES_BOUNDS_SQL)
+            row = await found.fetchone()
             credit = await (await conn.execute(DATA_ATTRIBUTION_SQL)).fetchone()
         bounds = (row[0], row[1], row[2], row[3]) if row else None
         document = tilejson(

@@ -41,6 +41,7 @@ new ResizeObserver(() => {
 
 map.on("load", () => {
   if (baseStyle) addHaloOverlay();
+  showBaseMapOnlyOverItsData();
   addSelectionLayers();
   refreshList();
   const asked = new URLSearchParams(location.search).get("incident");
@@ -48,6 +49,7 @@ map.on("load", () => {
 });
 map.on("moveend", debounce(refreshList, 400));
 map.on("moveend", () => chooseCity());
+map.on("moveend", showBaseMapOnlyOverItsData);
 map.on("mouseenter", "risk-fill", () => { map.getCanvas().style.cursor = "pointer"; });
 map.on("mouseleave", "risk-fill", () => { map.getCanvas().style.cursor = ""; });
 map.on("error", (event) => { setStatus(t().mapError(event.error?.message ?? "?")); });
@@ -76,6 +78,28 @@ function addHaloOverlay() {
   for (const layer of halo.layers) {
     if (layer.source && !base.has(layer.source)) map.addLayer(layer);
   }
+}
+
+// MapLibre credits every source with a layer visible at this zoom, in view or not (and asks
+// for its tiles): Halo's base map (one city's water and streets) is shown, and so credited,
+// only while the view meets its data's box, the bounds of its TileJSON.
+function showBaseMapOnlyOverItsData() {
+  const view = map.getBounds();
+  for (const name of ["water", "streets"]) {
+    const box = map.getSource(name)?.bounds; // absent under an external base style
+    if (!box) continue;
+    const visibility = meets(view, box) ? "visible" : "none";
+    for (const layer of halo.layers) {
+      if (layer.source === name) map.setLayoutProperty(layer.id, "visibility", visibility);
+    }
+  }
+}
+
+// Whether the view meets a [west, south, east, north] box or its copy a world away.
+function meets(view, [west, south, east, north]) {
+  if (view.getSouth() > north || view.getNorth() < south) return false;
+  return [-360, 0, 360].some(
+    (shift) => view.getWest() <= east + shift && view.getEast() >= west + shift);
 }
 
 function addSelectionLayers() {
