@@ -3,10 +3,10 @@
     .venv/bin/python -m bench.bench_tiles            # about 4 minutes; prints Markdown tables
 
 One run, one database (default `halo_bench`, built by the migrations and loaded with the
-Stockholm data of ../shared/data, or the synthetic city without it), the same risk tiles at
-zooms 8, 11 and 14. First a refresh (`halo refresh`'s code) pre-renders the generation's
-tiles into a tile directory, as in production. Servers, one uvicorn worker each, rate limits
-off:
+Stockholm data of ../shared/data (the base map too), or the synthetic city without it), the
+same risk tiles at zooms 8, 11 and 14 and the base map's streets at zoom 14. First a refresh
+(`halo refresh`'s code) pre-renders the generation's tiles into a tile directory, as in
+production. Servers, one uvicorn worker each, rate limits off:
   * Halo first request after a refresh: memory cache off, the refresh's tile directory on, so
     every request is what the first request of a tile is after a refresh (a store read);
   * Halo warm: the in-process cache holds the tiles (the cached-tile fast path);
@@ -17,10 +17,11 @@ off:
     outside the pre-rendered set in production; its in-server time is compared with the
     raw SQL's;
   * tipg: `risk.cell_risk` as an OGC collection, filtered to the H3 resolution Halo shows at
-    that zoom (`?resolution=`); tipg has no tile cache.
+    that zoom (`?resolution=`), and `basemap.streets` (as the analysts' role, when
+    HALO_ANALYST_DATABASE_URL is set); tipg has no tile cache.
 Load: `wrk` (Debian package) cycling through the tile list, 1 and 32 connections, gzip
 accepted; the servers interleaved, `--reps` repetitions, medians. Raw SQL:
-`SELECT tiles.tile_risk(z, x, y)` over one connection, as the API role. Risk at a point:
+`SELECT tiles.tile_<layer>(z, x, y)` over one connection, as the API role. Risk at a point:
 `/api/v1/risk` with one client against the route's own query (`risk.risk_at_point` with the
 time echoed, as text) on one connection, prepared. Both sides run the statement prepared,
 as the API role with its settings (jit off, the statement timeout): Halo reads a tile over
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,11 +56,19 @@ from tests.support.dbtools import with_database
 from tests.support.ingest_support import stockholm_city_command
 from tests.support.nginx_proxy import nginx_binary, nginx_proxy
 
-ZOOMS = (8, 11, 14)
+# What is measured: the risk layer at three zooms, and the base map's streets (the heaviest
+# base-map layer) at the zoom a resident reads street names.
+View = tuple[str, int]  # layer, zoom
+VIEWS: tuple[View, ...] = (("risk", 8), ("risk", 11), ("risk", 14), ("streets", 14))
 CLIENTS = (1, 32)
 MAX_TILES_PER_ZOOM = 150
 RISK_RESOLUTION = {8: 7, 11: 8, 14: 9}  # tiles.risk_resolution at the default base 9
 TIPG_PROPERTIES = "cell,resolution,risk_score,relative_risk,rr_lower,rr_upper,evidence,district_id"
+# tipg on the base map's streets: the same rows as Halo's z14 tile (every class is drawn
+# from zoom 13), as the analysts' role (the API role has no privilege on basemap tables).
+TIPG_STREETS = (
+    "/collections/basemap.streets/tiles/WebMercatorQuad/{z}/{x}/{y}?properties=name,class"
+)
 HALO = REPO / ".venv" / "bin"
 # Ports of the servers (HALO_BENCH_PORT_BASE moves them all).
 PORT_BASE = int(os.environ.get("HALO_BENCH_PORT_BASE", "8800"))
@@ -86,8 +96,8 @@ def main() -> None:
     prepare_database(settings.database_url, owner_url, args.database, args.rebuild)
     with tempfile.TemporaryDirectory(prefix="halo-tiles-") as tile_dir:
         prerender = refresh_with_prerender(owner_url, Path(tile_dir))
-        tiles = {z: tiles_with_data(api_url, z) for z in ZOOMS}
-        say(f"tiles per zoom: { {z: len(t) for z, t in tiles.items()} }")
+        tiles = {view: tiles_with_data(api_url, *view) for view in VIEWS}
+        say(f"tiles per view: { {label(v): len(t) for v, t in tiles.items()} }")
         points = risk_points(api_url)
         env = {**os.environ, "DATABASE_URL": owner_url, "HALO_API_DATABASE_URL": api_url}
         if args.uncached_only:
@@ -95,8 +105,10 @@ def main() -> None:
                 env, api_url, tiles, points, args
             )
         else:
+            analyst_url = settings.analyst_database_url
+            streets_url = with_database(analyst_url, args.database) if analyst_url else None
             rows, sql_times, risk_api, risk_sql = measure_all(
-                env, api_url, tiles, points, tile_dir, args
+                env, api_url, streets_url, tiles, points, tile_dir, args
             )
     print(header(prerender, args))
     print(render_table(rows, sql_times, args.uncached_only))
@@ -104,51 +116,70 @@ def main() -> None:
     print(render_risk(risk_api, risk_sql))
 
 
-Measured = tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[str, Any], dict[str, Any]]
+Measured = tuple[list[dict[str, Any]], dict[View, dict[str, Any]], dict[str, Any], dict[str, Any]]
+
+
+def label(view: View) -> str:
+    """A view as the tables print it."""
+    return f"{view[0]} {view[1]}"
 
 
 def measure_all(
     env: dict[str, str],
     api_url: str,
-    tiles: dict[int, list[Any]],
+    streets_url: str | None,
+    tiles: dict[View, list[Any]],
     points: list[tuple[float, float]],
     tile_dir: str,
     args: argparse.Namespace,
 ) -> Measured:
-    """Every server (first request, warm, nginx, uncached, tipg), the raw SQL, risk at a point."""
-    ports = [PORT_BASE + i for i in range(5)]
+    """Every server (first request, warm, nginx, uncached, tipg), the raw SQL, risk at a point.
+    tipg serves the streets as the analysts' role (`streets_url`); without one it skips them."""
+    ports = [PORT_BASE + i for i in range(6)]
+    streets_tipg = (
+        server(tipg_command(), tipg_streets_env(env, streets_url), ports[5])
+        if streets_url
+        else nullcontext(None)
+    )
     with (
         server(halo_command(), halo_env(env, cache=False, tile_dir=tile_dir), ports[0]) as first,
         server(halo_command(), halo_env(env, cache=True), ports[1]) as warm,
         server(halo_command(), uncached_env(env), ports[2]) as uncached,
         server(tipg_command(), tipg_env(env, api_url), ports[3]) as tipg,
+        streets_tipg as tipg_of_streets,
         nginx_proxy(warm.removeprefix("http://"), ports[4]) as proxied,
     ):
         warm_up(warm, halo_paths(tiles))
         warm_up(proxied, halo_paths(tiles))
+        tipg_bases = {v: tipg if v[0] == "risk" else tipg_of_streets for v in VIEWS}
         targets = [
-            (FIRST, first, halo_paths(tiles)),
-            (WARM, warm, halo_paths(tiles)),
-            (NGINX, proxied, halo_paths(tiles)),
-            (UNCACHED, uncached, halo_paths(tiles)),
-            (TIPG, tipg, tipg_paths(tiles)),
+            (FIRST, every_view(first), halo_paths(tiles)),
+            (WARM, every_view(warm), halo_paths(tiles)),
+            (NGINX, every_view(proxied), halo_paths(tiles)),
+            (UNCACHED, every_view(uncached), halo_paths(tiles)),
+            (TIPG, {v: b for v, b in tipg_bases.items() if b}, tipg_paths(tiles)),
         ]
         rows, sql_times = measure(targets, api_url, tiles, args.seconds, args.reps, CLIENTS)
         risk_api, risk_sql = measure_risk(uncached, api_url, points, args.seconds, args.reps)
     return rows, sql_times, risk_api, risk_sql
 
 
+def every_view(base: str) -> dict[View, str]:
+    """One server for every view."""
+    return dict.fromkeys(VIEWS, base)
+
+
 def measure_uncached(
     env: dict[str, str],
     api_url: str,
-    tiles: dict[int, list[Any]],
+    tiles: dict[View, list[Any]],
     points: list[tuple[float, float]],
     args: argparse.Namespace,
 ) -> Measured:
     """Only what the in-server/SQL ratios need: Halo uncached with one client, the raw SQL
     and risk at a point (a short run while working on the request path)."""
     with server(halo_command(), uncached_env(env), PORT_BASE + 2) as uncached:
-        targets = [(UNCACHED, uncached, halo_paths(tiles))]
+        targets = [(UNCACHED, every_view(uncached), halo_paths(tiles))]
         rows, sql_times = measure(targets, api_url, tiles, args.seconds, args.reps, (1,))
         risk_api, risk_sql = measure_risk(uncached, api_url, points, args.seconds, args.reps)
     return rows, sql_times, risk_api, risk_sql
@@ -212,16 +243,26 @@ def prepare_database(maintenance_url: str, owner_url: str, name: str, rebuild: b
     env = {**os.environ, "DATABASE_URL": owner_url}
     run([HALO / "halo", "db", "migrate"], env)
     with psycopg.connect(owner_url) as conn:
-        if conn.execute("SELECT count(*) FROM risk.generations").fetchone() != (0,):
-            return
-    load_data(owner_url, env)
+        refreshed = conn.execute("SELECT count(*) FROM risk.generations").fetchone() != (0,)
+        no_basemap = conn.execute("SELECT NOT EXISTS (SELECT FROM basemap.streets)").fetchone()
+    if not refreshed:
+        load_data(owner_url, env)
+    elif no_basemap == (True,) and (get_settings().data_dir / "basemap").is_dir():
+        run([HALO / "halo", "load", "basemap"], env)  # a database from before the base map
 
 
 def load_data(owner_url: str, env: dict[str, str]) -> None:
     """Stockholm's real data when ../shared/data is there, else the synthetic city."""
     if (get_settings().data_dir / "polisen").is_dir():
         city = stockholm_city_command(get_settings().data_dir)
-        for command in (["load", "boundaries"], city, ["load", "gazetteer"], ["ingest", "polisen"]):
+        commands = (
+            ["load", "boundaries"],
+            city,
+            ["load", "gazetteer"],
+            ["load", "basemap"],
+            ["ingest", "polisen"],
+        )
+        for command in commands:
             run([HALO / "halo", *command], env)
         run([HALO / "halo", "refresh"], env)
         return
@@ -239,16 +280,16 @@ def run(command: list[object], env: dict[str, str]) -> None:
     subprocess.run([str(c) for c in command], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def tiles_with_data(api_url: str, z: int) -> list[tuple[int, int, int]]:
-    """The non-empty risk tiles over Stockholm at zoom z (at most MAX_TILES_PER_ZOOM)."""
+def tiles_with_data(api_url: str, layer: str, z: int) -> list[tuple[int, int, int]]:
+    """The non-empty tiles of a layer over Stockholm at zoom z (at most MAX_TILES_PER_ZOOM)."""
     west, south, east, north = MapSettings().bounds
+    query = sql.SQL(
+        "SELECT x, y FROM generate_series(%(x0)s::int, %(x1)s::int) x,"
+        " generate_series(%(y0)s::int, %(y1)s::int) y"
+        " WHERE length({}(%(z)s::int, x, y)) > 0 ORDER BY x, y"
+    ).format(tile_function(layer))
     with psycopg.connect(api_url) as conn:
-        rows = conn.execute(
-            "SELECT x, y FROM generate_series(%(x0)s::int, %(x1)s::int) x,"
-            " generate_series(%(y0)s::int, %(y1)s::int) y"
-            " WHERE length(tiles.tile_risk(%(z)s::int, x, y)) > 0 ORDER BY x, y",
-            {"z": z, **tile_range(z, west, south, east, north)},
-        ).fetchall()
+        rows = conn.execute(query, {"z": z, **tile_range(z, west, south, east, north)}).fetchall()
     step = max(1, len(rows) // MAX_TILES_PER_ZOOM)
     return [(z, x, y) for x, y in rows[::step][:MAX_TILES_PER_ZOOM]]
 
@@ -262,19 +303,26 @@ def tile_range(z: int, west: float, south: float, east: float, north: float) -> 
     return {"x0": x0, "x1": x1, "y0": y0, "y1": y1}
 
 
+def tile_function(layer: str) -> sql.Composable:
+    """The layer's tile function, tiles.tile_<layer>."""
+    return sql.Identifier("tiles", f"tile_{layer}")
+
+
 def raw_sql_latency(
-    api_url: str, tiles: list[tuple[int, int, int]], seconds: float
+    api_url: str, layer: str, tiles: list[tuple[int, int, int]], seconds: float
 ) -> dict[str, Any]:
-    """p50/p99 of the tile function over one connection (prepared, binary), as the API role."""
+    """p50/p99 of the layer's tile function over one connection (prepared, binary), as the
+    API role."""
     times = []
+    query = sql.SQL("SELECT {}(%s, %s, %s)").format(tile_function(layer))
     with psycopg.connect(api_url, autocommit=True) as conn:
-        conn.execute("SELECT tiles.tile_risk(%s, %s, %s)", tiles[0], binary=True)  # PROJ set-up
+        conn.execute(query, tiles[0], binary=True)  # PROJ set-up
         deadline = time.perf_counter() + seconds
         i = 0
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             conn.execute(
-                "SELECT tiles.tile_risk(%s, %s, %s)",
+                query,
                 tiles[i % len(tiles)],
                 binary=True,
                 prepare=True,
@@ -321,6 +369,18 @@ def uncached_env(env: dict[str, str]) -> dict[str, str]:
     return {**halo_env(env, cache=False), "HALO_MAP_TILE_CACHE_MAX_BYTES": "1"}
 
 
+def tipg_streets_env(env: dict[str, str], analyst_url: str) -> dict[str, str]:
+    """tipg's settings for the base map: the analysts' role, basemap.streets only. tipg creates
+    its helper functions at startup, which the role's read-only default refuses: it is turned
+    off for tipg's sessions (the role still has no privilege to write anything)."""
+    return {
+        **env,
+        "DATABASE_URL": f"{analyst_url}?default_transaction_read_only=off",
+        "TIPG_DB_SCHEMAS": '["basemap"]',
+        "TIPG_DB_TABLES": '["basemap.streets"]',
+    }
+
+
 def tipg_command() -> list[str]:
     """uvicorn serving tipg."""
     return [str(HALO / "uvicorn"), "tipg.main:app"]
@@ -336,54 +396,65 @@ def tipg_env(env: dict[str, str], api_url: str) -> dict[str, str]:
     }
 
 
-def halo_paths(tiles: dict[int, list[Any]]) -> dict[int, list[str]]:
-    """Halo's tile URLs per zoom."""
-    return {z: [f"/tiles/risk/{z}/{x}/{y}.mvt" for _, x, y in ts] for z, ts in tiles.items()}
-
-
-def tipg_paths(tiles: dict[int, list[Any]]) -> dict[int, list[str]]:
-    """tipg's URLs of the same tiles, filtered to the resolution Halo shows."""
+def halo_paths(tiles: dict[View, list[Any]]) -> dict[View, list[str]]:
+    """Halo's tile URLs per view."""
     return {
-        z: [
-            f"/collections/risk.cell_risk/tiles/WebMercatorQuad/{z}/{x}/{y}"
-            f"?resolution={RISK_RESOLUTION[z]}&properties={TIPG_PROPERTIES}"
-            for _, x, y in ts
-        ]
-        for z, ts in tiles.items()
+        (layer, z): [f"/tiles/{layer}/{z}/{x}/{y}.mvt" for _, x, y in ts]
+        for (layer, z), ts in tiles.items()
     }
 
 
-Target = tuple[str, str, dict[int, list[str]]]
+def tipg_paths(tiles: dict[View, list[Any]]) -> dict[View, list[str]]:
+    """tipg's URLs of the same tiles: the risk filtered to the resolution Halo shows."""
+    return {
+        (layer, z): [
+            f"/collections/risk.cell_risk/tiles/WebMercatorQuad/{z}/{x}/{y}"
+            f"?resolution={RISK_RESOLUTION[z]}&properties={TIPG_PROPERTIES}"
+            if layer == "risk"
+            else TIPG_STREETS.format(z=z, x=x, y=y)
+            for _, x, y in ts
+        ]
+        for (layer, z), ts in tiles.items()
+    }
+
+
+# A server's label, its base URL per view (a view it lacks is not measured), its paths.
+Target = tuple[str, dict[View, str], dict[View, list[str]]]
 
 
 def measure(
     targets: list[Target],
     api_url: str,
-    tiles: dict[int, list[Any]],
+    tiles: dict[View, list[Any]],
     seconds: int,
     reps: int,
     client_counts: tuple[int, ...],
-) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
-    """wrk at each zoom and client count, the servers and the raw SQL interleaved (so load
+) -> tuple[list[dict[str, Any]], dict[View, dict[str, Any]]]:
+    """wrk at each view and client count, the servers and the raw SQL interleaved (so load
     from elsewhere on the machine hits them alike), `reps` times; medians of each."""
-    runs: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
-    sql_runs: dict[int, list[dict[str, Any]]] = {}
+    runs: dict[tuple[str, View, int], list[dict[str, Any]]] = {}
+    sql_runs: dict[View, list[dict[str, Any]]] = {}
     for rep in range(reps):
-        for z in ZOOMS:
-            sql_runs.setdefault(z, []).append(raw_sql_latency(api_url, tiles[z], seconds))
+        for view in VIEWS:
+            sql_runs.setdefault(view, []).append(
+                raw_sql_latency(api_url, view[0], tiles[view], seconds)
+            )
             for clients in client_counts:
-                for label, base, paths in targets:
+                for name, bases, paths in targets:
+                    if view not in bases:
+                        continue
+                    base = bases[view]
                     before = server_seconds(base)
-                    result = wrk(base, paths[z], clients, seconds)
+                    result = wrk(base, paths[view], clients, seconds)
                     # Behind nginx, Halo's /metrics would show only what nginx passed on.
-                    after = server_seconds(base) if label != NGINX else before
+                    after = server_seconds(base) if name != NGINX else before
                     result["server_ms"] = mean_ms(before, after)
-                    runs.setdefault((label, z, clients), []).append(result)
-                    say(f"rep {rep + 1} {label} z{z} c{clients}: {result['rps']:.0f} req/s")
+                    runs.setdefault((name, view, clients), []).append(result)
+                    say(f"rep {rep + 1} {name} {label(view)} c{clients}: {result['rps']:.0f} req/s")
     rows = [{"server": k[0], "z": k[1], "clients": k[2], **median_of(v)} for k, v in runs.items()]
-    order = [label for label, _, _ in targets]
-    rows.sort(key=lambda r: (order.index(r["server"]), r["z"], r["clients"]))
-    return rows, {z: median_sql(v) for z, v in sql_runs.items()}
+    order = [name for name, _, _ in targets]
+    rows.sort(key=lambda r: (order.index(r["server"]), VIEWS.index(r["z"]), r["clients"]))
+    return rows, {view: median_sql(v) for view, v in sql_runs.items()}
 
 
 def median_sql(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -471,22 +542,22 @@ def header(prerender: dict[str, Any], args: argparse.Namespace) -> str:
 
 
 def render_table(
-    rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]], uncached_only: bool
+    rows: list[dict[str, Any]], sql_times: dict[View, dict[str, Any]], uncached_only: bool
 ) -> str:
     """Markdown: every run (with Halo's in-server mean), then the ratios the issue asks for."""
     lines = [
-        "| server | z | clients | req/s | p50 ms | p99 ms | in-server mean ms | failed |",
+        "| server | layer z | clients | req/s | p50 ms | p99 ms | in-server mean ms | failed |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         inside = "" if r["server_ms"] is None else f"{r['server_ms']:.2f}"
         lines.append(
-            f"| {r['server']} | {r['z']} | {r['clients']} | {r['rps']:.0f} | "
+            f"| {r['server']} | {label(r['z'])} | {r['clients']} | {r['rps']:.0f} | "
             f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {inside} | {r['failed']} |"
         )
-    for z, t in sql_times.items():
+    for view, t in sql_times.items():
         lines.append(
-            f"| raw SQL tiles.tile_risk | {z} | 1 | {t['rps']:.0f} | "
+            f"| raw SQL tiles.tile_{view[0]} | {label(view)} | 1 | {t['rps']:.0f} | "
             f"{t['p50_ms']:.2f} | {t['p99_ms']:.2f} | {t['mean_ms']:.2f} | 0 |"
         )
     ratios = uncached_ratio_table if uncached_only else ratio_table
@@ -494,47 +565,48 @@ def render_table(
 
 
 def uncached_ratio_table(
-    rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]]
+    rows: list[dict[str, Any]], sql_times: dict[View, dict[str, Any]]
 ) -> list[str]:
-    """The uncached in-server time against the raw SQL time, per zoom (one client)."""
+    """The uncached in-server time against the raw SQL time, per view (one client)."""
     lines = [
-        "| z | uncached in-server / SQL mean (aim 1.25x) | uncached p50 / SQL p50 (client) "
+        "| layer z | uncached in-server / SQL mean (aim 1.25x) | uncached p50 / SQL p50 (client) "
         "| p99 ms uncached / SQL |",
         "|---:|---:|---:|---|",
     ]
     by = {r["z"]: r for r in rows if r["server"] == UNCACHED and r["clients"] == 1}
-    for z in ZOOMS:
-        uncached, sql_time = by[z], sql_times[z]
+    for view in VIEWS:
+        uncached, sql_time = by[view], sql_times[view]
         inside = uncached["server_ms"]
         overhead = f"{inside / sql_time['mean_ms']:.2f}x" if inside else ""
         client = f"{uncached['p50_ms'] / sql_time['p50_ms']:.2f}x"
         lines.append(
-            f"| {z} | {overhead} | {client} | {uncached['p99_ms']:.1f} / {sql_time['p99_ms']:.1f} |"
+            f"| {label(view)} | {overhead} | {client} "
+            f"| {uncached['p99_ms']:.1f} / {sql_time['p99_ms']:.1f} |"
         )
     return lines
 
 
-def ratio_table(rows: list[dict[str, Any]], sql_times: dict[int, dict[str, Any]]) -> list[str]:
+def ratio_table(rows: list[dict[str, Any]], sql_times: dict[View, dict[str, Any]]) -> list[str]:
     """Halo (first request, warm, behind nginx) against tipg in req/s, with p99s, and the
     uncached in-server time against the raw SQL time."""
     lines = [
-        "| z | clients | first/tipg (aim 10x) | warm/tipg (aim 15x) | nginx/tipg "
+        "| layer z | clients | first/tipg (aim 10x) | warm/tipg (aim 15x) | nginx/tipg "
         "| p99 ms first / warm / nginx / tipg | uncached in-server / SQL mean (aim 1.25x) "
         "| uncached p50 / SQL p50 (client) |",
         "|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     by = {(r["server"], r["z"], r["clients"]): r for r in rows}
-    for z in ZOOMS:
+    for view in VIEWS:
         for c in CLIENTS:
-            tipg = by[(TIPG, z, c)]
-            ratios = [by[(name, z, c)]["rps"] / tipg["rps"] for name in (FIRST, WARM, NGINX)]
-            p99 = " / ".join(f"{by[(n, z, c)]['p99_ms']:.1f}" for n in (FIRST, WARM, NGINX, TIPG))
-            uncached = by[(UNCACHED, z, c)]
-            inside, sql_time = uncached["server_ms"], sql_times[z]
+            tipg = by.get((TIPG, view, c))  # None: tipg not run for this view
+            halo = [by[(name, view, c)] for name in (FIRST, WARM, NGINX)]
+            cells = " | ".join(f"{h['rps'] / tipg['rps']:.1f}x" if tipg else "-" for h in halo)
+            p99 = " / ".join(f"{r['p99_ms']:.1f}" for r in [*halo, *([tipg] if tipg else [])])
+            uncached = by[(UNCACHED, view, c)]
+            inside, sql_time = uncached["server_ms"], sql_times[view]
             overhead = f"{inside / sql_time['mean_ms']:.2f}x" if c == 1 and inside else ""
             client = f"{uncached['p50_ms'] / sql_time['p50_ms']:.2f}x" if c == 1 else ""
-            cells = " | ".join(f"{r:.1f}x" for r in ratios)
-            lines.append(f"| {z} | {c} | {cells} | {p99} | {overhead} | {client} |")
+            lines.append(f"| {label(view)} | {c} | {cells} | {p99} | {overhead} | {client} |")
     return lines
 
 

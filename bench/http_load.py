@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -85,8 +85,8 @@ def wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
     sys.exit(f"server on {base} did not start")
 
 
-def warm_up(base: str, paths: dict[int, list[str]]) -> None:
-    """Request every tile once (fills Halo's cache)."""
+def warm_up(base: str, paths: Mapping[Any, list[str]]) -> None:
+    """Request every tile once (fills Halo's cache); `paths` by zoom, layer or view."""
     with httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"}) as client:
         for zoom_paths in paths.values():
             for path in zoom_paths:
