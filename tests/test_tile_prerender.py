@@ -11,9 +11,18 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
 from config.settings import Settings
-from core.tiles.prerender import EXTENT_SQL, PRERENDERED, extents_of, prerender_keys
+from core.tiles.prerender import (
+    CARRIED_LAYERS,
+    EXTENT_SQL,
+    PRERENDERED,
+    STAMP_KEY,
+    extents_of,
+    prerender_keys,
+)
+from core.tiles.store import unpack
 from pipeline.risk.refresh import refresh_risk
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
 from tests.support.live_server import free_port, live_server
@@ -99,7 +108,7 @@ def test_refresh_prerenders_the_set_and_first_requests_are_cache_hits(
         (p.parts[-4], int(p.parts[-3]), int(p.parts[-2]), int(p.stem))
         for p in (tmp_path / f"g{generation.id}").rglob("*.tile")
     }
-    assert stored == expected
+    assert stored == expected | {STAMP_KEY}  # and the stamp of the base map rendered
     # Every layer the map draws over the city, the base map included, at its zooms.
     zooms = {layer: {z for name, z, _, _ in expected if name == layer} for layer, *_ in expected}
     assert zooms == {
@@ -169,6 +178,47 @@ def test_a_new_generation_is_prerendered_and_older_ones_pruned(
     third = refresh_risk(city.db.owner_url, AS_OF)
     kept = sorted(p.name for p in tmp_path.iterdir())
     assert kept == sorted([f"g{second.id}", f"g{third.id}"])
+
+
+def load_water_around(city: MapCity) -> None:
+    """A base-map load: one lake around the city's hot spot (basemap.replace_water)."""
+    lon, lat = city.hotspot
+    ring = [[lon - 0.01, lat - 0.005], [lon + 0.01, lat - 0.005], [lon + 0.01, lat + 0.005],
+            [lon - 0.01, lat + 0.005], [lon - 0.01, lat - 0.005]]  # fmt: skip
+    lake = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    with psycopg.connect(city.db.owner_url) as conn:
+        conn.execute("SELECT basemap.replace_water(%s)", (Jsonb([lake]),))
+
+
+def test_the_base_map_renders_once_per_load_and_is_carried_between_generations(
+    db_factory: DatabaseFactory,
+    template_db: ScratchDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_stores: None,
+) -> None:
+    monkeypatch.setenv("HALO_MAP_TILE_DIR", str(tmp_path))
+    with map_city(db_factory, template_db) as own:  # its own: the test loads a base map
+        load_water_around(own)
+        reports, generations = [], []
+        for reload in (False, False, True):
+            if reload:
+                load_water_around(own)  # the same lake, loaded again: a new load
+            generations.append(refresh_risk(own.db.owner_url, AS_OF).id)
+            reports.append(last_refresh_details(own)["prerender"])
+        base_map = {key for key in the_set(own) if key[0] in CARRIED_LAYERS}
+    first, second, after_load = reports
+    assert first["carried"] == 0 and first["rendered"] == first["planned"]
+    assert second["carried"] == len(base_map) > 0
+    assert second["rendered"] == second["planned"] - len(base_map)
+    assert after_load["carried"] == 0 and after_load["rendered"] == after_load["planned"]
+    lake = ("water", *tile_of(*own.hotspot, 12))
+    tiles = [
+        (tmp_path / f"g{g}" / "water" / "12" / str(lake[2]) / f"{lake[3]}.tile")
+        for g in generations[1:]
+    ]
+    assert tiles[0].read_bytes() == tiles[1].read_bytes()  # carried, then rendered: the same
+    assert decode(unpack(tiles[0].read_bytes())[0])["water"]["features"]
 
 
 def test_a_worker_warms_its_memory_and_serves_it_on_the_fast_path(

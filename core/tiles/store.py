@@ -46,7 +46,9 @@ def redis_key(generation: int, key: CacheKey) -> str:
 
 
 class SyncStore(Protocol):
-    """What the pre-render job writes to (a blocking client)."""
+    """What the pre-render job writes to and copies from (a blocking client)."""
+
+    def get(self, generation: int, key: CacheKey) -> bytes | None: ...
 
     def put(self, generation: int, key: CacheKey, value: bytes) -> None: ...
 
@@ -140,6 +142,17 @@ class SyncRedisTiles:
         self.ttl_s = ttl_s
         self._redis = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._pending: list[tuple[str, bytes]] = []
+
+    def get(self, generation: int, key: CacheKey) -> bytes | None:
+        """The stored value of this generation, or None (also when Redis fails)."""
+        from redis.exceptions import RedisError
+
+        try:
+            value = self._redis.get(redis_key(generation, key))
+        except (RedisError, OSError) as exc:
+            log.warning("redis tile cache unavailable: %s", type(exc).__name__)
+            return None
+        return value if isinstance(value, bytes) else None
 
     def put(self, generation: int, key: CacheKey, value: bytes) -> None:
         """Queue a value; sent with the next full batch or `flush`."""

@@ -100,12 +100,22 @@ def prerender_tiles(conn: psycopg.Connection, generation: int) -> dict[str, obje
             report.seconds,
         )
 
+    row = conn.execute(
+        "SELECT max(id) FROM risk.generations WHERE id < %s", (generation,)
+    ).fetchone()
+    previous = row[0] if row else None
     report = prerender_into(
-        conn, generation, stores, settings.prerender_max_s, settings.gzip_level, progress
+        conn,
+        generation,
+        stores,
+        settings.prerender_max_s,
+        settings.gzip_level,
+        progress,
+        previous,
     )
     log.info("prerender g%s done: %s", generation, report.as_details())
     for store in stores:
-        store.prune({generation, generation - 1})  # the previous one serves until the commit
+        store.prune({generation, previous or generation})  # the previous serves until the commit
     return report.as_details()
 
 
