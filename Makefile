@@ -79,6 +79,9 @@ demo-data: install
 	@echo "==> Bundled data and the first nightly run (deploy/bootstrap.sh)"
 	@PATH="$(CURDIR)/$(BIN):$$PATH" HALO_DATA_DIR="$${HALO_DATA_DIR:-../shared/data}" deploy/bootstrap.sh
 
+# The scheduler, the feed and the server share a tile directory, as in the compose stack: each
+# refresh pre-renders the new generation's tiles there before publishing it (the base map is
+# carried over), and the server reads them (docs/map-api.md, Caching).
 # The live feed polls the real polisen.se by default (HALO_FEED_BASE_URL); without network it
 # logs once, backs off and readiness says `unreachable` while the map is served. FEED=fake
 # replays the archive from a local fake of polisen.se instead; FEED=off runs no feed.
@@ -88,6 +91,7 @@ serve: install
 	@echo "==> Live feed in the background (FEED=$(FEED): live polisen.se, fake replay, or off)"
 	@echo "==> Serving Halo on http://$(HOST):$(PORT) (map at /, docs at /docs)"
 	@export HALO_FEED_ENABLED=$$([ "$(FEED)" = off ] && echo false || echo true); \
+	  export HALO_MAP_TILE_DIR="$${HALO_MAP_TILE_DIR:-$${HALO_HOME:-$$HOME/.cache/halo}/tiles}"; \
 	  $(BIN)/halo scheduler & scheduler=$$!; feed=; \
 	  if [ "$(FEED)" = live ]; then $(BIN)/halo feed & feed=$$!; \
 	  elif [ "$(FEED)" = fake ]; then $(BIN)/halo feed --fake & feed=$$!; fi; \
