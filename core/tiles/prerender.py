@@ -163,12 +163,12 @@ def prerender_into(
     carry_from = previous if previous is not None and stamped(stores, previous, stamp) else None
     started = time.perf_counter()
     next_progress = started + 5
-    for layer, z, x, y in keys:
+    for key in keys:
         now = time.perf_counter()
         if now - started > max_s:
             report.complete = False
             break
-        key = (layer, z, x, y)
+        layer, z, x, y = key
         if (
             carry_from is not None
             and layer in CARRIED_LAYERS
@@ -182,7 +182,7 @@ def prerender_into(
         answer = Rendered(raw, gzip_level)
         gz = answer.gz if raw else b""
         for store in stores:
-            store.put(generation, (layer, z, x, y), pack(raw, gz))
+            store.put(generation, key, pack(raw, gz))
         report.rendered += 1
         report.empty += not raw
         report.bytes_gzip += len(gz)
