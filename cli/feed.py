@@ -38,9 +38,6 @@ def feed(
     from pipeline.feed.service import LiveFeed
 
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
     stopping = threading.Event()
 
     def stop(signum: int, _frame: object) -> None:

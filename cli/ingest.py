@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import psycopg
@@ -15,14 +14,6 @@ app = typer.Typer(help="Ingest incidents: polisen.se events and point files.", n
 
 ARCHIVE_FILE = "polisen/stockholm_county_events_2022_2025.json"
 SHOWN_REJECTIONS = 20
-
-
-@app.callback()
-def _configure_logging() -> None:
-    """Log lines with time, level and logger name."""
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
 
 
 @app.command()

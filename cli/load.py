@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import psycopg
@@ -14,14 +13,6 @@ app = typer.Typer(
     help="Load reference data: boundaries, the place gazetteer and the base map.",
     no_args_is_help=True,
 )
-
-
-@app.callback()
-def _configure_logging() -> None:
-    """Log lines with time, level and logger name."""
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
 
 
 @app.command()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 from config.settings import get_settings
@@ -12,14 +10,6 @@ app = typer.Typer(
     help="Push messages: queue and send (after each ingest), check receipts.",
     no_args_is_help=True,
 )
-
-
-@app.callback()
-def _configure_logging() -> None:
-    """Log lines with time, level and logger name."""
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
 
 
 @app.command()

@@ -3,7 +3,6 @@ jobs."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 import typer
@@ -14,7 +13,6 @@ app = typer.Typer()
 
 
 def _owner_url() -> str:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return get_settings().database_url
 
 
