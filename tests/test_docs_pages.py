@@ -12,10 +12,10 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from config.settings import Settings
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase
 from tests.support.live_server import live_server
 from tests.support.opstools import tuned
-from tests.test_web_map import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")

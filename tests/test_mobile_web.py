@@ -30,11 +30,10 @@ from playwright.sync_api import (
 )
 
 from config.settings import Settings
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.dbtools import ScratchDatabase
 from tests.support.map_support import MapCity
 from tests.support.mobile_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     MOBILE_DIST,
     halo_for_app,
     static_site,

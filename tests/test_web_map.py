@@ -12,19 +12,9 @@ from playwright.sync_api import Page, sync_playwright
 
 from config.map import WEB_DIR
 from config.settings import Settings
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.map_support import MapCity, map_api
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MAPLIBRE = WEB_DIR / "node_modules" / "maplibre-gl" / "dist" / "maplibre-gl.mjs"
 LOADED = "() => window.haloMap && window.haloMap.loaded() && window.haloMap.areTilesLoaded()"
 

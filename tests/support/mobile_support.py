@@ -18,17 +18,6 @@ from tests.support.live_server import live_server, serving
 from tests.support.map_support import MapCity
 
 MOBILE_DIST = Path(__file__).resolve().parents[2] / "mobile" / "dist"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 class QuietStaticHandler(SimpleHTTPRequestHandler):
