@@ -10,7 +10,7 @@ import pytest
 from config.settings import Settings, get_settings
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
 from tests.support.ingest_support import reference_database
-from tests.support.live_server import live_server
+from tests.support.live_server import free_port, live_server
 from tests.support.map_support import MapCity, map_city
 
 
@@ -87,3 +87,18 @@ def ref_db(
     clone = db_factory.create(template=reference_template.name)
     yield clone
     db_factory.drop(clone.name)
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A local S3-compatible server (moto) on loopback, with throwaway credentials
+    (backups and report photos go to S3 in production)."""
+    from moto.server import ThreadedMotoServer
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -21,7 +21,6 @@ from pipeline.backup_photos import photos_path
 from pipeline.pg_client import ClientToolError, run_tool, tool_command, wait_tool
 from pipeline.restore import RestoreError, drop_database, restore_into, verify_restore
 from tests.support.dbtools import ScratchDatabase
-from tests.support.live_server import free_port
 from tests.support.opstools import api_key, seed_small_city, tuned
 
 
@@ -116,20 +115,6 @@ def test_pruning_keeps_the_newest_by_name(tmp_path: Path) -> None:
         "halo-20261231T235959Z.dump",
         "unrelated.dump",
     ]
-
-
-@pytest.fixture
-def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A local S3-compatible server (moto) on loopback, with throwaway credentials."""
-    from moto.server import ThreadedMotoServer
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def test_backup_uploads_to_s3_compatible_storage_with_retention(

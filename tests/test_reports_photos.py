@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from api.reports.photos import clean_photo, sniff_format
 from config.settings import Settings
 from core.photo_store import DiskPhotoStore, S3PhotoStore
 from tests.support.dbtools import ScratchDatabase
-from tests.support.live_server import free_port, live_server
+from tests.support.live_server import live_server
 from tests.support.opstools import api_key
 from tests.support.report_support import (
     form,
@@ -95,20 +94,6 @@ def test_the_disk_store_writes_private_files_under_its_root_only(tmp_path: Path)
     assert store.get(key) is None
     with pytest.raises(ValueError, match="outside"):
         store.get("../../etc/passwd")
-
-
-@pytest.fixture
-def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A local S3-compatible server (moto) on loopback, with throwaway credentials."""
-    from moto.server import ThreadedMotoServer
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def test_the_s3_store_keeps_photos_under_its_prefix(s3_endpoint: str) -> None:
