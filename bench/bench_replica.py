@@ -23,10 +23,10 @@ import httpx
 import psycopg
 
 from config.settings import get_settings
-from tests.support import pg_cluster
-from tests.support.dbtools import DatabaseFactory
-from tests.support.live_server import free_port, live_server
-from tests.support.opstools import seed_small_city, tuned
+from pipeline.risk.refresh import refresh_risk
+from tests.support.live_server import live_server
+from tests.support.opstools import tuned
+from tests.support.replica_pair import synchronous_pair
 from tests.support.report_support import insert_report
 
 CLIENTS = 8
@@ -37,15 +37,12 @@ TILES = [
     for x in range(x0, x0 + 8)
     for y in range(y0, y0 + 6)
 ]
+# 80 points spread over the small city's Södermalm district (its study area: outside it the
+# answer is a 404, which would time an error, not a risk answer).
 POINTS = [
-    f"/api/v1/risk?lat={59.30 + i * 0.001:.4f}&lon={18.02 + i * 0.001:.4f}" for i in range(80)
+    f"/api/v1/risk?lat={59.306 + (i % 16) * 0.0011:.4f}&lon={18.035 + (i // 16) * 0.014:.4f}"
+    for i in range(80)
 ]
-
-
-def _port() -> int:
-    from tests.test_analyst_hardening import _port as pick
-
-    return pick()
 
 
 def _writer(url: str, stop: threading.Event, counts: list[int]) -> None:
@@ -84,16 +81,10 @@ def _load(base: str, paths: list[str]) -> dict[str, float]:
 
 def main() -> None:
     """Build the pair, measure, print the table, tear everything down."""
-    primary = pg_cluster.Cluster(f"bench-primary-{free_port()}", _port())
-    primary.create()
-    standby = None
-    try:
-        factory = DatabaseFactory(primary.url("owner"), primary.url("api"), primary.url("analyst"))
-        db = factory.migrated_template()
-        seed_small_city(db.owner_url)
-        standby = primary.create_standby(f"bench-standby-{free_port()}", _port())
-        primary.superuser_sql("ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'")
-        primary.superuser_sql("SELECT pg_reload_conf()")
+    with synchronous_pair("bench-") as pair:
+        db, standby = pair.db, pair.standby
+        # A refresh first, so "risk at a point" times a full answer (without one it is a 404).
+        refresh_risk(db.owner_url)
         base = tuned(
             get_settings(), db, rate_limits={"enabled": False}, map={"tile_cache_max_bytes": 0}
         )
@@ -127,10 +118,6 @@ def main() -> None:
                 f"| {name} | standby / primary | {s['rps'] / p['rps']:.2f}x | "
                 f"{s['p50_ms'] / p['p50_ms']:.2f}x | {s['p95_ms'] / p['p95_ms']:.2f}x | |"
             )
-    finally:
-        if standby is not None:
-            standby.destroy()
-        primary.destroy()
 
 
 if __name__ == "__main__":

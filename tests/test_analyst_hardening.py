@@ -19,20 +19,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _port() -> int:
-    """A free port in this issue's range for throwaway clusters (55500-55599)."""
-    for port in range(55500 + free_port() % 50, 55600):
-        import socket
-
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 55500-55599")
-
-
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[pg_cluster.Cluster]:
-    one = pg_cluster.Cluster(f"hardening-{free_port()}", _port())
+    one = pg_cluster.Cluster(f"hardening-{free_port()}", pg_cluster.cluster_port())
     one.create()
     try:
         yield one

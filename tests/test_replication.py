@@ -21,12 +21,11 @@ from config.settings import Settings
 from pipeline.failover import promote_standby
 from tests.support import pg_cluster
 from tests.support.api_processes import environment_without_database_urls, serve_processes
-from tests.support.dbtools import DatabaseFactory, ScratchDatabase
+from tests.support.dbtools import ScratchDatabase
 from tests.support.fault_traffic import photo_of_size
-from tests.support.live_server import free_port, live_server
-from tests.support.opstools import seed_small_city
+from tests.support.live_server import live_server
+from tests.support.replica_pair import synchronous_pair
 from tests.support.report_support import form, report_settings, submit
-from tests.test_analyst_hardening import _port
 
 pytestmark = pytest.mark.skipif(
     not pg_cluster.available(), reason="needs root and the local database's root filesystem"
@@ -75,26 +74,10 @@ def _wait_replayed(pair: Pair, timeout_s: float = 30.0) -> float:
 
 @pytest.fixture(scope="module")
 def pair() -> Iterator[Pair]:
-    primary = pg_cluster.Cluster(f"primary-{free_port()}", _port())
-    primary.create()
-    standby = None
-    try:
-        factory = DatabaseFactory(primary.url("owner"), primary.url("api"), primary.url("analyst"))
-        db = factory.migrated_template()
-        seed_small_city(db.owner_url)
-        standby = primary.create_standby(f"standby-{free_port()}", _port())
-        # Synchronous replication: a commit returns once the standby has flushed it, so an
-        # acknowledged report survives the primary's loss (docs/scaling.md). Set once the
-        # standby runs: without one, every commit would wait.
-        primary.superuser_sql("ALTER SYSTEM SET synchronous_standby_names = 'ANY 1 (*)'")
-        primary.superuser_sql("SELECT pg_reload_conf()")
-        one = Pair(primary, standby, db, db.name)
+    with synchronous_pair("") as built:
+        one = Pair(built.primary, built.standby, built.db, built.db.name)
         _wait_replayed(one)
         yield one
-    finally:
-        if standby is not None:
-            standby.destroy()
-        primary.destroy()
 
 
 def _api_settings(settings: Settings, pair: Pair, photo_dir: Path) -> Settings:

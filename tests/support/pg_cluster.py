@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 import psycopg
 
 from config.settings import REPO_ROOT, halo_home
+from tests.support.live_server import free_port
 
 PG_BIN = "/usr/lib/postgresql/17/bin"
 SCRATCH = "/var/lib/halo-scratch"  # inside the root filesystem
@@ -187,3 +189,14 @@ def wait_for(url: str, timeout_s: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def cluster_port() -> int:
+    """A free port for a throwaway cluster, in 55500-55599 (clear of the shared server's 55432
+    and of the ports tests' HTTP servers take), starting at a spread point so that parallel
+    runs rarely race for one."""
+    for port in range(55500 + free_port() % 50, 55600):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no free port in 55500-55599")
