@@ -9,10 +9,12 @@ code 1 (2 for configuration). Anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfoNotFoundError
 
 import psycopg
+import typer
 from pydantic import ValidationError
 
 from config.settings import ConfigurationRefused
@@ -56,6 +58,17 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
         return first_line(exc), EXIT_FAILURE
     return None
+
+
+@contextmanager
+def input_errors(*errors: type[Exception]) -> Iterator[None]:
+    """Inside: an error of these types is bad input the command names (a file, a database
+    refusing a row): `error: <message>` on stderr and exit 1, without a traceback."""
+    try:
+        yield
+    except errors as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILURE) from None
 
 
 def run_cli(main: Callable[[], object]) -> None:

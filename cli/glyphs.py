@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from cli.errors import input_errors
 from config.map import MapSettings
 
 app = typer.Typer(help="Glyphs for the map's labels (served at /fonts/...).", no_args_is_help=True)
@@ -20,11 +21,8 @@ def build(
 
     # The map section alone: glyphs are built at install, before the database (and its URLs).
     target = out or MapSettings().glyphs_dir
-    try:
+    with input_errors(GlyphBuildError, OSError):
         built = build_glyphs(target)
-    except (GlyphBuildError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(
         f"{built.stacks} font stacks, {built.ranges} ranges, {built.glyphs} glyphs in {target}"
     )

@@ -9,6 +9,7 @@ import psycopg
 import typer
 
 from api.security.keys import SCOPES, generate_api_key
+from cli.errors import input_errors
 from config.settings import get_settings
 
 app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
@@ -66,11 +67,8 @@ def create(
     scope: list[str] = typer.Option(..., "--scope", help="admin, analyst or ingest; repeatable."),
 ) -> None:
     """Create a key and print it once: it cannot be shown again."""
-    try:
+    with input_errors(ValueError):
         key_id, key = create_key(get_settings().database_url, name, scope)
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(f"created key {key_id} ({name}, scopes: {', '.join(sorted(set(scope)))})", err=True)
     typer.echo("store it now, it is not kept anywhere:", err=True)
     typer.echo(key)

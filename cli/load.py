@@ -7,6 +7,7 @@ from pathlib import Path
 import psycopg
 import typer
 
+from cli.errors import input_errors
 from config.settings import get_settings
 
 app = typer.Typer(
@@ -33,15 +34,12 @@ def boundaries(
     )
 
     settings = get_settings()
-    try:
+    with input_errors(BoundaryError, OSError, psycopg.Error):
         counts = load_boundaries(
             settings.database_url,
             districts or settings.data_dir / DISTRICTS_FILE,
             municipalities or settings.data_dir / MUNICIPALITIES_FILE,
         )
-    except (BoundaryError, OSError, psycopg.Error) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(
         f"municipalities {counts.municipalities}, districts {counts.districts}, "
         f"gazetteer rows {counts.places}, stale districts kept {counts.stale_kept}"
@@ -59,11 +57,8 @@ def gazetteer(
         load_curated_gazetteer,
     )
 
-    try:
+    with input_errors(GazetteerError, OSError, psycopg.Error):
         counts = load_curated_gazetteer(get_settings().database_url, places or CURATED_PLACES_FILE)
-    except (GazetteerError, OSError, psycopg.Error) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(", ".join(f"{name} {n}" for name, n in counts.items()))
 
 
@@ -76,15 +71,12 @@ def basemap(
     from pipeline.ingest.basemap import STREETS_FILE, WATER_FILE, BasemapError, load_basemap
 
     settings = get_settings()
-    try:
+    with input_errors(BasemapError, OSError, psycopg.Error):
         counts = load_basemap(
             settings.database_url,
             streets or settings.data_dir / STREETS_FILE,
             water or settings.data_dir / WATER_FILE,
         )
-    except (BasemapError, OSError, psycopg.Error) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
     typer.echo(
         f"street edges {counts.street_edges} -> lines {counts.street_lines}, "
         f"water pieces {counts.water_pieces}"
