@@ -396,6 +396,51 @@ def test_each_city_is_served_with_its_box_view_and_emergency_numbers(
     assert vancouver["bbox"][2] - vancouver["bbox"][0] < 0.5
 
 
+def served_credits(config: Settings) -> dict[str, str | None]:
+    """Each city's `credit` as /api/v1/cities serves it (a new server: nothing cached)."""
+    with live_server(config) as client:
+        response = client.get("/api/v1/cities")
+    assert response.status_code == 200
+    return {city["code"]: city["credit"] for city in response.json()["cities"]}
+
+
+def test_each_city_s_credit_names_the_data_shown_there_and_no_other_city_s(
+    two_cities: TwoCities, settings: Settings
+) -> None:
+    """Over Stockholm the map credits the Swedish police and SCB's boundaries, not the VPD;
+    over Vancouver the VPD, not the police of Sweden nor SCB (it has no SCB municipality).
+    A source without a city is credited where its incidents lie (the VPD's points by their
+    cells, polisen's events by their districts); a source without incidents nowhere."""
+    config = settings_for(settings, two_cities.db)
+    config = config.model_copy(
+        update={"map": config.map.model_copy(update={"prerender_on_serve": False})}
+    )
+    police = "Data: Swedish Police Authority public information"
+    vpd = "Data: Vancouver Police Department"  # no attribution given: "Data: " and its name
+    expected = {"stockholm": f"{police}; boundaries: SCB", "vancouver": vpd}
+    assert served_credits(config) == expected
+    url = two_cities.db.owner_url
+    with psycopg.connect(url) as conn:
+        cities_of = conn.execute(
+            "SELECT code, city_id FROM ref.data_sources WHERE code IN ('polisen', 'vpd')"
+        ).fetchall()
+        conn.execute("UPDATE ref.data_sources SET city_id = NULL WHERE code IN ('polisen', 'vpd')")
+        conn.execute(
+            "INSERT INTO ref.data_sources (code, name, kind, attribution, city_id)"
+            " SELECT 'silent', 'Silent', 'points_file', 'Data: Silent', id FROM ref.cities"
+            " WHERE code = 'vancouver'"
+        )
+    try:
+        assert served_credits(config) == expected
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute("DELETE FROM ref.data_sources WHERE code = 'silent'")
+            for code, city_id in cities_of:
+                conn.execute(
+                    "UPDATE ref.data_sources SET city_id = %s WHERE code = %s", (city_id, code)
+                )
+
+
 def test_reports_are_taken_in_every_city_s_study_area_and_nowhere_else(
     two_cities: TwoCities, settings: Settings
 ) -> None:

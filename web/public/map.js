@@ -12,6 +12,7 @@ const state = {
   legend: null,
   cities: [],
   city: null, // the city whose box holds the map's centre (/api/v1/cities)
+  globalCredit: null, // the data layers' TileJSON credit: every city's sources
   freshness: null,
   listAsOf: null,
   items: [],
@@ -23,6 +24,13 @@ const t = () => STRINGS[state.lang];
 
 const halo = await fetch("/style.json").then((r) => r.json());
 const baseStyle = halo.metadata?.["halo:base_style"];
+// The base map's sources credit themselves (water, OpenStreetMap); the data layers' TileJSON
+// credit names every city's sources, so the map blanks it (explicit source options win over
+// TileJSON) and credits the data of the city in view itself (renderCredit).
+const BASE_MAP_SOURCES = ["water", "streets"];
+for (const [name, source] of Object.entries(halo.sources)) {
+  if (!BASE_MAP_SOURCES.includes(name)) source.attribution = "";
+}
 const map = new maplibregl.Map({
   container: "map",
   style: baseStyle ?? halo,
@@ -30,7 +38,9 @@ const map = new maplibregl.Map({
   attributionControl: false,
 });
 window.haloMap = map;
-map.addControl(new maplibregl.AttributionControl({ compact: false }), "bottom-right");
+let attributionControl = null;
+let shownCredit = null;
+renderCredit();
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
 map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 // The attribution wraps on a narrow screen: the panels below it keep clear of its height.
@@ -66,6 +76,7 @@ if (window.matchMedia("(max-width: 640px)").matches) {
 applyLanguage();
 renderCity();
 loadCities();
+loadGlobalCredit();
 loadLegend();
 loadFreshness();
 
@@ -85,7 +96,7 @@ function addHaloOverlay() {
 // only while the view meets its data's box, the bounds of its TileJSON.
 function showBaseMapOnlyOverItsData() {
   const view = map.getBounds();
-  for (const name of ["water", "streets"]) {
+  for (const name of BASE_MAP_SOURCES) {
     const box = map.getSource(name)?.bounds; // absent under an external base style
     if (!box) continue;
     const visibility = meets(view, box) ? "visible" : "none";
@@ -162,8 +173,41 @@ function chooseCity(force = false) {
   if (!force && city?.code === state.city?.code) return;
   state.city = city;
   renderCity();
+  renderCredit();
   renderAsOf();
   loadLegend();
+}
+
+// The data's credit outside every city (and until the cities are in): the data layers'
+// TileJSON, whose credit names every city's sources.
+async function loadGlobalCredit() {
+  try {
+    const response = await fetch(halo.sources.risk.url);
+    if (response.ok) state.globalCredit = (await response.json()).attribution || null;
+  } catch {
+    state.globalCredit = null;
+  }
+  renderCredit();
+}
+
+// The credit line: the data of the city in view (its sources and boundaries, /api/v1/cities)
+// beside the base map's own credits. MapLibre's control takes its custom credit once, so a
+// new city gets a new control (in the same corner; the panels follow its height).
+function renderCredit() {
+  const credit = (state.city ? state.city.credit : state.globalCredit) ?? "";
+  if (attributionControl && credit === shownCredit) return;
+  if (attributionControl) map.removeControl(attributionControl);
+  // The credit is text (ref.data_sources.attribution); MapLibre reads its custom credit as HTML.
+  attributionControl = new maplibregl.AttributionControl(
+    { compact: false, customAttribution: escapeHtml(credit) });
+  map.addControl(attributionControl, "bottom-right");
+  shownCredit = credit;
+}
+
+function escapeHtml(text) {
+  const node = document.createElement("span");
+  node.textContent = text;
+  return node.innerHTML;
 }
 
 // The page title and the emergency line of the city on the map.
