@@ -23,9 +23,10 @@ from core.tiles.prerender import (
     PRERENDERED,
     STAMP_KEY,
     extents_of,
+    prerender_into,
     prerender_keys,
 )
-from core.tiles.store import unpack
+from core.tiles.store import DiskTiles, unpack
 from pipeline.risk.refresh import refresh_risk
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
 from tests.support.halo_cli import db_env, halo
@@ -225,6 +226,35 @@ def test_the_base_map_renders_once_per_load_and_is_carried_between_generations(
     assert decode(unpack(tiles[0].read_bytes())[0])["water"]["features"]
 
 
+class LoadedWhileRendering(DiskTiles):
+    """A tile directory during whose first base-map write a base-map load commits: what an
+    operator's `halo load basemap` racing a refresh's pre-render does."""
+
+    def __init__(self, root: Path, city: MapCity) -> None:
+        super().__init__(root)
+        self.city, self.loaded = city, False
+
+    def put(self, generation: int, key: tuple[str, int, int, int], value: bytes) -> None:
+        if key[0] in CARRIED_LAYERS and not self.loaded:
+            self.loaded = True
+            load_water_around(self.city)  # its own connection, committed
+        super().put(generation, key, value)
+
+
+def test_a_base_map_loaded_during_the_pre_render_leaves_it_unstamped(
+    db_factory: DatabaseFactory, template_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    with map_city(db_factory, template_db) as own:
+        load_water_around(own)
+        store = LoadedWhileRendering(tmp_path, own)
+        with psycopg.connect(own.db.owner_url) as conn:
+            report = prerender_into(conn, 1, [store], max_s=120)
+    assert report.complete and store.loaded and report.rendered == report.planned
+    # Tiles before the load show the old lake, later ones may show the new: not one base map,
+    # so no stamp (nothing carried from it, the base map named by the generation).
+    assert store.get(1, STAMP_KEY) is None
+
+
 BASE_MAP = ("water", "streets")
 
 
@@ -361,6 +391,71 @@ def test_the_base_map_keeps_its_urls_and_etags_across_refreshes_until_a_load(
                 assert "immutable" in new.headers["cache-control"]
                 assert decode(new.content)[name]["features"]
         assert last_refresh_details(own)["prerender"]["carried"] == 0  # the reload rendered them
+
+
+def test_the_proxy_keeps_the_base_map_across_refreshes_and_fetches_it_after_a_load(
+    settings: Settings,
+    db_factory: DatabaseFactory,
+    template_db: ScratchDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_stores: None,
+) -> None:
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed")
+    store = tmp_path / "tiles"
+    monkeypatch.setenv("HALO_MAP_TILE_DIR", str(store))
+    with map_city(db_factory, template_db) as own:
+        files = write_basemap(tmp_path, own)
+        halo_load_basemap(own, files)
+        refresh_risk(own.db.owner_url, AS_OF)
+        with map_api(settings, own, tile_dir=store) as halo_api:
+            upstream = str(halo_api.base_url).removeprefix("http://")
+            with (
+                nginx_proxy(upstream, free_port()) as base,
+                httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"}) as proxy,
+            ):
+
+                def cache_status() -> dict[str, str]:
+                    """The proxy's answer for each layer's tile at the TileJSON's URL now."""
+                    templates = tile_templates(halo_api)
+                    return {
+                        name: proxy.get(at_hotspot(templates[name], own)).headers["x-proxy-cache"]
+                        for name in templates
+                    }
+
+                assert set(cache_status().values()) == {"MISS"}
+                assert set(cache_status().values()) == {"HIT"}
+                for _ in range(2):
+                    refresh_risk(own.db.owner_url, AS_OF)
+                # The base map from the proxy's cache, not asked of Halo; the risk anew.
+                assert cache_status() == {"water": "HIT", "streets": "HIT", "risk": "MISS"}
+                halo_load_basemap(own, files)
+                refresh_risk(own.db.owner_url, AS_OF)
+                assert set(cache_status().values()) == {"MISS"}
+
+
+def test_with_redis_alone_the_base_map_keeps_its_version_across_refreshes(
+    settings: Settings,
+    db_factory: DatabaseFactory,
+    template_db: ScratchDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+    no_stores: None,
+) -> None:
+    with redis_server() as redis_url, map_city(db_factory, template_db) as own:
+        monkeypatch.setenv("HALO_MAP_REDIS_URL", redis_url)
+        load_water_around(own)
+        refresh_risk(own.db.owner_url, AS_OF)
+        with map_api(settings, own, redis_url=redis_url) as http:
+            before = tile_templates(http)
+            path = at_hotspot(before["water"], own, 12)
+            etag = http.get(path).headers["etag"]
+            refresh_risk(own.db.owner_url, AS_OF)
+            assert tile_templates(http)["water"] == before["water"]
+            assert tile_templates(http)["risk"] != before["risk"]
+            again = http.get(path, headers={"If-None-Match": etag})
+            assert again.status_code == 304 and again.headers["etag"] == etag
+            assert "immutable" in again.headers["cache-control"]
 
 
 def test_a_changed_base_map_function_renders_the_base_map_again_under_a_new_version(

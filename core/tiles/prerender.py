@@ -202,8 +202,12 @@ def prerender_into(
             report.seconds = now - started
             progress(report)
             next_progress = now + 5
+    # A set cut short leaves base-map tiles to render on demand; a base map loaded while the
+    # set rendered (read committed: later tiles may show it) leaves a mixed set. Neither gets
+    # a stamp: nothing is carried from it, and its base map is named by the generation.
+    stamp_holds = report.complete and basemap_stamp(conn) == stamp
     for store in stores:
-        if report.complete:  # a set cut short leaves base-map tiles to render on demand
+        if stamp_holds:
             store.put(generation, STAMP_KEY, stamp)
         store.flush()
     report.seconds = time.perf_counter() - started
