@@ -40,7 +40,7 @@ async def get_tile(
 
     Out-of-range z/x/y answer 404 before any SQL; an empty tile answers 204. The ETag is tied
     to the risk generation, so `If-None-Match` gets a 304 until the next refresh; for the base
-    map (water, streets) to its load, so a 304 until the next `halo load basemap`. The
+    map (water, streets) to its load, so a 304 until the refresh after a `halo load basemap`. The
     X-Halo-Cache header says where the tile came from: memory, store (disk/Redis) or render.
     """
     failed = getattr(request.state, RENDER_ERROR, None)

@@ -64,9 +64,9 @@ BASEMAP_STAMP_SQL = (
     " (SELECT count(*) FROM basemap.water),"
     " (SELECT md5(string_agg(pg_get_functiondef(p.oid), '' ORDER BY p.oid::regprocedure::text))"
     "    FROM pg_proc p"
-    "   WHERE p.pronamespace = 'basemap'::regnamespace"
+    "   WHERE p.prokind = 'f' AND (p.pronamespace = 'basemap'::regnamespace"
     "      OR (p.pronamespace = 'tiles'::regnamespace AND p.proname IN"
-    "          ('tile_water', 'tile_streets', 'envelope_4326', 'tile_lon', 'tile_lat'))))"
+    "          ('tile_water', 'tile_streets', 'envelope_4326', 'tile_lon', 'tile_lat')))))"
 )
 # Where a generation's stores keep the stamp of the base map its tiles were rendered from.
 STAMP_KEY: CacheKey = ("basemap_stamp", 0, 0, 0)
