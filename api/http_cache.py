@@ -20,7 +20,13 @@ MIN_GZIP_BYTES = 1024
 
 def etag_for(generation: int, *parts: object) -> str:
     """A strong ETag (quoted) for an answer determined by the generation and `parts`."""
-    return '"' + "-".join([CONTENT_VERSION, f"g{generation}", *map(str, parts)]) + '"'
+    return etag_of(f"g{generation}", *parts)
+
+
+def etag_of(version: str, *parts: object) -> str:
+    """A strong ETag (quoted) for an answer determined by `version` (g<generation>, or the
+    base map's version: api/tiles/versions.py) and `parts`."""
+    return '"' + "-".join([CONTENT_VERSION, version, *map(str, parts)]) + '"'
 
 
 def gzip_variant(etag: str) -> str:
@@ -50,9 +56,13 @@ def accepts_gzip(request: Request) -> bool:
     return False
 
 
-def cache_control(settings: MapSettings, request: Request, generation: int) -> str:
-    """Long-lived when the URL names the current generation (?v=), else short and revalidated."""
-    if request.query_params.get("v") == str(generation) and generation > 0:
+def cache_control(
+    settings: MapSettings, request: Request, generation: int, version: str | None = None
+) -> str:
+    """Long-lived when the URL names the current version (?v=: the generation, or `version`
+    when given), else short and revalidated."""
+    current = str(generation) if version is None else version
+    if request.query_params.get("v") == current and generation > 0:
         return f"public, max-age={settings.versioned_max_age_s}, immutable"
     return f"public, max-age={settings.unversioned_max_age_s}, must-revalidate"
 
@@ -112,15 +122,18 @@ async def cached_answer(
     min_gzip_bytes: int = MIN_GZIP_BYTES,
     cache_control_value: str | None = None,
     empty_is_204: bool = False,
+    version: str | None = None,
 ) -> Response:
     """The one way a generation-bound cached answer is given: 304 when If-None-Match names it
     (before fetching anything), else the answer from `fetch` (a cache or a render; its source
     in X-Halo-Cache), gzip-encoded with its own ETag when accepted and worth it, 204 when
-    empty and `empty_is_204`."""
+    empty and `empty_is_204`. `version`: the ?v= that makes the URL long-lived when it is not
+    the generation (the base map's tiles)."""
     gzipped = accepts_gzip(request)
     headers = {
         "ETag": gzip_variant(etag) if gzipped and min_gzip_bytes == 0 else etag,
-        "Cache-Control": cache_control_value or cache_control(settings, request, generation),
+        "Cache-Control": cache_control_value
+        or cache_control(settings, request, generation, version),
         "Vary": "Accept-Encoding",
     }
     if not_modified(request, etag):

@@ -3,6 +3,9 @@ path and the nginx proxy cache: over real HTTP on a refreshed synthetic city, ti
 
 from __future__ import annotations
 
+import json
+import logging
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +23,13 @@ from core.tiles.prerender import (
     PRERENDERED,
     STAMP_KEY,
     extents_of,
+    prerender_into,
     prerender_keys,
 )
-from core.tiles.store import unpack
+from core.tiles.store import DiskTiles, unpack
 from pipeline.risk.refresh import refresh_risk
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase, settings_for
+from tests.support.halo_cli import db_env, halo
 from tests.support.live_server import free_port, live_server
 from tests.support.map_support import (
     MapCity,
@@ -219,6 +224,265 @@ def test_the_base_map_renders_once_per_load_and_is_carried_between_generations(
     ]
     assert tiles[0].read_bytes() == tiles[1].read_bytes()  # carried, then rendered: the same
     assert decode(unpack(tiles[0].read_bytes())[0])["water"]["features"]
+
+
+class LoadedWhileRendering(DiskTiles):
+    """A tile directory during whose first base-map write a base-map load commits: what an
+    operator's `halo load basemap` racing a refresh's pre-render does."""
+
+    def __init__(self, root: Path, city: MapCity) -> None:
+        super().__init__(root)
+        self.city, self.loaded = city, False
+
+    def put(self, generation: int, key: tuple[str, int, int, int], value: bytes) -> None:
+        if key[0] in CARRIED_LAYERS and not self.loaded:
+            self.loaded = True
+            load_water_around(self.city)  # its own connection, committed
+        super().put(generation, key, value)
+
+
+def test_a_base_map_loaded_during_the_pre_render_leaves_it_unstamped(
+    db_factory: DatabaseFactory, template_db: ScratchDatabase, tmp_path: Path
+) -> None:
+    with map_city(db_factory, template_db) as own:
+        load_water_around(own)
+        store = LoadedWhileRendering(tmp_path, own)
+        with psycopg.connect(own.db.owner_url) as conn:
+            report = prerender_into(conn, 1, [store], max_s=120)
+    assert report.complete and store.loaded and report.rendered == report.planned
+    # Tiles before the load show the old lake, later ones may show the new: not one base map,
+    # so no stamp (nothing carried from it, the base map named by the generation).
+    assert store.get(1, STAMP_KEY) is None
+
+
+BASE_MAP = ("water", "streets")
+
+
+def write_basemap(folder: Path, city: MapCity) -> tuple[Path, Path]:
+    """A small base map around the hot spot, as the files `halo load basemap` reads: a lake
+    and a primary street crossing it."""
+    lon, lat = city.hotspot
+    ring = [[lon - 0.01, lat - 0.005], [lon + 0.01, lat - 0.005], [lon + 0.01, lat + 0.005],
+            [lon - 0.01, lat + 0.005], [lon - 0.01, lat - 0.005]]  # fmt: skip
+    lake = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    street = {
+        "type": "Feature",
+        "properties": {"highway": "primary", "name": "Provgatan"},
+        "geometry": {"type": "LineString", "coordinates": [[lon - 0.02, lat], [lon + 0.02, lat]]},
+    }
+    files = folder / "streets.geojson", folder / "water.geojson"
+    for path, feature in zip(files, (street, lake), strict=True):
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    return files
+
+
+def halo_load_basemap(city: MapCity, files: tuple[Path, Path]) -> None:
+    """`halo load basemap` as the operator runs it (a real process)."""
+    streets, water = files
+    done = halo(
+        "load", "basemap", "--streets", str(streets), "--water", str(water), env=db_env(city.db)
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def tile_templates(http: httpx.Client) -> dict[str, str]:
+    """Each layer's TileJSON tile URL, without the server's origin (servers differ by port)."""
+    templates = {}
+    for name in (*BASE_MAP, "risk"):
+        url = httpx.URL(http.get(f"/tiles/{name}.json").json()["tiles"][0])
+        templates[name] = f"{url.path}?{url.query.decode()}"
+    return templates
+
+
+def at_hotspot(template: str, city: MapCity, z: int = 14) -> str:
+    """The template's tile holding the hot spot."""
+    z, x, y = tile_of(*city.hotspot, z)
+    return template.replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y))
+
+
+def test_the_base_map_keeps_its_urls_and_etags_across_refreshes_until_a_load(
+    settings: Settings,
+    db_factory: DatabaseFactory,
+    template_db: ScratchDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    no_stores: None,
+) -> None:
+    store = tmp_path / "tiles"
+    monkeypatch.setenv("HALO_MAP_TILE_DIR", str(store))
+    gzip = {"Accept-Encoding": "gzip"}
+    with map_city(db_factory, template_db) as own:
+        files = write_basemap(tmp_path, own)
+        halo_load_basemap(own, files)
+        first = refresh_risk(own.db.owner_url, AS_OF)
+        with map_api(settings, own, tile_dir=store) as http:  # the full path (clock at 0 s)
+            before = tile_templates(http)
+            versions = {name: template.split("?v=")[1] for name, template in before.items()}
+            assert versions["water"] == versions["streets"] != str(first.id) == versions["risk"]
+            assert versions["water"].startswith("b")  # the base map's load, not the generation
+            tiles = {name: http.get(at_hotspot(before[name], own), headers=gzip) for name in before}
+            for name, tile in tiles.items():
+                assert tile.status_code == 200 and decode(tile.content)[name]["features"]
+                assert "immutable" in tile.headers["cache-control"]
+
+            for _ in range(2):
+                refresh_risk(own.db.owner_url, AS_OF)
+            after = tile_templates(http)
+            assert after["risk"] != before["risk"]
+            assert {n: after[n] for n in BASE_MAP} == {n: before[n] for n in BASE_MAP}
+            for name in BASE_MAP:
+                path, etag = at_hotspot(after[name], own), tiles[name].headers["etag"]
+                again = http.get(path, headers={**gzip, "If-None-Match": etag})
+                assert again.status_code == 304 and again.headers["etag"] == etag
+                assert "immutable" in again.headers["cache-control"]
+                fresh = http.get(path, headers=gzip)
+                assert fresh.headers["etag"] == etag and fresh.content == tiles[name].content
+                assert fresh.headers["x-halo-cache"] == "store"  # carried to the new generation
+                # A version that is not the current one (an old generation's, an unknown one):
+                # today's tile, revalidated, never immutable.
+                for stale in (str(first.id), "b0123456789abcdef"):
+                    odd = http.get(path.replace(path.split("?v=")[1], stale), headers=gzip)
+                    assert odd.status_code == 200 and odd.headers["etag"] == etag
+                    assert "must-revalidate" in odd.headers["cache-control"]
+            risk_path = at_hotspot(after["risk"], own)
+            risk = http.get(
+                risk_path, headers={**gzip, "If-None-Match": tiles["risk"].headers["etag"]}
+            )
+            assert risk.status_code == 200 and risk.headers["etag"] != tiles["risk"].headers["etag"]
+
+        # A worker started now answers on the fast path (not access-logged) with the same
+        # ETag and 304 as before the two refreshes.
+        caplog.set_level(logging.INFO, logger="halo.api.access")
+        with map_api(settings, own, tile_dir=store, generation_check_s=60) as http:
+            assert tile_templates(http) == after  # the TileJSON's route looks the version up
+            full_id = secrets.token_hex(8)
+            http.get("/tiles/water.json", headers={"X-Request-ID": full_id})
+            assert any(getattr(r, "request_id", None) == full_id for r in caplog.records)
+            for name in BASE_MAP:
+                path, etag = at_hotspot(after[name], own), tiles[name].headers["etag"]
+                request_id = secrets.token_hex(8)
+                fast = http.get(path, headers={**gzip, "X-Request-ID": request_id})
+                assert fast.headers["etag"] == etag and fast.content == tiles[name].content
+                assert "immutable" in fast.headers["cache-control"]
+                assert not any(getattr(r, "request_id", None) == request_id for r in caplog.records)
+                assert http.get(path, headers={"If-None-Match": etag}).status_code == 304
+
+            # A new load of the same files: new identities, so the next refresh renders the
+            # base map again, under a new version.
+            halo_load_basemap(own, files)
+            refresh_risk(own.db.owner_url, AS_OF)
+        with map_api(settings, own, tile_dir=store) as http:
+            reloaded = tile_templates(http)
+            for name in BASE_MAP:
+                assert reloaded[name] != after[name]
+                etag = tiles[name].headers["etag"]
+                old_url = http.get(
+                    at_hotspot(after[name], own), headers={**gzip, "If-None-Match": etag}
+                )
+                assert old_url.status_code == 200 and old_url.headers["etag"] != etag
+                assert "must-revalidate" in old_url.headers["cache-control"]
+                new = http.get(at_hotspot(reloaded[name], own), headers=gzip)
+                assert new.headers["etag"] == old_url.headers["etag"]
+                assert "immutable" in new.headers["cache-control"]
+                assert decode(new.content)[name]["features"]
+        assert last_refresh_details(own)["prerender"]["carried"] == 0  # the reload rendered them
+
+
+def test_the_proxy_keeps_the_base_map_across_refreshes_and_fetches_it_after_a_load(
+    settings: Settings,
+    db_factory: DatabaseFactory,
+    template_db: ScratchDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_stores: None,
+) -> None:
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed")
+    store = tmp_path / "tiles"
+    monkeypatch.setenv("HALO_MAP_TILE_DIR", str(store))
+    with map_city(db_factory, template_db) as own:
+        files = write_basemap(tmp_path, own)
+        halo_load_basemap(own, files)
+        refresh_risk(own.db.owner_url, AS_OF)
+        with map_api(settings, own, tile_dir=store) as halo_api:
+            upstream = str(halo_api.base_url).removeprefix("http://")
+            with (
+                nginx_proxy(upstream, free_port()) as base,
+                httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"}) as proxy,
+            ):
+
+                def cache_status() -> dict[str, str]:
+                    """The proxy's answer for each layer's tile at the TileJSON's URL now."""
+                    templates = tile_templates(halo_api)
+                    return {
+                        name: proxy.get(at_hotspot(templates[name], own)).headers["x-proxy-cache"]
+                        for name in templates
+                    }
+
+                assert set(cache_status().values()) == {"MISS"}
+                assert set(cache_status().values()) == {"HIT"}
+                for _ in range(2):
+                    refresh_risk(own.db.owner_url, AS_OF)
+                # The base map from the proxy's cache, not asked of Halo; the risk anew.
+                assert cache_status() == {"water": "HIT", "streets": "HIT", "risk": "MISS"}
+                halo_load_basemap(own, files)
+                refresh_risk(own.db.owner_url, AS_OF)
+                assert set(cache_status().values()) == {"MISS"}
+
+
+def test_with_redis_alone_the_base_map_keeps_its_version_across_refreshes(
+    settings: Settings,
+    db_factory: DatabaseFactory,
+    template_db: ScratchDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+    no_stores: None,
+) -> None:
+    with redis_server() as redis_url, map_city(db_factory, template_db) as own:
+        monkeypatch.setenv("HALO_MAP_REDIS_URL", redis_url)
+        load_water_around(own)
+        refresh_risk(own.db.owner_url, AS_OF)
+        with map_api(settings, own, redis_url=redis_url) as http:
+            before = tile_templates(http)
+            path = at_hotspot(before["water"], own, 12)
+            etag = http.get(path).headers["etag"]
+            refresh_risk(own.db.owner_url, AS_OF)
+            assert tile_templates(http)["water"] == before["water"]
+            assert tile_templates(http)["risk"] != before["risk"]
+            again = http.get(path, headers={"If-None-Match": etag})
+            assert again.status_code == 304 and again.headers["etag"] == etag
+            assert "immutable" in again.headers["cache-control"]
+
+
+def test_a_changed_base_map_function_renders_the_base_map_again_under_a_new_version(
+    settings: Settings,
+    db_factory: DatabaseFactory,
+    template_db: ScratchDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_stores: None,
+) -> None:
+    monkeypatch.setenv("HALO_MAP_TILE_DIR", str(tmp_path))
+    with map_city(db_factory, template_db) as own:
+        load_water_around(own)
+        refresh_risk(own.db.owner_url, AS_OF)
+        with map_api(settings, own, tile_dir=tmp_path) as http:
+            before = tile_templates(http)
+            # What a migration redrawing the water does: a new definition of its function.
+            with psycopg.connect(own.db.owner_url) as conn:
+                row = conn.execute(
+                    "SELECT pg_get_functiondef('tiles.tile_water(int, int, int)'::regprocedure)"
+                ).fetchone()
+                assert row is not None and "\nBEGIN\n" in row[0]
+                conn.execute(row[0].replace("\nBEGIN\n", "\nBEGIN -- redrawn\n", 1))
+            refresh_risk(own.db.owner_url, AS_OF)
+            after = tile_templates(http)
+        assert last_refresh_details(own)["prerender"]["carried"] == 0
+    assert after["water"] != before["water"] and after["streets"] != before["streets"]
 
 
 def test_a_worker_warms_its_memory_and_serves_it_on_the_fast_path(

@@ -10,13 +10,15 @@ the full path (ETag, Cache-Control, Vary, security headers, X-Request-ID) and co
 the same metrics.
 
 Anything else falls through to the full app unchanged: an unknown layer or a tile outside
-the layer's range (404 there), a stale generation clock, other methods, an API key or
-Authorization header, a CORS request, a host or scheme the full path must judge, and a client
-whose rate-limit lease in this worker is used up or unknown (the full path reserves the next
-lease in the database, or answers 429). A render that fails (database down, timeout) hands
-its error to the full path (`RENDER_ERROR` in the request state), which answers it as every
-route does (problem+json, 503 with Retry-After) without rendering again. A request answered
-here is not access-logged; it is counted in halo_http_requests.
+the layer's range (404 there), a stale generation clock, a base-map tile before this worker
+looked up the base map's version for the generation (api/tiles/versions.py), other methods,
+an API key or Authorization header, a CORS request, a host or scheme the full path must
+judge, and a client whose rate-limit lease in this worker is used up or unknown (the full
+path reserves the next lease in the database, or answers 429). A render that fails
+(database down, timeout) hands its error to the full path (`RENDER_ERROR` in the request
+state), which answers it as every route does (problem+json, 503 with Retry-After) without
+rendering again. A request answered here is not access-logged; it is counted in
+halo_http_requests.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from api.tiles.cache import Rendered
 from api.tiles.service import MEMORY, RENDER_ERROR, STORE, TileService
 from config.settings import Settings
 from core.tiles.layers import LAYERS, Layer, layer_named
+from core.tiles.prerender import CARRIED_LAYERS
 from core.tiles.store import CacheKey
 
 TILE_PATH = re.compile(r"/tiles/([a-z_]{1,32})/(\d{1,2})/(\d{1,7})/(\d{1,7})\.mvt")
@@ -99,6 +102,13 @@ class CachedTileFastPath:
         if generation is None:
             return False
         key = (match[1], int(match[2]), int(match[3]), int(match[4]))
+        if key[0] in CARRIED_LAYERS:  # the base map: named by its load, once looked up
+            basemap = service.basemap.known(generation)
+            if basemap is None:
+                return False
+            tag, current = basemap.etag, basemap.url_bytes
+        else:
+            tag, current = f"g{generation}", str(generation).encode()
         answer, source = service.lru.peek(generation, key), MEMORY
         if answer is None:
             answer, source = service.from_disk(generation, key), STORE
@@ -111,10 +121,10 @@ class CachedTileFastPath:
         if wanted is None:
             return False
 
-        etag = f'"{CONTENT_VERSION}-g{generation}-{key[0]}-{key[1]}-{key[2]}-{key[3]}'
+        etag = f'"{CONTENT_VERSION}-{tag}-{key[0]}-{key[1]}-{key[2]}-{key[3]}'
         plain_etag, gz_etag = (etag + '"').encode(), (etag + GZIP_SUFFIX + '"').encode()
         gzipped = gzip_accepted(wanted.get(b"accept-encoding", b""))
-        versioned = version_param(scope["query_string"]) == str(generation).encode()
+        versioned = version_param(scope["query_string"]) == current
         headers = self.gate.answer_headers(scope)
         headers += [
             (b"vary", b"Accept-Encoding"),

@@ -1,4 +1,5 @@
-"""GET /tiles/{layer}/{z}/{x}/{y}.mvt: Mapbox Vector Tiles with generation ETags and gzip."""
+"""GET /tiles/{layer}/{z}/{x}/{y}.mvt: Mapbox Vector Tiles with versioned ETags and gzip (the
+generation, or the base map's load: api/tiles/versions.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from api.deps import read_pool
 from api.errors import problem_response
-from api.http_cache import cached_answer, etag_for
+from api.http_cache import cached_answer, etag_of
 from api.tiles.service import RENDER_ERROR, Tiles
 from core.tiles.layers import LAYERS, layer_named
 
@@ -38,7 +39,8 @@ async def get_tile(
     """One MVT tile (EPSG:3857, extent 4096) of an allow-listed layer: risk, districts, incidents.
 
     Out-of-range z/x/y answer 404 before any SQL; an empty tile answers 204. The ETag is tied
-    to the risk generation, so `If-None-Match` gets a 304 until the next refresh. The
+    to the risk generation, so `If-None-Match` gets a 304 until the next refresh; for the base
+    map (water, streets) to its load, so a 304 until the refresh after a `halo load basemap`. The
     X-Halo-Cache header says where the tile came from: memory, store (disk/Redis) or render.
     """
     failed = getattr(request.state, RENDER_ERROR, None)
@@ -52,15 +54,17 @@ async def get_tile(
         raise HTTPException(404, detail)
     pool = read_pool(request)
     generation = await service.current_generation(pool)
+    version = service.version_of(chosen.name, generation)
     key = (chosen.name, z, x, y)
     return await cached_answer(
         request,
         service.settings,
         generation,
-        etag_for(generation, *key),
+        etag_of(version.etag, *key),
         lambda: service.tile(pool, generation, chosen, z, x, y),
         lambda answer: service.gzip_of(key, answer),
         media_type=MVT_MEDIA_TYPE,
         min_gzip_bytes=0,
         empty_is_204=True,
+        version=version.url,
     )

@@ -22,9 +22,10 @@ from api.pooled_reads import fetch_value
 from api.prepared_value import PreparedValue
 from api.tiles.cache import GenerationLRU, Rendered
 from api.tiles.single_flight import SingleFlight
+from api.tiles.versions import BasemapVersions, TileVersion
 from config.map import MapSettings
 from core.tiles.layers import LAYERS, Layer
-from core.tiles.prerender import EXTENT_SQL, extents_of, prerender_keys
+from core.tiles.prerender import EXTENT_SQL, STAMP_KEY, extents_of, prerender_keys
 from core.tiles.store import CacheKey, DiskTiles, RedisTiles, pack, unpack
 
 log = logging.getLogger("halo.api.tiles")
@@ -47,18 +48,35 @@ class TileService:
             RedisTiles(settings.redis_url, settings.redis_ttl_s) if settings.redis_url else None
         )
         self.disk = DiskTiles(settings.tile_dir) if settings.tile_dir else None
+        self.basemap = BasemapVersions()
         self._flights: SingleFlight[tuple[Rendered, str]] = SingleFlight()
         self._warmed = 0
         self._warming: asyncio.Task[None] | None = None
 
     async def current_generation(self, pool: AsyncConnectionPool) -> int:
-        """The generation to answer with; a new one starts this worker's warm-up."""
+        """The generation to answer with; a new one starts this worker's warm-up and is looked
+        up for the base map's version (`version_of`)."""
         generation = await self.generation.current(pool)
+        if self.basemap.known(generation) is None:
+            self.basemap.learn(generation, await self._stamp(generation))
         if generation > self._warmed:
             self._warmed = generation
             if self.settings.prerender_on_serve and self.lru.enabled and generation > 0:
                 self._warming = asyncio.ensure_future(self._warm(pool, generation))
         return generation
+
+    def version_of(self, layer: str, generation: int) -> TileVersion:
+        """The version naming `layer`'s tiles at `generation` (after `current_generation`):
+        the generation, or for the base map its load's (api/tiles/versions.py)."""
+        return self.basemap.of(layer, generation)
+
+    async def _stamp(self, generation: int) -> bytes | None:
+        """The base-map stamp recorded with `generation`'s complete pre-rendered set, from the
+        shared store (disk first), or None."""
+        stamp = self.disk.get(generation, STAMP_KEY) if self.disk is not None else None
+        if stamp is None and self.redis is not None:
+            stamp = await self.redis.get(generation, STAMP_KEY)
+        return stamp
 
     async def tile(
         self, pool: AsyncConnectionPool, generation: int, layer: Layer, z: int, x: int, y: int

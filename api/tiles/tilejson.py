@@ -79,8 +79,10 @@ def tilejson(
     generation: int,
     bounds: Bounds | None = None,
     credit: str | None = None,
+    tile_version: str | None = None,
 ) -> dict[str, Any]:
-    """The TileJSON 3.0.0 document of one layer; tile URLs carry the generation (?v=); bounds:
+    """The TileJSON 3.0.0 document of one layer; tile URLs carry `tile_version` (?v=: the
+    base map's load for its layers, api/tiles/versions.py), by default the generation; bounds:
     the base map's own extent for its layers, the cities' study areas for the others, else
     HALO_MAP_BOUNDS; credit: the data layers' attribution (DATA_ATTRIBUTION_SQL)."""
     lon, lat, zoom = settings.center
@@ -91,7 +93,9 @@ def tilejson(
         "version": f"1.0.{generation}",
         "attribution": ATTRIBUTIONS.get(layer.name, credit or ""),
         "scheme": "xyz",
-        "tiles": [f"{base}/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.mvt?v={generation}"],
+        "tiles": [
+            f"{base}/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.mvt?v={tile_version or generation}"
+        ],
         "minzoom": layer.minzoom,
         "maxzoom": layer.maxzoom,
         "bounds": list(bounds or settings.bounds),
@@ -119,6 +123,7 @@ async def get_tilejson(request: Request, service: Tiles, layer: str) -> Response
     if chosen is None:
         raise HTTPException(404, f"Unknown layer; layers: {', '.join(LAYERS)}.")
     generation = await service.current_generation(read_pool(request))
+    tile_version = service.version_of(chosen.name, generation).url
     base = base_url(request)
 
     async def produce() -> bytes:
@@ -130,8 +135,9 @@ async def get_tilejson(request: Request, service: Tiles, layer: str) -> Response
             row = await found.fetchone()
             credit = await (await conn.execute(DATA_ATTRIBUTION_SQL)).fetchone()
         bounds = (row[0], row[1], row[2], row[3]) if row else None
+        credit_line = credit[0] if credit else None
         document = tilejson(
-            chosen, service.settings, base, generation, bounds, credit[0] if credit else None
+            chosen, service.settings, base, generation, bounds, credit_line, tile_version
         )
         return _json(document)
 

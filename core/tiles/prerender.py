@@ -9,6 +9,7 @@ shared store when configured, else by rendering). A tile outside the set renders
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -53,14 +54,25 @@ PRERENDERED: tuple[Prerendered, ...] = (
 # a refresh may rebuild: rendered every time.
 CARRIED_LAYERS = frozenset({"water", "streets"})
 # A `halo load basemap` writes new identities (basemap.replace_*: DELETE and INSERT), so the
-# highest id and the count of both tables change with every load.
+# highest id and the count of both tables change with every load. The definitions of the
+# functions drawing the base map's tiles are in it too: a migration that changes how water or
+# streets are drawn renders them again (their URLs and ETags follow the stamp: a browser keeps
+# such a tile as immutable for a day).
 BASEMAP_STAMP_SQL = (
     "SELECT concat_ws(':', (SELECT max(id) FROM basemap.streets),"
     " (SELECT count(*) FROM basemap.streets), (SELECT max(id) FROM basemap.water),"
-    " (SELECT count(*) FROM basemap.water))"
+    " (SELECT count(*) FROM basemap.water),"
+    " (SELECT md5(string_agg(pg_get_functiondef(p.oid), '' ORDER BY p.oid::regprocedure::text))"
+    "    FROM pg_proc p"
+    "   WHERE p.prokind = 'f' AND (p.pronamespace = 'basemap'::regnamespace"
+    "      OR (p.pronamespace = 'tiles'::regnamespace AND p.proname IN"
+    "          ('tile_water', 'tile_streets', 'envelope_4326', 'tile_lon', 'tile_lat')))))"
 )
 # Where a generation's stores keep the stamp of the base map its tiles were rendered from.
 STAMP_KEY: CacheKey = ("basemap_stamp", 0, 0, 0)
+# The version of the base map's tiles (their URLs' ?v= and their ETags): "b" and 64 bits of a
+# hash of the stamp, so it stays the same across refreshes and changes with a load.
+BASEMAP_VERSION_PREFIX = "b"
 
 # Each city's lon/lat box: the extent of its risk cells (its study area's H3 cover). One box
 # per city, so two cities far apart do not make one box spanning the ocean between them.
@@ -190,8 +202,12 @@ def prerender_into(
             report.seconds = now - started
             progress(report)
             next_progress = now + 5
+    # A set cut short leaves base-map tiles to render on demand; a base map loaded while the
+    # set rendered (read committed: later tiles may show it) leaves a mixed set. Neither gets
+    # a stamp: nothing is carried from it, and its base map is named by the generation.
+    stamp_holds = report.complete and basemap_stamp(conn) == stamp
     for store in stores:
-        if report.complete:  # a set cut short leaves base-map tiles to render on demand
+        if stamp_holds:
             store.put(generation, STAMP_KEY, stamp)
         store.flush()
     report.seconds = time.perf_counter() - started
@@ -202,6 +218,11 @@ def basemap_stamp(conn: psycopg.Connection) -> bytes:
     """What identifies the loaded base map (BASEMAP_STAMP_SQL)."""
     row = conn.execute(BASEMAP_STAMP_SQL).fetchone()
     return str(row[0] if row else "").encode()
+
+
+def basemap_version(stamp: bytes) -> str:
+    """The version naming the base map's tiles rendered from `stamp` (BASEMAP_VERSION_PREFIX)."""
+    return BASEMAP_VERSION_PREFIX + hashlib.blake2b(stamp, digest_size=8).hexdigest()
 
 
 def stamped(stores: list[SyncStore], generation: int, stamp: bytes) -> bool:
