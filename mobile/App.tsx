@@ -65,6 +65,7 @@ export default function App() {
               alerts={alerts}
               alertsEnabled={settings.alertsEnabled}
               lastView={mapView.current}
+              cities={cities}
               onCenterChange={(center, zoom) => {
                 mapCenter.current = center;
                 mapView.current = { center, zoom: zoom ?? mapView.current?.zoom ?? 12 };

@@ -1,6 +1,13 @@
-import { fetchCities, parseCities } from "../../src/api/cities";
+import { creditAt, fetchCities, parseCities } from "../../src/api/cities";
 import { fakeFetch } from "../support/fakeServer";
-import { CITIES_ANSWER, STOCKHOLM_CITY, VANCOUVER_CITY } from "../support/citiesFixture";
+import {
+  CITIES_ANSWER,
+  GASTOWN,
+  MID_ATLANTIC,
+  SERGELS_TORG,
+  STOCKHOLM_CITY,
+  VANCOUVER_CITY,
+} from "../support/citiesFixture";
 
 test("the cities are the server's, asked at /api/v1/cities as JSON", async () => {
   const { fetch, requests } = fakeFetch(() => ({ status: 200, body: CITIES_ANSWER }));
@@ -20,6 +27,7 @@ test("null numbers, bbox and view are kept as null: the city is still known", as
     bbox: null,
     emergency_number: null,
     police_number: null,
+    credit: null,
   };
   const { fetch } = fakeFetch(() => ({ status: 200, body: { cities: [bare] } }));
   expect(await fetchCities("http://halo.test", fetch)).toEqual([bare]);
@@ -73,4 +81,28 @@ test("no endpoint, a server error, no network or another shape: null, never a th
     },
   ];
   for (const fetch of answers) expect(await fetchCities("http://halo.test", fetch)).toBeNull();
+});
+
+test("a credit is the city's text, trimmed; anything else, empty or overlong is null", () => {
+  const credits = (...values: unknown[]) =>
+    parseCities({
+      cities: values.map((credit, i) => ({ ...STOCKHOLM_CITY, code: `c${i}`, credit })),
+    })?.map((city) => city.credit);
+  expect(credits(" Data: Vancouver Police Department ", "", 7, null, "x".repeat(401))).toEqual([
+    "Data: Vancouver Police Department",
+    null,
+    null,
+    null,
+    null,
+  ]);
+});
+
+test("a place's sources are its city's credit; outside every city, the fallback", () => {
+  const everyCity = "Data: Swedish Police Authority; Data: Vancouver Police Department";
+  const cities = [STOCKHOLM_CITY, VANCOUVER_CITY];
+  expect(creditAt(cities, SERGELS_TORG, everyCity)).toBe(STOCKHOLM_CITY.credit);
+  expect(creditAt(cities, GASTOWN, everyCity)).toBe("Data: Vancouver Police Department");
+  expect(creditAt(cities, MID_ATLANTIC, everyCity)).toBe(everyCity);
+  // A city that has nothing to credit yet falls back too (never an empty "Sources:").
+  expect(creditAt([{ ...VANCOUVER_CITY, credit: null }], GASTOWN, everyCity)).toBe(everyCity);
 });

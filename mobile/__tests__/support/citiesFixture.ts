@@ -10,6 +10,7 @@ export const STOCKHOLM_CITY: City = {
   bbox: [17.75, 59.2, 18.25, 59.45],
   emergency_number: "112",
   police_number: "114 14",
+  credit: "Data: Swedish Police Authority public information; boundaries: SCB",
 };
 
 export const VANCOUVER_CITY: City = {
@@ -20,6 +21,7 @@ export const VANCOUVER_CITY: City = {
   bbox: [-123.23, 49.19, -123.02, 49.32],
   emergency_number: "911",
   police_number: "604-717-3321",
+  credit: "Data: Vancouver Police Department",
 };
 
 export const SERGELS_TORG: LonLat = [18.0649, 59.3326];

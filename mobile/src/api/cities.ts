@@ -1,9 +1,11 @@
 /**
- * The cities Halo serves, from GET /api/v1/cities: each city's study area (bbox) and its
- * emergency and police numbers, which are data of the city on the server, never the app's.
+ * The cities Halo serves, from GET /api/v1/cities: each city's study area (bbox), its
+ * emergency and police numbers and the credit of its data, which are data of the city on the
+ * server, never the app's.
  * Anything of the wrong shape is dropped here, so the screens only ever see usable values.
  */
-import type { BBox } from "../geo/geometry";
+import { cityAt } from "../geo/cityAt";
+import type { BBox, LonLat } from "../geo/geometry";
 import { type FetchLike, HttpError, getJson } from "./http";
 
 export interface CityView {
@@ -22,6 +24,8 @@ export interface City {
   /** A display string ("112", "604-717-3321"): digits, spaces, hyphens, an optional leading +. */
   emergency_number: string | null;
   police_number: string | null;
+  /** Who published the data shown over the city ("Data: Vancouver Police Department"). */
+  credit: string | null;
 }
 
 /** Longer than any real number; stops a wrong answer from filling the screen. */
@@ -35,6 +39,15 @@ function phoneNumber(value: unknown): string | null {
   if (typeof value !== "string") return null;
   const trimmed = value.trim();
   return trimmed.length <= MAX_NUMBER_CHARS && PHONE_NUMBER.test(trimmed) ? trimmed : null;
+}
+
+/** Longer than any real credit line; a credit is shown as text, never as markup. */
+const MAX_CREDIT_CHARS = 400;
+
+function credit(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const trimmed = value.trim();
+  return trimmed !== "" && trimmed.length <= MAX_CREDIT_CHARS ? trimmed : null;
 }
 
 /** West may exceed east (a box across the antimeridian); south may not exceed north. */
@@ -66,7 +79,20 @@ function city(value: unknown): City | null {
     bbox: bbox(body.bbox),
     emergency_number: phoneNumber(body.emergency_number),
     police_number: phoneNumber(body.police_number),
+    credit: credit(body.credit),
   };
+}
+
+/**
+ * The credit of the data at a point: its city's (only that city's sources), else `fallback`
+ * (the risk layer's TileJSON credit, which names every city's sources).
+ */
+export function creditAt(
+  cities: readonly City[],
+  point: LonLat,
+  fallback: string | null,
+): string | null {
+  return cityAt(cities, point)?.credit ?? fallback;
 }
 
 /** The usable cities of an answer `{"cities": [...]}`, or null when it is not such an answer. */

@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { Pressable, StyleSheet, Text, View } from "react-native";
+import { type City, creditAt } from "../api/cities";
 import type { Incident } from "../api/incidents";
 import type { NeighborhoodDetails } from "../api/types";
 import type { AlertsView } from "../app/useAlerts";
@@ -38,6 +39,8 @@ export interface MapScreenProps {
   alertsEnabled: boolean;
   /** The view the resident left (null at the first start: their position, else the default). */
   lastView: MapView | null;
+  /** The cities served (/api/v1/cities): a tapped place's sources are its city's. */
+  cities: readonly City[];
   onCenterChange: (center: LonLat, zoom?: number) => void;
   onReport: () => void;
   onAlerts: () => void;
@@ -165,7 +168,7 @@ export function MapScreen(props: MapScreenProps) {
             hits={selection.hits}
             district={selection.district}
             districtError={selection.error}
-            sources={sources}
+            sources={creditAt(props.cities, selection.at, sources)}
             legend={legend}
             onClose={() => setSelection(null)}
             onShare={() => void share(t.placeTitle, selection.at, Math.max(zoom.current, 14))}
