@@ -228,9 +228,7 @@ def alerts(reports: dict[str, BacktestReport]) -> str:
     return "\n".join(lines)
 
 
-def ceiling(
-    study: Study, levels: list[Level], end: datetime, origins: int, report: BacktestReport
-) -> str:
+def ceiling(study: Study, levels: list[Level], end: datetime, report: BacktestReport) -> str:
     """What no forecast from history can beat, on the same folds: PAI@5 % of last52 and the
     model against a clairvoyant rate (the 52 weeks centred on the test week, the test week
     left out: the best a stationary rate could know) and the oracle (the test week itself);
@@ -241,6 +239,7 @@ def ceiling(
     start_epoch, n_weeks = week_grid(study, end)
     rng = np.random.default_rng(20)
     assert report.folds is not None
+    origins = report.origins  # fewer than asked when the history supports no more
     lines = [
         f"{'level':>8} {'last52':>8} {'model':>8} {'clairvoyant':>12} {'oracle':>8}"
         f" {'Poisson: rate':>14} {'oracle':>8} {'units in 5 %':>13} {'shared':>7}"
@@ -256,7 +255,7 @@ def ceiling(
         ):
             observed = counts[:, week]
             around = counts[:, max(week - 26, 0) : week + 27].sum(axis=1) - observed
-            last52 = counts[:, week - 52 : week].sum(axis=1)
+            last52 = counts[:, max(week - 52, 0) : week].sum(axis=1)
             for name, predicted in (
                 ("last52", last52),
                 ("model", model),
@@ -357,7 +356,7 @@ def main() -> None:
             conn.rollback()
             print(f"read {len(dense.share):,} events: {time.perf_counter() - started:.1f} s")
         reports["vancouver"] = run(dense, dense_levels, end, args.origins, "Vancouver dense")
-        limits = ceiling(dense, dense_levels, end, args.origins, reports["vancouver"])
+        limits = ceiling(dense, dense_levels, end, reports["vancouver"])
         reports[f"vancouver {args.thin:.0%}"] = run(
             thinned, thin_levels, end, args.origins, f"Vancouver {args.thin:.0%} thinned"
         )

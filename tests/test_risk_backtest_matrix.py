@@ -23,7 +23,7 @@ from pipeline.risk.blend import (
     monotone_calibration,
 )
 from pipeline.risk.study import Level, Study
-from pipeline.risk.weekly import WEEK_S, Events, Units, WeekMatrix
+from pipeline.risk.weekly import WEEK_S, Events, Units, WeekMatrix, data_start_week
 
 END = datetime(2025, 6, 30, tzinfo=UTC)
 
@@ -157,3 +157,34 @@ def test_the_published_score_rises_with_the_models_relative_risk_alone() -> None
     # The meaning holds: a unit at the city rate scores below 0.5, a hot one above 0.6.
     assert score[np.argmin(abs(density / (expected_week.sum() / area.sum()) - 1))] < 0.5
     assert score[np.argmax(density)] > 0.6
+
+
+def test_an_archive_first_seen_late_and_sparse_at_first_gives_sane_forecasts() -> None:
+    # The polisen archive's shape: a few events a month for half a year, then some twenty a
+    # week, in fractional shares (text-located events spread over cells), and everything
+    # before the archive was fetched (week 26) first seen only then. Fitted on those weeks
+    # (features as known then: nothing but float noise), early origins once got weights of
+    # 1e16 and forecasts a million times the city's weekly count.
+    rng = np.random.default_rng(7)
+    n_units, weeks, fetched = 30, 80, 26
+    rates = np.where(np.arange(weeks) < 25, 0.03, 0.7)
+    rates[13] = 0.15  # one busier week in the sparse months
+    counts = rng.poisson(rates[None, :] * np.linspace(0.2, 2, n_units)[:, None])
+    unit, week = np.nonzero(counts)
+    unit, week = np.repeat(unit, counts[unit, week]), np.repeat(week, counts[unit, week])
+    # Each event in three shares of a third, over its unit and the two after it.
+    spread_unit = np.concatenate([unit, (unit + 1) % n_units, (unit + 2) % n_units])
+    spread_week = np.tile(week, 3)
+    seen = np.maximum(spread_week, fetched)
+    events = Events(spread_unit, np.full(len(spread_unit), 1 / 3), spread_week, seen)
+    matrix = WeekMatrix(line_units(n_units), events, weeks)
+    weekly = matrix.weekly_totals()
+    for start in (0, 13, 25):
+        features = BlendFeatures(matrix, start)
+        for origin in range(max(start + 14, fetched + 1), 45):
+            predicted = fit_blend(features, origin).predict(features.at(origin), np.ones(n_units))
+            assert np.isfinite(predicted).all() and (predicted >= 0).all(), origin
+            # Never more than a few times the busiest week known at the origin.
+            assert predicted.sum() <= 3 * weekly[:origin].max(), (start, origin)
+    # A sparse beginning (one busier week of four events in it) is not the start of the data.
+    assert data_start_week(weekly) == 25

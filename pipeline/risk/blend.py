@@ -144,8 +144,13 @@ def fit_blend(features: BlendFeatures, origin: int, train_weeks: int = TRAIN_WEE
     target = np.concatenate([features.matrix.window(w, w + 1, origin) for w in weeks])
     if target.sum() <= 0:
         raise ValueError("too little located history before the origin to train on")
-    scale = design.mean(axis=0)
-    scale[scale <= 0] = 1.0
+    area = np.tile(features.matrix.units.area, len(weeks))
+    # A feature never known over the training weeks has no weight to learn: held at 0 (left
+    # free, the fit would push it anywhere, and its first value at an origin with it).
+    alive = design.max(axis=0) > 0
+    if not alive.any():
+        return long_run_fit(target, design, area)
+    scale = np.where(alive, design.mean(axis=0), 1.0)
     x = design / scale
     # Only the unit-weeks with events enter the log term; the linear term is a column sum.
     seen = target > 0
@@ -161,16 +166,27 @@ def fit_blend(features: BlendFeatures, origin: int, train_weeks: int = TRAIN_WEE
         start = np.maximum(features.last_weights * scale, 1e-6)
     else:
         start = np.full(x.shape[1], target.mean() / max(x.mean(axis=0).sum(), 1e-12))
+    bounds = [(0.0, None) if known else (0.0, 0.0) for known in alive]
     result = optimize.minimize(
-        loss, start, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * x.shape[1]
+        loss, np.where(alive, start, 0.0), jac=True, method="L-BFGS-B", bounds=bounds
     )
     weights = result.x / scale
     features.last_weights = weights
-    area = np.tile(features.matrix.units.area, len(weeks))
     knots_x, knots_y = monotone_calibration(design @ weights, target, area)
     fit = BlendFit(weights, int(target.size), 0.0, knots_x, knots_y)
     deviance = poisson_deviance(target, fit.predict(design, area))
     return BlendFit(weights, int(target.size), deviance, knots_x, knots_y)
+
+
+def long_run_fit(target: np.ndarray, design: np.ndarray, area: np.ndarray) -> BlendFit:
+    """The model when no feature was known in any training week (an archive whose events
+    were all first seen after them): each unit's long-run rate as known at the origin, not
+    recalibrated. Nothing to learn weights from is no reason for a forecast of nothing."""
+    weights = np.zeros(len(FEATURES))
+    weights[FEATURES.index("long_run")] = 1.0
+    none = np.array([])
+    deviance = poisson_deviance(target, design @ weights)
+    return BlendFit(weights, int(target.size), deviance, none, none)
 
 
 def poisson_deviance(observed: np.ndarray, predicted: np.ndarray) -> float:
