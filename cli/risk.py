@@ -69,12 +69,15 @@ def backtest(
     origins: int = typer.Option(
         52, min=4, max=260, help="Weekly origins (test weeks); fewer if the history is shorter."
     ),
+    all_history: bool = typer.Option(
+        False, "--all-history", help="Every weekly origin the history supports (not --origins)."
+    ),
 ) -> None:
     """Rolling-origin backtest of the model against the baselines, each city alone; prints
     the table of each."""
     from pipeline.risk.backtest import format_report, run_backtest
 
-    for report in run_backtest(_owner_url(), n_origins=origins):
+    for report in run_backtest(_owner_url(), n_origins=None if all_history else origins):
         if report.origins:
             typer.echo(
                 f"city {report.city}: model {report.model_version}, {report.origins} weekly"

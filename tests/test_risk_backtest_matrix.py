@@ -107,6 +107,8 @@ def test_origins_adapt_to_a_short_history_and_say_so() -> None:
     report = backtest_study(study, levels, END, 52, progress=False)
     assert report.origins == 30 - 14 < 52
     assert "of 52 requested origins" in report.notes[0]
+    every = backtest_study(study, levels, END, None, progress=False)
+    assert (every.origins, every.requested_origins, every.notes) == (16, 16, [])
     short_unit, short_week = poisson_city(np.full(10, 2.0), 12, seed=3)
     short, short_levels = study_of(short_unit, short_week, 10)
     with pytest.raises(BacktestSkipped, match="weekly origins of history"):

@@ -99,14 +99,15 @@ ALL_CITIES = "all"
 
 def run_backtest(
     owner_url: str,
-    n_origins: int = 52,
+    n_origins: int | None = 52,
     progress: bool = True,
     end: datetime | None = None,
     thin: float | None = None,
     seed: int = 20,
 ) -> list[BacktestReport]:
     """Backtest each city alone (its own cells, its own fits, as `fit_cities` trains the
-    nightly's model) over (up to) n_origins weekly origins ending at the data's as-of time;
+    nightly's model) over (up to) n_origins weekly origins ending at the data's as-of time
+    (None: every origin the history supports; `requested_origins` in the run's details null);
     the whole study area as one when no city has cells yet. Stored per model version and
     city; a city with too little history is skipped (BacktestSkipped when every one is)."""
     with recorded_job(owner_url, "backtest") as run, psycopg.connect(owner_url) as conn:
@@ -157,9 +158,10 @@ def usable_origins(n_weeks: int, data_start: int) -> int:
 
 
 def backtest_study(
-    study: Study, levels: list[Level], end: datetime, n_origins: int, progress: bool
+    study: Study, levels: list[Level], end: datetime, n_origins: int | None, progress: bool
 ) -> BacktestReport:
-    """Every level and method over the same origins; adapts the origins to the history."""
+    """Every level and method over the same origins; adapts the origins to the history
+    (n_origins None: every origin the history supports)."""
     started, cpu_started = time.perf_counter(), time.process_time()
     start_epoch, n_weeks = week_grid(study, end)
     matrices = [
@@ -168,12 +170,12 @@ def backtest_study(
     data_start = data_start_week(matrices[-1].weekly_totals())
     available = usable_origins(n_weeks, data_start)
     notes = []
-    origins = min(n_origins, available)
+    origins = available if n_origins is None else min(n_origins, available)
     if origins < MIN_ORIGINS:
         raise BacktestSkipped(
             f"only {available} weekly origins of history (need {MIN_ORIGINS}): backtest skipped"
         )
-    if origins < n_origins:
+    if n_origins is not None and origins < n_origins:
         notes.append(
             f"{origins} of {n_origins} requested origins: the history since"
             f" {datetime.fromtimestamp(start_epoch + data_start * 7 * 86400, UTC):%Y-%m-%d}"
@@ -191,7 +193,8 @@ def backtest_study(
                 bar.update()
     rows = summarise(folds, study.alert_area)
     seconds = time.perf_counter() - started
-    report = BacktestReport("", origins, rows, n_origins, seconds, notes=notes, folds=folds)
+    requested = origins if n_origins is None else n_origins
+    report = BacktestReport("", origins, rows, requested, seconds, notes=notes, folds=folds)
     report.cpu_seconds = time.process_time() - cpu_started
     return report
 
