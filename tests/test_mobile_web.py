@@ -26,11 +26,10 @@ from playwright.sync_api import (
     FloatRect,
     Page,
     expect,
-    sync_playwright,
 )
 
 from config.settings import Settings
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import chromium
 from tests.support.dbtools import ScratchDatabase
 from tests.support.map_support import MapCity
 from tests.support.mobile_support import (
@@ -107,12 +106,8 @@ def halo(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_phone(

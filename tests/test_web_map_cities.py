@@ -4,22 +4,21 @@ city in view and no other city's, beside the base map's own credits where the ba
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from config.settings import Settings
 from pipeline.ingest.basemap import STREETS_FILE, WATER_FILE, load_basemap
 from pipeline.ingest.cities import CitySpec, View, add_city
 from pipeline.ingest.polisen_ingest import ingest_files
 from tests.support.basemap_support import T_CENTRALEN, built_glyphs, stockholm_api
+from tests.support.browser import chromium
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase
 from tests.support.ingest_support import ARCHIVE
 from tests.test_cities import ingest_vancouver, retrain_and_refresh
-from tests.test_web_map import CHROMIUM, CHROMIUM_ARGS
 from tests.test_web_map_stockholm import ARTIFACTS, open_page, overlaps, shot
 
 STOCKHOLM = "Data: Swedish Police Authority public information; boundaries: SCB"
@@ -62,13 +61,9 @@ def client(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def go_to(page: Page, lon: float, lat: float, zoom: float, city: str | None) -> str:

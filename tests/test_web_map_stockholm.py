@@ -6,19 +6,19 @@ phone viewport. Screenshots are kept in ARTIFACTS for a person to look at."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, FloatRect, Page, sync_playwright
+from playwright.sync_api import Browser, FloatRect, Page
 
 from config.settings import Settings
 from tests.support.basemap_support import T_CENTRALEN, built_glyphs, stockholm, stockholm_api
+from tests.support.browser import chromium
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase
-from tests.test_web_map import CHROMIUM, CHROMIUM_ARGS, LOADED
+from tests.test_web_map import LOADED
 
 ARTIFACTS = Path(os.environ.get("HALO_TEST_ARTIFACTS", "/tmp/halo-artifacts/web-map"))  # noqa: S108
 LON, LAT = T_CENTRALEN
@@ -41,13 +41,9 @@ def client(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_page(
