@@ -125,6 +125,23 @@ def ingest_vancouver(url: str, data_dir: Path, tmp_path: Path) -> int:
     return n
 
 
+def add_vancouver(url: str, data_dir: Path, tmp_path: Path) -> None:
+    """Vancouver beside what the database holds: its points ingested, the city added with
+    its view and numbers (no boundary: its located cells plus a ring)."""
+    ingest_vancouver(url, data_dir, tmp_path)
+    add_city(
+        url,
+        CitySpec(
+            name="Vancouver",
+            time_zone="America/Vancouver",
+            view=View(49.26, -123.12, 12),
+            sources=("vpd",),
+            emergency_number="911",
+            police_number="604-717-3321",
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class TwoCities:
     db: ScratchDatabase
@@ -146,18 +163,7 @@ def two_cities(
         ingest_files(db.owner_url, [settings.data_dir / ARCHIVE])
         retrain_and_refresh(db.owner_url)
         before = city_numbers(db.owner_url, "stockholm")
-        ingest_vancouver(db.owner_url, settings.data_dir, tmp_path_factory.mktemp("vpd"))
-        add_city(
-            db.owner_url,
-            CitySpec(
-                name="Vancouver",
-                time_zone="America/Vancouver",
-                view=View(49.26, -123.12, 12),
-                sources=("vpd",),
-                emergency_number="911",
-                police_number="604-717-3321",
-            ),
-        )
+        add_vancouver(db.owner_url, settings.data_dir, tmp_path_factory.mktemp("vpd"))
         retrain_and_refresh(db.owner_url)
         yield TwoCities(db, before, city_numbers(db.owner_url, "stockholm"))
     finally:

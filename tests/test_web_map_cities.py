@@ -12,13 +12,12 @@ from playwright.sync_api import Browser, Page
 
 from config.settings import Settings
 from pipeline.ingest.basemap import STREETS_FILE, WATER_FILE, load_basemap
-from pipeline.ingest.cities import CitySpec, View, add_city
 from pipeline.ingest.polisen_ingest import ingest_files
 from tests.support.basemap_support import T_CENTRALEN, built_glyphs, stockholm_api
 from tests.support.browser import chromium
 from tests.support.dbtools import DatabaseFactory, ScratchDatabase
 from tests.support.ingest_support import ARCHIVE
-from tests.test_cities import ingest_vancouver, retrain_and_refresh
+from tests.test_cities import add_vancouver, retrain_and_refresh
 from tests.test_web_map_stockholm import ARTIFACTS, open_page, overlaps, shot
 
 STOCKHOLM = "Data: Swedish Police Authority public information; boundaries: SCB"
@@ -41,16 +40,7 @@ def client(
     try:
         ingest_files(db.owner_url, [data / ARCHIVE])
         load_basemap(db.owner_url, data / STREETS_FILE, data / WATER_FILE)
-        ingest_vancouver(db.owner_url, data, tmp_path_factory.mktemp("vpd"))
-        add_city(
-            db.owner_url,
-            CitySpec(
-                name="Vancouver",
-                time_zone="America/Vancouver",
-                view=View(49.26, -123.12, 12),
-                sources=("vpd",),
-            ),
-        )
+        add_vancouver(db.owner_url, data, tmp_path_factory.mktemp("vpd"))
         retrain_and_refresh(db.owner_url)
         glyphs = built_glyphs(tmp_path_factory.mktemp("glyphs"))
         with stockholm_api(settings, db, glyphs) as http:
