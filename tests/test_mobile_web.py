@@ -201,6 +201,7 @@ def test_the_map_renders_halo_tiles_and_a_tap_shows_details(
     expect(details).to_contain_text("Västra", timeout=10_000)
     expect(details).to_contain_text("Evidence")
     expect(details).to_contain_text("Sources: Data: Swedish Police Authority")
+    screenshot(page, "app-details-en")
     assert "dangerous" not in page.content().lower()
     assert not phone.errors
 
