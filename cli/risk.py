@@ -58,7 +58,8 @@ def thresholds(
 
 @app.command()
 def retrain() -> None:
-    """Train the statsmodels GLM and the hour-of-week profile on the current data."""
+    """Train the blend model (weights and recalibration) and the hour-of-week profile on the
+    current data."""
     from pipeline.risk.model import retrain as train
 
     typer.echo(f"trained model {train(_owner_url())}")
