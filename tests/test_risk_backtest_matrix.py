@@ -150,12 +150,12 @@ def test_the_recalibration_corrects_levels_and_keeps_the_ranking_by_density() ->
     assert calibrated.sum() == pytest.approx(observed.sum(), rel=0.02)
 
 
-def sparse_lumpy_city(seed: int, n_units: int, weeks: int, per_week: float) -> np.ndarray:
+def sparse_lumpy_city(seed: int, n_units: int, per_week: float) -> np.ndarray:
     """Rates of a sparse city: a smooth pattern times gamma noise, `per_week` events a week."""
     x = np.linspace(0, 1, n_units)
     pattern = np.exp(1.5 * np.sin(17 * x) + np.cos(5 * x))
     rates = pattern * np.random.default_rng(seed).gamma(0.7, 1 / 0.7, n_units)
-    return rates * per_week / rates.sum()
+    return np.asarray(rates * per_week / rates.sum())
 
 
 def test_a_sparse_citys_lowest_deciles_are_forecast_at_their_level() -> None:
@@ -166,7 +166,7 @@ def test_a_sparse_citys_lowest_deciles_are_forecast_at_their_level() -> None:
     weeks = LONG_RUN_WEEKS + CALIBRATION_WEEKS + 192
     predicted = observed = 0.0
     for seed in (11, 12, 13, 14):
-        rates = sparse_lumpy_city(seed, 1500, weeks, 17)
+        rates = sparse_lumpy_city(seed, 1500, 17)
         study, levels = study_of(*poisson_city(rates, weeks, seed=seed), 1500)
         report = backtest_study(study, levels, END, 150, progress=False)
         values = {(m, metric): v for _lv, m, metric, _pct, v in report.rows}
@@ -180,7 +180,7 @@ def test_the_forecast_level_follows_a_recent_rise() -> None:
     # The map's shape comes from 52 weeks, its level from the last 26: a city half as busy
     # again for the last 40 weeks is forecast at its new level, not between the two.
     weeks = LONG_RUN_WEEKS + CALIBRATION_WEEKS + 40
-    rates = sparse_lumpy_city(5, 400, weeks, 30)
+    rates = sparse_lumpy_city(5, 400, 30)
     unit, week = poisson_city(rates, weeks, seed=5)
     extra_unit, extra_week = poisson_city(rates / 2, 40, seed=6)
     unit = np.concatenate([unit, extra_unit])
