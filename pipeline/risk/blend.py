@@ -157,7 +157,12 @@ def fit_blend(features: BlendFeatures, origin: int, train_weeks: int = TRAIN_WEE
     weeks = training_weeks(features, origin, train_weeks)
     if len(weeks) == 0:
         raise ValueError("too little located history before the origin to train on")
-    design, target, area = weekly_rows(features, weeks, origin)
+    # The rows are read once: the recalibration's weeks end with the training weeks.
+    all_design, all_target, all_area = weekly_rows(
+        features, calibration_weeks(features, origin, weeks), origin
+    )
+    recent = slice(len(all_target) - len(weeks) * len(features.matrix.units), None)
+    design, target, area = all_design[recent], all_target[recent], all_area[recent]
     if target.sum() <= 0:
         raise ValueError("too little located history before the origin to train on")
     # A feature never known over the training weeks has no weight to learn: held at 0 (left
@@ -187,36 +192,40 @@ def fit_blend(features: BlendFeatures, origin: int, train_weeks: int = TRAIN_WEE
     )
     weights = result.x / scale
     features.last_weights = weights
-    knots_x, knots_y = fit_calibration(features, weights, origin, weeks)
+    # einsum, not a BLAS product: on shared cores a threaded product over some 80k rows cost
+    # more than it saved (104 dense Vancouver origins: 4.9 s wall, 2.8 s with einsum).
+    blend = np.einsum("ij,j->i", all_design, weights)
+    knots_x, knots_y = fit_calibration(blend, all_target, all_area, recent)
     fit = BlendFit(weights, int(target.size), 0.0, knots_x, knots_y)
     deviance = poisson_deviance(target, fit.predict(design, area))
     return BlendFit(weights, int(target.size), deviance, knots_x, knots_y)
 
 
+def calibration_weeks(features: BlendFeatures, origin: int, train: range) -> range:
+    """The recalibration's weeks: up to CALIBRATION_WEEKS before `origin`, reaching back past
+    the training weeks `train` only into weeks whose long-run window was already full (a
+    younger week's features are noisier than the origin's, and a map fitted on them is too
+    flat: in a synthetic stationary city, 104 weeks from the start over-predicted the middle
+    deciles by 15-25 %)."""
+    full_history = features.data_start + LONG_RUN_WEEKS
+    return range(min(max(origin - CALIBRATION_WEEKS, full_history), train.start), origin)
+
+
 def fit_calibration(
-    features: BlendFeatures, weights: np.ndarray, origin: int, train: range
+    blend: np.ndarray, target: np.ndarray, area: np.ndarray, recent: slice
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The monotone map for the blend with these weights: its shape fitted on up to
-    CALIBRATION_WEEKS weeks before `origin`, its level on the training weeks `train`.
+    """The monotone map for the blend over the recalibration's unit-weeks: its shape fitted on
+    all of them, its level on the `recent` ones (the training weeks).
 
     Why longer than the weights' 26 weeks: at a sparse city's low end a bin of 26 weeks holds
     about one event, so each origin's map there is mostly noise, and ranking every origin's
     forecasts together sorts that noise into the lowest deciles (thinned Vancouver res 9,
-    299 origins: the third decile observed 1.29x its forecast; with 52 weeks 1.12x). Only
-    weeks whose long-run window was already full reach back before the training weeks: a
-    younger week's features are noisier than the origin's, and a map fitted on them is too
-    flat. Why the level from the training weeks: a 52-week level lags a trend (totals 0.97
-    on the last 104 thinned origins; re-levelled 1.00)."""
-    full_history = features.data_start + LONG_RUN_WEEKS
-    first = min(max(origin - CALIBRATION_WEEKS, full_history), train.start)
-    design, target, area = weekly_rows(features, range(first, origin), origin)
-    # einsum, not a BLAS product: on shared cores a threaded product over some 80k rows cost
-    # more than it saved (104 dense Vancouver origins: 4.9 s wall, 2.8 s with einsum).
-    blend = np.einsum("ij,j->i", design, weights)
+    299 origins: the third decile observed 1.29x its forecast; with 52 weeks 1.12x). Why the
+    level from the training weeks: a 52-week level lags a trend (totals 0.97 on the last 104
+    thinned origins; re-levelled 1.00)."""
     knots_x, knots_y = monotone_calibration(blend, target, area)
-    if first == train.start or knots_x.size < 2:
+    if recent.start == 0 or knots_x.size < 2:
         return knots_x, knots_y
-    recent = slice(len(blend) - len(train) * len(features.matrix.units), None)
     mapped = area[recent] * apply_calibration(blend[recent] / area[recent], knots_x, knots_y)
     # Bounded: a level that moved more than that in half a year is an import, not a trend.
     level = np.clip(target[recent].sum() / max(mapped.sum(), 1e-12), 0.5, 2.0)
